@@ -1,0 +1,72 @@
+// swift-tools-version:6.0
+// ContactPoint: the 24/7 point-of-contact daemon (pocd) and its CLI (poc).
+// Module map and the reasons for each cut: docs/architecture.md.
+import PackageDescription
+
+let package = Package(
+    name: "ContactPoint",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "pocd", targets: ["pocd"]),
+        .executable(name: "poc", targets: ["poc"]),
+        .executable(name: "poc-store-bench", targets: ["StoreBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+    ],
+    targets: [
+        // C modules over the system libraries (libssl-dev, libsqlite3-dev).
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
+                       providers: [.apt(["libsqlite3-dev"])]),
+
+        // Domain: no networking, no SQLite.
+        .target(name: "ContactPointModel",
+                dependencies: [.product(name: "Yams", package: "Yams")]),
+
+        // Durable, hash-chained event log on SQLite.
+        .target(name: "ContactPointStore",
+                dependencies: ["ContactPointModel", "COpenSSL", "CSQLite"]),
+
+        // Network: no SQLite.
+        .target(name: "TLSTransport", dependencies: ["COpenSSL"]),
+        .target(name: "HTTP1", dependencies: ["TLSTransport"]),
+
+        // The product.
+        .target(name: "ContactPointDaemon",
+                dependencies: [
+                    "ContactPointModel", "ContactPointStore", "TLSTransport", "HTTP1",
+                    "ContactPointClient",
+                    .product(name: "Logging", package: "swift-log"),
+                    .product(name: "HeapModule", package: "swift-collections"),
+                    .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                ]),
+        .executableTarget(name: "pocd", dependencies: ["ContactPointDaemon"]),
+        .target(name: "ContactPointClient", dependencies: ["HTTP1", "ContactPointModel"]),
+        .executableTarget(name: "poc",
+                          dependencies: [
+                            "ContactPointClient", "ContactPointModel",
+                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                            .product(name: "Yams", package: "Yams"),
+                          ]),
+        // Store benchmark and crash-test driver (Scripts/bench, Tests/ContactPointStoreTests).
+        .executableTarget(name: "StoreBench", dependencies: ["ContactPointStore", "ContactPointModel"]),
+
+        // Test helpers shipped as a library: throwaway PKI, temp dirs, a real pocd.
+        .target(name: "TestSupport", dependencies: ["TLSTransport"]),
+
+        .testTarget(name: "ContactPointModelTests", dependencies: ["ContactPointModel"]),
+        .testTarget(name: "ContactPointStoreTests",
+                    dependencies: ["ContactPointStore", "ContactPointModel", "TestSupport"]),
+        .testTarget(name: "TLSTransportTests", dependencies: ["TLSTransport", "TestSupport"]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TLSTransport", "TestSupport"]),
+        .testTarget(name: "ContactPointDaemonTests",
+                    dependencies: ["ContactPointDaemon", "ContactPointModel", "ContactPointStore", "TestSupport"]),
+        .testTarget(name: "EndToEndTests",
+                    dependencies: ["ContactPointClient", "ContactPointModel", "TestSupport", "HTTP1", "TLSTransport"]),
+    ]
+)

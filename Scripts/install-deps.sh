@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Install the Debian/Ubuntu packages ContactPoint needs, only those that are missing.
+#   libssl-dev, libsqlite3-dev   the system OpenSSL 3 and SQLite the code links against
+#   openssl, sqlite3, curl       the CLIs the test PKI, the tamper test and end-to-end tests drive
+# Extra package names may be given as arguments (the benchmarks add nginx, wrk, ...).
+set -euo pipefail
+wanted=(libssl-dev libsqlite3-dev openssl sqlite3 curl pkg-config "$@")
+missing=()
+for p in "${wanted[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "installing: ${missing[*]}" >&2
+    sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    export DEBIAN_FRONTEND=noninteractive
+    $sudo apt-get update -qq || true
+    $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+if ! command -v swift >/dev/null; then
+    for d in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
+        [ -x "$d/swift" ] && export PATH="$d:$PATH"
+    done
+fi
+command -v swift >/dev/null || { echo "error: the Swift 6 toolchain is not on PATH (https://swift.org/install)" >&2; exit 1; }
