@@ -16,9 +16,5 @@ if ((${#missing[@]})); then
     $sudo apt-get update -qq || true
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-if ! command -v swift >/dev/null; then
-    for d in /opt/swift/usr/bin /usr/share/swift/usr/bin; do
-        [ -x "$d/swift" ] && export PATH="$d:$PATH"
-    done
-fi
-command -v swift >/dev/null || { echo "error: the Swift 6 toolchain is not on PATH (https://swift.org/install)" >&2; exit 1; }
+command -v swift >/dev/null || [ -x /opt/swift/usr/bin/swift ] || {
+    echo "error: the Swift 6 toolchain is not installed (https://swift.org/install)" >&2; exit 1; }

@@ -3,6 +3,7 @@
 # Unit tests, then end-to-end tests that start real pocd processes on loopback.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-source Scripts/install-deps.sh
+Scripts/install-deps.sh
+command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 swift build --build-tests
 swift test --skip-build "$@"
