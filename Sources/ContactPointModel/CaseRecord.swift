@@ -1,0 +1,133 @@
+/// What the Desk keeps in memory for one request: its identity, its lifecycle, and how far
+/// each missed deadline has been escalated. Rebuilt from the event log on start.
+///
+/// The full request body and history stay in the store; this is the small part needed
+/// to order the queue and run the deadlines.
+public struct CaseRecord: Sendable, Hashable {
+    public let id: String
+    public let reference: String
+    public let from: CountryCode
+    public let to: CountryCode
+    public let kind: RequestKind
+    public let priority: Priority
+    public private(set) var lifecycle: Lifecycle
+    /// The highest ladder level already fired, per deadline kind.
+    public private(set) var escalations: [DeadlineKind: Int] = [:]
+    /// The last reminder sent, for which expiry; a reminder covers every longer one before it.
+    public private(set) var lastReminder: Reminder?
+    /// How many events the request has (its next event's sequence number is this).
+    public private(set) var eventCount: Int
+
+    /// A reminder already sent: `before` the preservation ending at `expiresAt`.
+    public struct Reminder: Sendable, Hashable {
+        public var expiresAt: Instant
+        public var before: PolicyDuration
+    }
+
+    /// The record of a request just submitted at `submittedAt`.
+    public init(_ request: EvidenceRequest, submittedAt: Instant) {
+        id = request.id
+        reference = request.reference
+        from = request.from
+        to = request.to
+        kind = request.kind
+        priority = request.priority
+        lifecycle = Lifecycle(submittedAt: submittedAt)
+        eventCount = 1
+    }
+
+    public var state: RequestState { lifecycle.state }
+
+    /// Which side `country` is on, if it is a party to this request.
+    public func side(of country: CountryCode) -> Side? {
+        country == from ? .requesting : country == to ? .requested : nil
+    }
+
+    /// Folds one recorded event (after `submitted`) into the record.
+    public mutating func apply(_ event: CaseEvent, at time: Instant) throws(LifecycleRefusal) {
+        try lifecycle.apply(event, at: time)
+        switch event {
+        case .escalated(let e):
+            escalations[e.deadline] = max(escalations[e.deadline] ?? 0, e.level)
+        case .reminded(let expiresAt, let before):
+            lastReminder = Reminder(expiresAt: expiresAt, before: before)
+        case .proceeded:
+            escalations[.preserve] = nil
+            escalations[.answerRisk] = nil
+        case .riskNotified:
+            escalations[.answerRisk] = nil
+        default:
+            break
+        }
+        eventCount += 1
+    }
+
+    // MARK: - Deadlines and escalation
+
+    /// The deadlines now running, earliest first.
+    public func deadlines(policy: DeadlinePolicy) -> [Deadline] {
+        lifecycle.deadlines(policy: policy[priority])
+    }
+
+    /// The running deadlines already missed at `now` (expiry excluded: it ends the preservation instead).
+    public func overdue(at now: Instant, policy: DeadlinePolicy) -> [Deadline] {
+        deadlines(policy: policy).filter { $0.kind.escalates && $0.dueAt <= now }
+    }
+
+    /// The highest escalation level reached on a deadline still running.
+    public func escalationLevel(policy: DeadlinePolicy) -> Int {
+        deadlines(policy: policy).map { escalations[$0.kind] ?? 0 }.max() ?? 0
+    }
+
+    /// When something next falls due for this request (a ladder step, a reminder or the
+    /// expiry), or nil if nothing will. May be in the past: then it is due now.
+    public func nextFiring(policy: DeadlinePolicy) -> Instant? {
+        let p = policy[priority]
+        var next: Instant?
+        func consider(_ t: Instant) { if next == nil || t < next! { next = t } }
+        for d in lifecycle.deadlines(policy: p) {
+            if d.kind == .expiry {
+                consider(d.dueAt)
+            } else if let step = pendingSteps(for: d, policy: p).first {
+                consider(d.dueAt + step.after)
+            }
+        }
+        if let r = pendingReminders(policy: p).first { consider(r.at) }
+        return next
+    }
+
+    /// The events that are due at `now`: for each missed deadline, one escalation to the
+    /// highest level now due (levels passed while the daemon was down are not replayed one
+    /// by one); the latest reminder due; or the expiry. Empty if nothing is due, so asking
+    /// twice never duplicates an event once the first answer has been applied.
+    public func dueEvents(at now: Instant, policy: DeadlinePolicy) -> [CaseEvent] {
+        let p = policy[priority]
+        if let expired = lifecycle.expiry(at: now) { return [expired] }
+        var events: [CaseEvent] = []
+        for d in lifecycle.deadlines(policy: p) where d.kind.escalates {
+            let due = pendingSteps(for: d, policy: p).filter { d.dueAt + $0.after <= now }
+            if let top = due.max(by: { $0.level < $1.level }) {
+                events.append(.escalated(Escalation(
+                    deadline: d.kind, dueAt: d.dueAt, level: top.level, notify: top.notify,
+                    lateBy: .seconds(max(0, now.milliseconds(since: d.dueAt) / 1000)))))
+            }
+        }
+        if let reminder = pendingReminders(policy: p).filter({ $0.at <= now }).last, let expiresAt = lifecycle.expiresAt {
+            events.append(.reminded(expiresAt: expiresAt, before: reminder.before))
+        }
+        return events
+    }
+
+    private func pendingSteps(for deadline: Deadline, policy: PriorityPolicy) -> [EscalationStep] {
+        let fired = escalations[deadline.kind] ?? 0
+        return policy.escalation.filter { $0.level > fired }
+    }
+
+    /// Reminders not yet covered by one already sent, earliest first.
+    private func pendingReminders(policy: PriorityPolicy) -> [(before: PolicyDuration, at: Instant)] {
+        lifecycle.reminders(policy: policy).filter { r in
+            guard let last = lastReminder, last.expiresAt == lifecycle.expiresAt else { return true }
+            return r.before < last.before
+        }
+    }
+}

@@ -1,0 +1,189 @@
+/// The size limits on every free-text field and list of a request. The numbers are
+/// generous for real casework and small enough that one request can never exhaust the
+/// daemon (the HTTP body limit, 1 MiB, bounds the whole document as well).
+public enum RequestLimits {
+    /// `reference`: the requesting side's file number.
+    public static let reference = 64
+    /// Names, descriptions, legal provisions, contacts, identifier values, locations (characters).
+    public static let shortText = 512
+    /// Summaries of facts, necessity, relations to the offence, emergency facts (characters).
+    public static let longText = 8_000
+    /// `data` items in one request.
+    public static let dataItems = 50
+    /// `identifiers` in one data item.
+    public static let identifiersPerItem = 100
+    /// `attachments` in one request.
+    public static let attachments = 20
+    /// `identifiers[].type` (`email`, `ipv4`, `account`...).
+    public static let identifierType = 64
+
+    static func isUUID(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard b.count == 36 else { return false }
+        for (i, c) in b.enumerated() {
+            if [8, 13, 18, 23].contains(i) {
+                if c != UInt8(ascii: "-") { return false }
+            } else if !isHex(c, upperAllowed: true) {
+                return false
+            }
+        }
+        return true
+    }
+
+    static func isSHA256(_ s: String) -> Bool {
+        s.utf8.count == 64 && s.utf8.allSatisfy { isHex($0, upperAllowed: false) }
+    }
+
+    static func isHex(_ c: UInt8, upperAllowed: Bool) -> Bool {
+        (0x30...0x39).contains(c) || (0x61...0x66).contains(c) || (upperAllowed && (0x41...0x46).contains(c))
+    }
+
+    static func isLanguageTag(_ s: String) -> Bool {
+        let parts = s.split(separator: "-", omittingEmptySubsequences: false)
+        guard s.utf8.count <= 35, let first = parts.first, (2...3).contains(first.count),
+              first.allSatisfy({ $0.isASCII && $0.isLetter })
+        else { return false }
+        return parts.dropFirst().allSatisfy { (1...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } }
+    }
+
+    static func isMediaType(_ s: String) -> Bool {
+        let parts = s.split(separator: "/", omittingEmptySubsequences: false)
+        let token: (Substring) -> Bool = { p in
+            !p.isEmpty && p.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "!#$&-^_.+".contains($0)) }
+        }
+        return s.utf8.count <= 127 && parts.count == 2 && token(parts[0]) && token(parts[1])
+    }
+}
+
+/// Checks free text against presence, length and character rules, recording problems.
+struct TextCheck {
+    let sink: ProblemSink
+
+    /// Present, not blank, within `limit` characters, no control characters.
+    func required(_ text: String?, at field: String, limit: Int, multiline: Bool = true) {
+        guard let text else {
+            if !sink.hasProblem(at: field) { sink.add(field, "required") }
+            return
+        }
+        if text.allSatisfy(\.isWhitespace) { sink.add(field, "required (it is empty)"); return }
+        checkContent(text, at: field, limit: limit, multiline: multiline)
+    }
+
+    /// Absent, or present and valid as for `required`.
+    func optional(_ text: String?, at field: String, limit: Int, multiline: Bool = true) {
+        guard let text else { return }
+        if text.allSatisfy(\.isWhitespace) { sink.add(field, "must not be empty (leave it out instead)"); return }
+        checkContent(text, at: field, limit: limit, multiline: multiline)
+    }
+
+    private func checkContent(_ text: String, at field: String, limit: Int, multiline: Bool) {
+        if text.unicodeScalars.count > limit {
+            sink.add(field, "too long: \(text.unicodeScalars.count) characters, the limit is \(limit)")
+        }
+        let badControl = text.unicodeScalars.contains { s in
+            (s.value < 0x20 && !(multiline && (s == "\n" || s == "\t" || s == "\r"))) || s.value == 0x7F
+        }
+        if badControl {
+            sink.add(field, multiline ? "contains a control character" : "must be a single line without control characters")
+        }
+    }
+
+    func country(_ text: String?, at field: String) -> CountryCode? {
+        guard let text else {
+            if !sink.hasProblem(at: field) { sink.add(field, "required") }
+            return nil
+        }
+        guard let code = CountryCode(text) else {
+            sink.add(field, "must be an ISO 3166-1 alpha-2 country code in upper case, such as VN or DE (\"\(text.prefix(8))\" is not assigned)")
+            return nil
+        }
+        return code
+    }
+}
+
+extension EvidenceRequest {
+    /// The treaty's mandatory content, by kind. Records every missing or wrong part.
+    func validateContent(kind: RequestKind, priority: Priority?, check: TextCheck, dataElementCount: Int?, dataPaths: [String]) {
+        let sink = check.sink
+        let art = "UN art. 42(2); Budapest art. 29(2)"
+
+        // (a) The authority: every kind says who is asking.
+        if let authority {
+            check.required(authority.name, at: "authority.name", limit: RequestLimits.shortText, multiline: false)
+            check.optional(authority.contact, at: "authority.contact", limit: RequestLimits.shortText, multiline: false)
+        } else {
+            sink.add("authority", "required")
+        }
+
+        // (b) The offence and a summary of the facts.
+        let offenceMandatory = kind != .emergencyDisclosure
+        if let offence {
+            if offenceMandatory {
+                check.required(offence.description, at: "offence.description", limit: RequestLimits.shortText)
+                check.required(offence.summary, at: "offence.summary", limit: RequestLimits.longText)
+            } else {
+                check.optional(offence.description, at: "offence.description", limit: RequestLimits.shortText)
+                check.optional(offence.summary, at: "offence.summary", limit: RequestLimits.longText)
+            }
+            check.optional(offence.legalProvision, at: "offence.legal_provision", limit: RequestLimits.shortText)
+        } else if offenceMandatory {
+            sink.add("offence", "required")
+        }
+
+        let preservationContent = kind == .preservation || kind == .trafficDisclosure
+        // (c) The data and its relationship to the offence.
+        if preservationContent || kind == .emergencyDisclosure {
+            if dataElementCount == nil {
+                if !sink.hasProblem(at: "data") { sink.add("data", "required") }
+            } else if dataElementCount == 0 {
+                sink.add("data", "required: name at least one set of stored data")
+            }
+        }
+        if preservationContent {
+            for (item, path) in zip(data, dataPaths) where item.relationToOffence == nil
+                || item.relationToOffence!.allSatisfy(\.isWhitespace) {
+                check.required(item.relationToOffence, at: "\(path).relation_to_offence", limit: RequestLimits.longText)
+            }
+            // (d) The custodian or the location of the computer system.
+            if let custodian {
+                let hasName = !(custodian.name ?? "").allSatisfy(\.isWhitespace)
+                let hasLocation = !(custodian.location ?? "").allSatisfy(\.isWhitespace)
+                if !hasName && !hasLocation {
+                    sink.add("custodian", "required: give the custodian's name or the location of the computer system")
+                }
+            } else {
+                sink.add("custodian", "required")
+            }
+            // (e) Necessity. (f) The intent to send an MLA request.
+            check.required(necessity, at: "necessity", limit: RequestLimits.longText)
+            if let mlaIntended {
+                if !mlaIntended {
+                    sink.add("mla_intended", "must be true: a preservation request states that a mutual legal assistance request will follow (\(art)(f))")
+                }
+            } else {
+                sink.add("mla_intended", "required")
+            }
+        } else {
+            check.optional(necessity, at: "necessity", limit: RequestLimits.longText)
+        }
+        if let custodian {
+            check.optional(custodian.name, at: "custodian.name", limit: RequestLimits.shortText)
+            check.optional(custodian.location, at: "custodian.location", limit: RequestLimits.shortText)
+        }
+
+        // Emergencies: the facts showing the emergency, and always priority emergency.
+        if kind == .emergencyDisclosure {
+            if let priority, priority != .emergency {
+                sink.add("priority", "must be emergency for an emergency-disclosure request")
+            }
+            if let emergency {
+                check.required(emergency.facts, at: "emergency.facts", limit: RequestLimits.longText)
+                check.required(emergency.dataRelevance, at: "emergency.data_relevance", limit: RequestLimits.longText)
+            } else {
+                sink.add("emergency", "required for an emergency-disclosure request: the facts showing a significant and imminent risk to life or safety")
+            }
+        } else if emergency != nil {
+            sink.add("emergency", "only an emergency-disclosure request carries an emergency block")
+        }
+    }
+}

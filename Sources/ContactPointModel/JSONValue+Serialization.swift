@@ -1,0 +1,79 @@
+extension JSONValue {
+    /// Compact JSON: no insignificant whitespace, object keys in their stored order.
+    /// This is the encoding the API answers with.
+    public func serialized() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(to: &out, sortKeys: false)
+        return out
+    }
+
+    /// Canonical JSON: compact, object keys sorted by their UTF-8 bytes. Two values that
+    /// mean the same thing serialize to the same bytes; the audit chain hashes this form.
+    public func canonicalBytes() -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        write(to: &out, sortKeys: true)
+        return out
+    }
+
+    /// The compact encoding as a String.
+    public func serializedString() -> String {
+        String(decoding: serialized(), as: UTF8.self)
+    }
+
+    private func write(to out: inout [UInt8], sortKeys: Bool) {
+        switch self {
+        case .null: out.append(contentsOf: "null".utf8)
+        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .number(let d): out.append(contentsOf: Self.format(number: d).utf8)
+        case .string(let s): Self.writeString(s, to: &out)
+        case .array(let elements):
+            out.append(UInt8(ascii: "["))
+            for (i, e) in elements.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                e.write(to: &out, sortKeys: sortKeys)
+            }
+            out.append(UInt8(ascii: "]"))
+        case .object(let object):
+            out.append(UInt8(ascii: "{"))
+            let members = sortKeys
+                ? object.members.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                : object.members
+            for (i, m) in members.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                Self.writeString(m.key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                m.value.write(to: &out, sortKeys: sortKeys)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Integers print without a fraction; other numbers in Swift's shortest round-trip form.
+    static func format(number d: Double) -> String {
+        if d.rounded() == d, abs(d) < 9.0e15 { return String(Int64(d)) }
+        return "\(d)"
+    }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    static func writeString(_ s: String, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+            case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+            case 0x0A: out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+            case 0x0D: out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+            case 0x09: out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+            case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+            case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+            case 0x00..<0x20:
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]])
+            default: out.append(b)
+            }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+}

@@ -1,0 +1,120 @@
+/// Reads the members of one JSON object, recording a `FieldProblem` for each member of the
+/// wrong type and, when finished, for each member nobody asked for (unknown fields are
+/// refused: a typo must not silently drop evidence details).
+///
+/// Reference semantics on purpose: nested readers share the parent's problem list.
+final class ObjectReader {
+    let object: JSONObject
+    let path: String
+    private let problems: ProblemSink
+    private var read: Set<String> = []
+
+    private init(object: JSONObject, path: String, problems: ProblemSink) {
+        self.object = object
+        self.path = path
+        self.problems = problems
+    }
+
+    /// A reader for a top-level document; records a problem if it is not an object.
+    static func root(_ value: JSONValue, problems: ProblemSink) -> ObjectReader? {
+        guard case .object(let o) = value else {
+            problems.add("", "the body must be a JSON object, not \(value.kindName)")
+            return nil
+        }
+        return ObjectReader(object: o, path: "", problems: problems)
+    }
+
+    func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    func problem(_ key: String, _ reason: String) { problems.add(fieldPath(key), reason) }
+
+    /// The member's value; `nil` when absent or JSON `null`.
+    func raw(_ key: String) -> JSONValue? {
+        read.insert(key)
+        guard let v = object[key] else { return nil }
+        if case .null = v { return nil }
+        return v
+    }
+
+    func has(_ key: String) -> Bool { raw(key) != nil }
+
+    func string(_ key: String) -> String? {
+        guard let v = raw(key) else { return nil }
+        guard case .string(let s) = v else {
+            problem(key, "must be a string, not \(v.kindName)")
+            return nil
+        }
+        return s
+    }
+
+    func bool(_ key: String) -> Bool? {
+        guard let v = raw(key) else { return nil }
+        guard case .bool(let b) = v else {
+            problem(key, "must be true or false, not \(v.kindName)")
+            return nil
+        }
+        return b
+    }
+
+    func integer(_ key: String) -> Int? {
+        guard let v = raw(key) else { return nil }
+        guard let i = v.intValue else {
+            problem(key, "must be a whole number, not \(v.kindName == "a number" ? "a fraction" : v.kindName)")
+            return nil
+        }
+        return i
+    }
+
+    func instant(_ key: String) -> Instant? {
+        guard let s = string(key) else { return nil }
+        guard let t = Instant(rfc3339: s) else {
+            problem(key, "must be an RFC 3339 time with a zone, such as 2026-10-01T00:00:00Z")
+            return nil
+        }
+        return t
+    }
+
+    func object(_ key: String) -> ObjectReader? {
+        guard let v = raw(key) else { return nil }
+        guard case .object(let o) = v else {
+            problem(key, "must be an object, not \(v.kindName)")
+            return nil
+        }
+        return ObjectReader(object: o, path: fieldPath(key), problems: problems)
+    }
+
+    /// The array's elements, each with its path (`data[2]`).
+    func array(_ key: String) -> [(path: String, value: JSONValue)]? {
+        guard let v = raw(key) else { return nil }
+        guard case .array(let a) = v else {
+            problem(key, "must be an array, not \(v.kindName)")
+            return nil
+        }
+        return a.enumerated().map { ("\(fieldPath(key))[\($0.offset)]", $0.element) }
+    }
+
+    /// A reader for an element of an array; records a problem if it is not an object.
+    func element(_ item: (path: String, value: JSONValue)) -> ObjectReader? {
+        guard case .object(let o) = item.value else {
+            problems.add(item.path, "must be an object, not \(item.value.kindName)")
+            return nil
+        }
+        return ObjectReader(object: o, path: item.path, problems: problems)
+    }
+
+    /// Records every member that was never read as an unknown field.
+    func refuseUnknown() {
+        for key in object.keys where !read.contains(key) {
+            problem(key, "unknown field")
+        }
+    }
+}
+
+/// Where readers and validators put what they find. Single-threaded use only.
+final class ProblemSink {
+    private(set) var problems = FieldProblems()
+    func add(_ field: String, _ reason: String) { problems.add(field, reason) }
+    /// Whether `field` already has a problem (a wrong type, say): then "required" would be noise.
+    func hasProblem(at field: String) -> Bool { problems.all.contains { $0.field == field } }
+    var isEmpty: Bool { problems.isEmpty }
+}

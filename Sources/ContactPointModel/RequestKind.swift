@@ -1,0 +1,28 @@
+/// What a request asks the other contact point to do.
+public enum RequestKind: String, Sendable, Hashable, CaseIterable {
+    /// Expedited preservation of stored data (UN art. 42; Budapest art. 29).
+    case preservation
+    /// Expedited disclosure of preserved traffic data (UN art. 43; Budapest art. 30).
+    case trafficDisclosure = "traffic-disclosure"
+    /// Data to avert a significant and imminent risk to life or safety (Second Protocol
+    /// arts. 9–10; UN art. 41). Always priority `emergency`.
+    case emergencyDisclosure = "emergency-disclosure"
+    /// Other 24/7 assistance: technical advice, legal information, locating suspects (UN art. 41; Budapest art. 35).
+    case assistance
+}
+
+/// How fast the request must be handled; selects the deadline policy.
+public enum Priority: String, Sendable, Hashable, CaseIterable, Comparable {
+    case emergency, urgent, routine
+
+    /// Emergency sorts first.
+    public static func < (lhs: Priority, rhs: Priority) -> Bool { lhs.rank < rhs.rank }
+
+    var rank: Int {
+        switch self {
+        case .emergency: return 0
+        case .urgent: return 1
+        case .routine: return 2
+        }
+    }
+}

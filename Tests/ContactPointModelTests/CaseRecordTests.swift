@@ -1,0 +1,104 @@
+import XCTest
+@testable import ContactPointModel
+
+/// Drives one request through days of deadlines with a manual clock: no test sleeps.
+final class CaseRecordTests: XCTestCase {
+    let policy = DeadlinePolicy.defaults  // urgent: ack 4h, preserve 24h; ladder 0s, 4h, 8h
+
+    func newRecord() throws -> CaseRecord {
+        let request = try decode(validRequestJSON).get()
+        var record = CaseRecord(request, submittedAt: t0)
+        try record.apply(.delivered(by: "pocd.de"), at: t0 + .seconds(2))
+        return record
+    }
+
+    /// Applies every due event at `now`, as the Desk does when its timer fires.
+    @discardableResult
+    func fire(_ record: inout CaseRecord, at now: Instant) throws -> [CaseEvent] {
+        let events = record.dueEvents(at: now, policy: policy)
+        for e in events { try record.apply(e, at: now) }
+        return events
+    }
+
+    func testTheLadderClimbsOneStepAtATimeAndNeverRepeats() throws {
+        var r = try newRecord()
+        XCTAssertEqual(r.nextFiring(policy: policy), t0 + .hours(4))
+        XCTAssertEqual(try fire(&r, at: t0 + .hours(3)), [])
+        XCTAssertTrue(r.overdue(at: t0 + .hours(3), policy: policy).isEmpty)
+
+        let first = try fire(&r, at: t0 + .hours(4))
+        XCTAssertEqual(first, [.escalated(Escalation(deadline: .acknowledge, dueAt: t0 + .hours(4), level: 1, notify: ["officer"], lateBy: .zero))])
+        XCTAssertEqual(try fire(&r, at: t0 + .hours(4)), [], "firing twice at the same moment adds nothing")
+        XCTAssertEqual(r.escalationLevel(policy: policy), 1)
+        XCTAssertEqual(r.overdue(at: t0 + .hours(4), policy: policy).map(\.kind), [.acknowledge])
+        XCTAssertEqual(r.nextFiring(policy: policy), t0 + .hours(8))
+
+        let second = try fire(&r, at: t0 + .hours(8) + .seconds(3))
+        XCTAssertEqual(second, [.escalated(Escalation(deadline: .acknowledge, dueAt: t0 + .hours(4), level: 2,
+                                                      notify: ["supervisor", "partner"], lateBy: .seconds(4 * 3600 + 3)))])
+        XCTAssertEqual(r.nextFiring(policy: policy), t0 + .hours(12))
+    }
+
+    func testAfterDowntimeOnlyTheLevelNowDueFiresOnce() throws {
+        var r = try newRecord()
+        // The daemon was down from t0 until 30 hours later: ack (4h) and preserve (24h) both missed.
+        let events = try fire(&r, at: t0 + .hours(30))
+        XCTAssertEqual(events.count, 2)
+        XCTAssertEqual(events[0], .escalated(Escalation(deadline: .acknowledge, dueAt: t0 + .hours(4), level: 3,
+                                                        notify: ["supervisor"], lateBy: .hours(26))))
+        XCTAssertEqual(events[1], .escalated(Escalation(deadline: .preserve, dueAt: t0 + .hours(24), level: 2,
+                                                        notify: ["supervisor", "partner"], lateBy: .hours(6))))
+        XCTAssertEqual(try fire(&r, at: t0 + .hours(30)), [])
+        XCTAssertEqual(r.nextFiring(policy: policy), t0 + .hours(32), "the preserve ladder's last step")
+    }
+
+    func testMeetingTheDeadlineStopsItsLadder() throws {
+        var r = try newRecord()
+        try fire(&r, at: t0 + .hours(5))
+        try r.apply(.acknowledged, at: t0 + .hours(5))
+        XCTAssertEqual(r.escalationLevel(policy: policy), 0)
+        XCTAssertEqual(r.nextFiring(policy: policy), t0 + .hours(24), "only the preserve deadline remains")
+        try r.apply(.preserved(providerReference: "P", partial: false, expiresAt: t0 + .days(60)), at: t0 + .hours(6))
+        XCTAssertTrue(r.overdue(at: t0 + .days(2), policy: policy).isEmpty)
+    }
+
+    func testRemindersBeforeExpiryThenExpiry() throws {
+        var r = try newRecord()
+        try r.apply(.preserved(providerReference: "P", partial: false, expiresAt: t0 + .days(60)), at: t0)
+        XCTAssertEqual(r.nextFiring(policy: policy), t0 + .days(46))
+        XCTAssertEqual(try fire(&r, at: t0 + .days(46)), [.reminded(expiresAt: t0 + .days(60), before: .days(14))])
+        XCTAssertEqual(r.nextFiring(policy: policy), t0 + .days(53))
+        // Down from day 47 to day 59: the 7-day and 48-hour reminders both passed; only the latest is sent.
+        XCTAssertEqual(try fire(&r, at: t0 + .days(59)), [.reminded(expiresAt: t0 + .days(60), before: .hours(48))])
+        XCTAssertEqual(try fire(&r, at: t0 + .days(59)), [])
+        XCTAssertEqual(r.nextFiring(policy: policy), t0 + .days(60))
+        XCTAssertEqual(try fire(&r, at: t0 + .days(60)), [.expired(expiresAt: t0 + .days(60))])
+        XCTAssertEqual(r.state, .expired)
+        XCTAssertNil(r.nextFiring(policy: policy))
+    }
+
+    func testAnExtensionRearmsTheReminders() throws {
+        var r = try newRecord()
+        try r.apply(.preserved(providerReference: "P", partial: false, expiresAt: t0 + .days(60)), at: t0)
+        try fire(&r, at: t0 + .days(46))
+        try r.apply(.extended(expiresAt: t0 + .days(90), previous: t0 + .days(60)), at: t0 + .days(47))
+        XCTAssertEqual(r.nextFiring(policy: policy), t0 + .days(76))
+        XCTAssertEqual(try fire(&r, at: t0 + .days(76)), [.reminded(expiresAt: t0 + .days(90), before: .days(14))])
+    }
+
+    func testAnMLARequestKeepsThePreservationWithoutExpiry() throws {
+        var r = try newRecord()
+        try r.apply(.preserved(providerReference: "P", partial: false, expiresAt: t0 + .days(60)), at: t0)
+        try r.apply(.mlaLinked(reference: "MLA", sentAt: t0), at: t0 + .days(1))
+        XCTAssertNil(r.nextFiring(policy: policy))
+        XCTAssertEqual(try fire(&r, at: t0 + .days(400)), [])
+        XCTAssertEqual(r.state, .mlaPending)
+    }
+
+    func testAPolicyReloadReschedulesFromRecordedTimes() throws {
+        let r = try newRecord()
+        var faster = policy
+        faster.priorities[.urgent]!.acknowledgeWithin = .hours(1)
+        XCTAssertEqual(r.nextFiring(policy: faster), t0 + .hours(1))
+    }
+}

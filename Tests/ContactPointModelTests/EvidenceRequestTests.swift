@@ -1,0 +1,190 @@
+import XCTest
+@testable import ContactPointModel
+
+/// A valid preservation request in the API's own encoding (keys in API.md order, UTC times).
+let validRequestJSON = #"{"id":"2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e","reference":"VN-A05-2026-0113","from":"VN","to":"DE","kind":"preservation","priority":"urgent","language":"en","authority":{"name":"Department of Cybersecurity and High-Tech Crime Prevention","contact":"duty@example.vn"},"offence":{"description":"Computer fraud","legal_provision":"Art. 290 Criminal Code","summary":"Victims paid for goods never delivered; the proceeds went to the account below."},"data":[{"description":"Subscriber and traffic data of account","relation_to_offence":"account received the proceeds","identifiers":[{"type":"email","value":"x@example.org"}],"period":{"from":"2026-10-01T00:00:00Z","to":"2026-11-01T00:00:00Z"}}],"custodian":{"name":"Example Mail GmbH","location":"DE"},"necessity":"data is deleted after 30 days","mla_intended":true,"confidential":true,"extends":"0c1d2e3f-4a5b-4c6d-8e9f-a0b1c2d3e4f5","case_reference":"A05/2026/77","attachments":[{"name":"order.pdf","media_type":"application/pdf","sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]}"#
+
+func decode(_ text: String) -> Result<EvidenceRequest, FieldProblems> {
+    EvidenceRequest.decode(Array(text.utf8), newID: { "00000000-0000-4000-8000-000000000000" })
+}
+
+func problems(_ text: String, file: StaticString = #filePath, line: UInt = #line) -> [FieldProblem] {
+    switch decode(text) {
+    case .success: XCTFail("expected problems", file: file, line: line); return []
+    case .failure(let p): return p.all
+    }
+}
+
+/// `json` with the member at `path` (dotted, `[i]` for elements) removed or replaced.
+func editing(_ json: JSONValue, _ path: [String], to newValue: JSONValue?) -> JSONValue {
+    guard let head = path.first else { return newValue ?? .null }
+    if let index = Int(head), case .array(var a) = json {
+        a[index] = editing(a[index], Array(path.dropFirst()), to: newValue)
+        return .array(a)
+    }
+    guard case .object(var o) = json else { return json }
+    if path.count == 1 { o[head] = newValue } else if let child = o[head] { o[head] = editing(child, Array(path.dropFirst()), to: newValue) }
+    return .object(o)
+}
+
+func editing(_ path: String, to newValue: JSONValue?) -> String {
+    let parts = path.replacingOccurrences(of: "[", with: ".").replacingOccurrences(of: "]", with: "").split(separator: ".").map(String.init)
+    return editing(try! JSONParser.parse(validRequestJSON), parts, to: newValue).serializedString()
+}
+
+final class EvidenceRequestTests: XCTestCase {
+    func testAValidRequestRoundTripsByteForByte() throws {
+        let request = try decode(validRequestJSON).get()
+        XCTAssertEqual(request.json.serializedString(), validRequestJSON)
+        XCTAssertEqual(request.from.code, "VN")
+        XCTAssertEqual(request.data[0].period?.to.rfc3339, "2026-11-01T00:00:00Z")
+    }
+
+    func testTheConfigExampleValidates() throws {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Config/request.example.json")
+        let bytes = try [UInt8](Data(contentsOf: url))
+        XCTAssertNoThrow(try EvidenceRequest.decode(bytes, newID: { "x" }).get())
+    }
+
+    func testTimesWithAZoneAreAnsweredInUTC() throws {
+        let text = editing("data[0].period.from", to: "2026-10-01T07:00:00+07:00")
+        let request = try decode(text).get()
+        XCTAssertEqual(request.data[0].period?.from.rfc3339, "2026-10-01T00:00:00Z")
+    }
+
+    func testEachMandatoryFieldRemovedIsNamed() {
+        let mandatory = ["reference", "from", "to", "kind", "priority", "authority", "authority.name", "offence",
+                         "offence.description", "offence.summary", "data", "data[0].description",
+                         "data[0].relation_to_offence", "custodian", "necessity", "mla_intended"]
+        for field in mandatory {
+            let found = problems(editing(field, to: nil))
+            XCTAssertTrue(found.contains { $0.field == field && $0.reason.hasPrefix("required") }, "\(field): \(found)")
+            XCTAssertEqual(found.count, 1, "\(field) removed should be the only problem: \(found)")
+        }
+    }
+
+    func testBlankTextCountsAsMissing() {
+        let found = problems(editing("offence.summary", to: "   "))
+        XCTAssertEqual(found.map(\.field), ["offence.summary"])
+    }
+
+    func testCustodianNeedsANameOrALocation() {
+        XCTAssertNoThrow(try decode(editing("custodian.name", to: nil)).get())
+        XCTAssertNoThrow(try decode(editing("custodian.location", to: nil)).get())
+        let found = problems(editing("custodian", to: ["name": ""]))
+        XCTAssertTrue(found.contains { $0.field == "custodian" }, "\(found)")
+    }
+
+    func testTheIntentToSendAnMLARequestMustBeTrue() {
+        let found = problems(editing("mla_intended", to: false))
+        XCTAssertEqual(found.map(\.field), ["mla_intended"])
+        XCTAssertTrue(found[0].reason.contains("must be true"))
+    }
+
+    func testUnknownFieldsAreRefusedAtEveryLevel() {
+        XCTAssertEqual(problems(editing("custodain", to: "Example")).map(\.description), ["custodain: unknown field"])
+        XCTAssertEqual(problems(editing("offence.sumary", to: "x")).map(\.field), ["offence.sumary"])
+        XCTAssertEqual(problems(editing("data[0].identifiers[0].kind", to: "x")).map(\.field), ["data[0].identifiers[0].kind"])
+        XCTAssertEqual(problems(editing("data[0].period.until", to: "x")).map(\.field), ["data[0].period.until"])
+    }
+
+    func testEveryProblemIsReportedAtOnce() {
+        var json = try! JSONParser.parse(validRequestJSON)
+        json = editing(json, ["offence", "summary"], to: nil)
+        json = editing(json, ["data", "0", "relation_to_offence"], to: nil)
+        json = editing(json, ["to"], to: "VN")
+        json = editing(json, ["priority"], to: "asap")
+        json = editing(json, ["confidential"], to: "yes")
+        json = editing(json, ["extra"], to: 1)
+        let fields = Set(problems(json.serializedString()).map(\.field))
+        XCTAssertEqual(fields, ["offence.summary", "data[0].relation_to_offence", "to", "priority", "confidential", "extra"])
+    }
+
+    func testCountryCodesAreAssignedISOCodesAndDiffer() {
+        XCTAssertTrue(problems(editing("to", to: "UK"))[0].reason.contains("ISO 3166-1 alpha-2"))
+        XCTAssertEqual(problems(editing("to", to: "de")).map(\.field), ["to"])
+        XCTAssertEqual(problems(editing("from", to: "VNM")).map(\.field), ["from"])
+        XCTAssertEqual(problems(editing("to", to: "VN")).map(\.description), [#"to: must differ from "from" (VN)"#])
+        XCTAssertEqual(problems(editing("to", to: 49)).map(\.description), ["to: must be a string, not a number"])
+    }
+
+    func testPeriodsRunForwardAndTimesNeedAZone() {
+        XCTAssertEqual(problems(editing("data[0].period.from", to: "2026-12-01T00:00:00Z")).map(\.field), ["data[0].period.from"])
+        let noZone = problems(editing("data[0].period.to", to: "2026-11-01T00:00:00"))
+        XCTAssertEqual(noZone.map(\.field), ["data[0].period.to"])
+        XCTAssertTrue(noZone[0].reason.contains("RFC 3339"))
+        XCTAssertEqual(problems(editing("data[0].period.to", to: nil)).map(\.description), ["data[0].period.to: required"])
+    }
+
+    func testEmergencyDisclosureNeedsItsBlockAndPriority() throws {
+        var json = try JSONParser.parse(validRequestJSON)
+        json = editing(json, ["kind"], to: "emergency-disclosure")
+        let found = problems(json.serializedString())
+        XCTAssertEqual(Set(found.map(\.field)), ["priority", "emergency"])
+
+        json = editing(json, ["priority"], to: "emergency")
+        json = editing(json, ["emergency"], to: ["facts": "a hostage video was posted an hour ago", "data_relevance": "the uploader's IP"])
+        json = editing(json, ["offence"], to: nil)
+        XCTAssertNoThrow(try decode(json.serializedString()).get())
+
+        json = editing(json, ["emergency", "data_relevance"], to: nil)
+        XCTAssertEqual(problems(json.serializedString()).map(\.field), ["emergency.data_relevance"])
+    }
+
+    func testAnEmergencyBlockBelongsOnlyToEmergencyDisclosure() {
+        XCTAssertEqual(problems(editing("emergency", to: ["facts": "x", "data_relevance": "y"])).map(\.field), ["emergency"])
+    }
+
+    func testAssistanceNeedsNoPreservationContent() throws {
+        var json = try JSONParser.parse(validRequestJSON)
+        json = editing(json, ["kind"], to: "assistance")
+        for key in ["data", "custodian", "necessity", "mla_intended"] { json = editing(json, [key], to: nil) }
+        let request = try decode(json.serializedString()).get()
+        XCTAssertEqual(request.kind, .assistance)
+        XCTAssertEqual(request.data, [])
+    }
+
+    func testSizeLimitsOnTextAndLists() {
+        let long = String(repeating: "x", count: RequestLimits.longText + 1)
+        let found = problems(editing("offence.summary", to: .string(long)))
+        XCTAssertEqual(found.map(\.field), ["offence.summary"])
+        XCTAssertTrue(found[0].reason.contains("the limit is 8000"))
+        XCTAssertEqual(problems(editing("reference", to: .string(String(repeating: "R", count: 65)))).map(\.field), ["reference"])
+        let item = try! JSONParser.parse(validRequestJSON)["data"]!.arrayValue![0]
+        let many = JSONValue.array(Array(repeating: item, count: RequestLimits.dataItems + 1))
+        XCTAssertEqual(problems(editing("data", to: many)).map(\.field), ["data"])
+        XCTAssertEqual(problems(editing("reference", to: "line\nbreak")).map(\.field), ["reference"])
+    }
+
+    func testIdentifiersAttachmentsAndIDsAreChecked() {
+        XCTAssertEqual(problems(editing("id", to: "not-a-uuid")).map(\.field), ["id"])
+        XCTAssertEqual(problems(editing("extends", to: "nope")).map(\.field), ["extends"])
+        XCTAssertEqual(problems(editing("attachments[0].sha256", to: "abc")).map(\.field), ["attachments[0].sha256"])
+        XCTAssertEqual(problems(editing("attachments[0].media_type", to: "pdf")).map(\.field), ["attachments[0].media_type"])
+        XCTAssertEqual(problems(editing("data[0].identifiers[0].value", to: nil)).map(\.field), ["data[0].identifiers[0].value"])
+        XCTAssertEqual(problems(editing("language", to: "english!")).map(\.field), ["language"])
+        XCTAssertEqual(problems(editing("data[0]", to: "text")).map(\.description), ["data[0]: must be an object, not a string"])
+    }
+
+    func testAMissingIDIsAssignedUnlessAPartnerForwards() throws {
+        let text = editing("id", to: nil)
+        XCTAssertEqual(try decode(text).get().id, "00000000-0000-4000-8000-000000000000")
+        let forwarded = EvidenceRequest.decode(Array(text.utf8), requireID: true, newID: { "x" })
+        XCTAssertThrowsError(try forwarded.get())
+    }
+
+    func testNotJSONOrNotAnObject() {
+        XCTAssertTrue(problems("{\"a\":")[0].reason.contains("invalid JSON"))
+        XCTAssertEqual(problems("[1]").map(\.reason), ["the body must be a JSON object, not an array"])
+    }
+
+    func testIdenticalContentHasIdenticalCanonicalBytes() throws {
+        let a = try decode(validRequestJSON).get()
+        let reordered = try JSONParser.parse(validRequestJSON).objectValue!.members.reversed()
+        let b = try decode(JSONValue.object(JSONObject(reordered.map { ($0.key, $0.value) })).serializedString()).get()
+        XCTAssertEqual(a.canonicalBytes, b.canonicalBytes)
+        var c = a
+        c.necessity = "other"
+        XCTAssertNotEqual(a.canonicalBytes, c.canonicalBytes)
+    }
+}
