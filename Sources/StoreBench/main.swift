@@ -1,1 +1,1 @@
-print("bench: not yet")
+StoreBenchCommand.main(CommandLine.arguments)

@@ -1,0 +1,158 @@
+import CSQLite
+import ContactPointModel
+import Dispatch
+
+extension EventStore {
+    /// Queues `batch` for the next group commit. `completion` runs on the store's writer
+    /// queue once the batch is durable (or has failed); keep it short and hop to your own queue.
+    public func append(_ batch: WriteBatch, completion: @escaping @Sendable (Result<AppendOutcome, StoreError>) -> Void) {
+        lock.lock()
+        pending.append((batch, completion))
+        let start = !writerBusy
+        writerBusy = true
+        lock.unlock()
+        if start { writerQueue.async { self.drain() } }
+    }
+
+    /// Appends and waits until durable. For tools and tests; never call it on the writer queue.
+    public func appendAndWait(_ batch: WriteBatch) -> Result<AppendOutcome, StoreError> {
+        dispatchPrecondition(condition: .notOnQueue(writerQueue))
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: Result<AppendOutcome, StoreError>!
+        append(batch) { r in
+            result = r
+            done.signal()
+        }
+        done.wait()
+        return result
+    }
+
+    /// Commits everything pending, one transaction per round, until nothing is left.
+    func drain() {
+        dispatchPrecondition(condition: .onQueue(writerQueue))
+        while true {
+            lock.lock()
+            let group = pending
+            pending.removeAll(keepingCapacity: true)
+            if group.isEmpty {
+                writerBusy = false
+                lock.unlock()
+                return
+            }
+            lock.unlock()
+            let results = commit(group.map(\.0))
+            for (i, entry) in group.enumerated() { entry.1(results[i]) }
+        }
+    }
+
+    /// One transaction holding every batch of the group, each in its own savepoint.
+    private func commit(_ group: [WriteBatch]) -> [Result<AppendOutcome, StoreError>] {
+        let headPosition = lastPosition, headHash = lastHash
+        var results: [Result<AppendOutcome, StoreError>] = []
+        do {
+            try writer.execute("BEGIN IMMEDIATE")
+        } catch {
+            return Array(repeating: .failure(error), count: group.count)
+        }
+        for batch in group {
+            let savedPosition = lastPosition, savedHash = lastHash
+            do {
+                try writer.execute("SAVEPOINT batch")
+                let outcome = try write(batch)
+                try writer.execute("RELEASE batch")
+                results.append(.success(outcome))
+            } catch {
+                try? writer.execute("ROLLBACK TO batch")
+                try? writer.execute("RELEASE batch")
+                lastPosition = savedPosition
+                lastHash = savedHash
+                results.append(.failure(error))
+            }
+        }
+        do {
+            try writer.execute("COMMIT")
+        } catch {
+            try? writer.execute("ROLLBACK")
+            lastPosition = headPosition
+            lastHash = headHash
+            return Array(repeating: .failure(StoreError(code: error.code, "commit failed: \(error.message)")), count: group.count)
+        }
+        lock.lock()
+        stats.commits += 1
+        stats.batches += group.count
+        stats.events += Int(lastPosition - headPosition)
+        stats.largestGroup = max(stats.largestGroup, group.count)
+        lock.unlock()
+        return results
+    }
+
+    private func write(_ batch: WriteBatch) throws(StoreError) -> AppendOutcome {
+        if let first = batch.events.first {
+            let exists = try writer.prepare("SELECT 1 FROM events WHERE id = ?")
+            exists.bind(1, first.id)
+            let found = try exists.step()
+            exists.reset()
+            if found { return .duplicate(eventID: first.id) }
+        }
+        var stored: [StoredEvent] = []
+        let insert = try writer.prepare("""
+            INSERT INTO events (position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for event in batch.events {
+            let position = lastPosition + 1
+            let hash = HashChain.hash(previous: lastHash, envelope: event.canonicalEnvelope)
+            insert.reset()
+            insert.bind(1, position)
+            insert.bind(2, event.id)
+            insert.bind(3, event.requestID)
+            insert.bind(4, Int64(event.sequence))
+            insert.bind(5, event.type)
+            insert.bind(6, event.actor)
+            insert.bind(7, event.at.rfc3339)
+            insert.bind(8, bytes: event.payload.canonicalBytes())
+            insert.bind(9, lastHash)
+            insert.bind(10, hash)
+            do {
+                try insert.run()
+            } catch where error.isConstraint {
+                throw StoreError(code: error.code, "event \(event.id) conflicts with the log: \(error.message)")
+            }
+            stored.append(StoredEvent(position: position, event: event, previousHash: lastHash, hash: hash))
+            lastPosition = position
+            lastHash = hash
+        }
+        if !batch.outbox.isEmpty {
+            let now = Instant.now().millisecondsSince1970
+            let add = try writer.prepare("""
+                INSERT INTO outbox (event_id, destination, kind, body, created_ms, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?)
+                """)
+            for message in batch.outbox {
+                add.reset()
+                add.bind(1, message.eventID)
+                add.bind(2, message.destination)
+                add.bind(3, message.kind)
+                add.bind(4, bytes: message.body)
+                add.bind(5, now)
+                add.bind(6, now)
+                try add.run()
+            }
+        }
+        for update in batch.outboxUpdates {
+            switch update {
+            case .delivered(let id, let at):
+                let s = try writer.prepare("UPDATE outbox SET delivered_ms = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?")
+                s.bind(1, at.millisecondsSince1970)
+                s.bind(2, id)
+                try s.run()
+            case .failed(let id, let error, let retryAt):
+                let s = try writer.prepare("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? WHERE id = ?")
+                s.bind(1, error)
+                s.bind(2, retryAt.millisecondsSince1970)
+                s.bind(3, id)
+                try s.run()
+            }
+        }
+        return .stored(stored)
+    }
+}

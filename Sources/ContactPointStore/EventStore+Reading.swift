@@ -1,0 +1,149 @@
+import ContactPointModel
+import Dispatch
+
+extension EventStore {
+    /// One request's history, in order. Runs on the reader connection; safe from any queue but the reader's.
+    public func history(of requestID: String) throws(StoreError) -> [StoredEvent] {
+        try onReader { () throws(StoreError) -> [StoredEvent] in try historyOnReader(requestID) }
+    }
+
+    /// Reads `history(of:)` on the reader queue and calls back there.
+    public func history(of requestID: String, completion: @escaping @Sendable (Result<[StoredEvent], StoreError>) -> Void) {
+        readerQueue.async {
+            completion(Result { () throws(StoreError) -> [StoredEvent] in try self.historyOnReader(requestID) })
+        }
+    }
+
+    private func historyOnReader(_ requestID: String) throws(StoreError) -> [StoredEvent] {
+        let s = try reader.prepare("""
+            SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash
+            FROM events WHERE request_id = ? ORDER BY sequence
+            """)
+        defer { s.reset() }
+        s.bind(1, requestID)
+        var events: [StoredEvent] = []
+        while try s.step() { events.append(try Self.row(s)) }
+        return events
+    }
+
+    /// Calls `body` with every event in log order (replay on start, audit verification).
+    /// A payload that is not JSON is reported through `body` as a `.null` payload with the
+    /// raw text kept in `rawPayload`, so verification can still name the event.
+    public func forEachEvent(_ body: (StoredEvent, _ rawPayload: [UInt8]) throws -> Void) throws {
+        try onReader { () throws in
+            let s = try reader.prepare("""
+                SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash
+                FROM events ORDER BY position
+                """)
+            defer { s.reset() }
+            while try s.step() {
+                let raw = s.bytes(7)
+                let event = (try? Self.row(s)) ?? StoredEvent(
+                    position: s.int64(0),
+                    event: NewEvent(id: s.text(1) ?? "", requestID: s.text(2) ?? "", sequence: Int(s.int64(3)),
+                                    type: s.text(4) ?? "", actor: s.text(5) ?? "",
+                                    at: Instant(rfc3339: s.text(6) ?? "") ?? Instant(millisecondsSince1970: 0), payload: .null),
+                    previousHash: s.text(8) ?? "", hash: s.text(9) ?? "")
+                try body(event, raw)
+            }
+        }
+    }
+
+    /// The number of events in the log.
+    public func eventCount() throws(StoreError) -> Int64 {
+        try onReader { () throws(StoreError) -> Int64 in
+            let s = try reader.prepare("SELECT count(*) FROM events")
+            defer { s.reset() }
+            _ = try s.step()
+            return s.int64(0)
+        }
+    }
+
+    /// Whether an event with this id is in the log (partner deliveries are idempotent by event id).
+    public func contains(eventID: String) throws(StoreError) -> Bool {
+        try onReader { () throws(StoreError) -> Bool in
+            let s = try reader.prepare("SELECT 1 FROM events WHERE id = ?")
+            defer { s.reset() }
+            s.bind(1, eventID)
+            return try s.step()
+        }
+    }
+
+    static func row(_ s: SQLiteStatement) throws(StoreError) -> StoredEvent {
+        let payload: JSONValue
+        do { payload = try JSONParser.parse(s.bytes(7)) } catch {
+            throw StoreError("event at position \(s.int64(0)): payload is not JSON (\(error))")
+        }
+        guard let at = Instant(rfc3339: s.text(6) ?? "") else {
+            throw StoreError("event at position \(s.int64(0)): bad time \(s.text(6) ?? "NULL")")
+        }
+        return StoredEvent(
+            position: s.int64(0),
+            event: NewEvent(id: s.text(1) ?? "", requestID: s.text(2) ?? "", sequence: Int(s.int64(3)),
+                            type: s.text(4) ?? "", actor: s.text(5) ?? "", at: at, payload: payload),
+            previousHash: s.text(8) ?? "", hash: s.text(9) ?? "")
+    }
+
+    func onReader<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        dispatchPrecondition(condition: .notOnQueue(readerQueue))
+        let result: Result<T, StoreError> = readerQueue.sync { Result { () throws(StoreError) -> T in try body() } }
+        return try result.get()
+    }
+
+    func onReader<T>(_ body: () throws -> T) throws -> T {
+        dispatchPrecondition(condition: .notOnQueue(readerQueue))
+        return try readerQueue.sync { try body() }
+    }
+}
+
+extension EventStore {
+    /// Outbox messages due for an attempt at `now`, oldest first.
+    public func dueOutbox(at now: Instant, limit: Int = 100) throws(StoreError) -> [OutboxEntry] {
+        try onReader { () throws(StoreError) -> [OutboxEntry] in
+            let s = try reader.prepare("""
+                SELECT id, event_id, destination, kind, body, created_ms, attempts, next_attempt_ms, last_error
+                FROM outbox WHERE delivered_ms IS NULL AND next_attempt_ms <= ? ORDER BY id LIMIT ?
+                """)
+            defer { s.reset() }
+            s.bind(1, now.millisecondsSince1970)
+            s.bind(2, Int64(limit))
+            var entries: [OutboxEntry] = []
+            while try s.step() { entries.append(Self.outboxRow(s)) }
+            return entries
+        }
+    }
+
+    /// Every undelivered message, oldest first (for metrics and the operator).
+    public func undeliveredOutbox(limit: Int = 1000) throws(StoreError) -> [OutboxEntry] {
+        try onReader { () throws(StoreError) -> [OutboxEntry] in
+            let s = try reader.prepare("""
+                SELECT id, event_id, destination, kind, body, created_ms, attempts, next_attempt_ms, last_error
+                FROM outbox WHERE delivered_ms IS NULL ORDER BY id LIMIT ?
+                """)
+            defer { s.reset() }
+            s.bind(1, Int64(limit))
+            var entries: [OutboxEntry] = []
+            while try s.step() { entries.append(Self.outboxRow(s)) }
+            return entries
+        }
+    }
+
+    /// Outbox depth and the creation time of the oldest undelivered message.
+    public func outboxSummary() throws(StoreError) -> (depth: Int, oldest: Instant?) {
+        try onReader { () throws(StoreError) -> (depth: Int, oldest: Instant?) in
+            let s = try reader.prepare("SELECT count(*), min(created_ms) FROM outbox WHERE delivered_ms IS NULL")
+            defer { s.reset() }
+            _ = try s.step()
+            let oldest = s.isNull(1) ? nil : Instant(millisecondsSince1970: s.int64(1))
+            return (Int(s.int64(0)), oldest)
+        }
+    }
+
+    static func outboxRow(_ s: SQLiteStatement) -> OutboxEntry {
+        OutboxEntry(
+            id: s.int64(0),
+            message: OutboxMessage(destination: s.text(2) ?? "", kind: s.text(3) ?? "", body: s.bytes(4), eventID: s.text(1)),
+            createdAt: Instant(millisecondsSince1970: s.int64(5)), attempts: Int(s.int64(6)),
+            nextAttemptAt: Instant(millisecondsSince1970: s.int64(7)), lastError: s.text(8))
+    }
+}

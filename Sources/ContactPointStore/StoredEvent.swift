@@ -1,0 +1,128 @@
+import ContactPointModel
+
+/// An event to append to the log.
+public struct NewEvent: Sendable, Hashable {
+    /// UUID. An event that arrives from a partner keeps the partner's id, so a retried
+    /// delivery is recognised and stored once.
+    public var id: String
+    public var requestID: String
+    /// Position in the request's own history, from 0 (`submitted`).
+    public var sequence: Int
+    /// `submitted`, `delivered`, `acknowledged`, ... (`CaseEvent.type`).
+    public var type: String
+    /// Who: a certificate identity, or `pocd` for the daemon's own timer.
+    public var actor: String
+    /// When, in UTC.
+    public var at: Instant
+    public var payload: JSONValue
+
+    public init(id: String, requestID: String, sequence: Int, type: String, actor: String, at: Instant, payload: JSONValue) {
+        self.id = id
+        self.requestID = requestID
+        self.sequence = sequence
+        self.type = type
+        self.actor = actor
+        self.at = at
+        self.payload = payload
+    }
+
+    /// What the chain hashes for this event: every column a court would care about, in
+    /// canonical JSON. Changing any of them breaks the chain from this event on.
+    public var canonicalEnvelope: [UInt8] {
+        let envelope: JSONValue = [
+            "id": .string(id), "request_id": .string(requestID), "sequence": .number(Double(sequence)),
+            "type": .string(type), "actor": .string(actor), "at": .string(at.rfc3339), "payload": payload,
+        ]
+        return envelope.canonicalBytes()
+    }
+}
+
+/// An event as stored: its place in the global log and its link in the hash chain.
+public struct StoredEvent: Sendable, Hashable {
+    /// Position in the whole log, from 1, without gaps.
+    public var position: Int64
+    public var event: NewEvent
+    /// The hash of the event before it (64 zeros for the first).
+    public var previousHash: String
+    /// SHA-256 over `previousHash` and the canonical envelope.
+    public var hash: String
+
+    /// The event as history shows it.
+    public var json: JSONValue {
+        [
+            "id": .string(event.id), "sequence": .number(Double(event.sequence)), "type": .string(event.type),
+            "actor": .string(event.actor), "at": .string(event.at.rfc3339), "details": event.payload,
+            "hash": .string(hash),
+        ]
+    }
+}
+
+/// The hash chain's rule, in one place: SHA-256 over the previous hash (its 64 hex
+/// characters) followed by the canonical envelope of the event.
+public enum HashChain {
+    /// The previous hash of the first event.
+    public static let genesis = String(repeating: "0", count: 64)
+
+    public static func hash(previous: String, envelope: [UInt8]) -> String {
+        SHA256.hex(concatenating: [Array(previous.utf8), envelope])
+    }
+}
+
+/// A message waiting to go out (to a partner daemon, a webhook, an Alertmanager),
+/// written in the same transaction as the event that caused it.
+public struct OutboxMessage: Sendable, Hashable {
+    /// Where it goes: a partner's contact point code, or a receiver name from the config.
+    public var destination: String
+    /// What it is: `partner-event`, `webhook`, `alertmanager`.
+    public var kind: String
+    public var body: [UInt8]
+    /// The event that caused it, if any.
+    public var eventID: String?
+
+    public init(destination: String, kind: String, body: [UInt8], eventID: String? = nil) {
+        self.destination = destination
+        self.kind = kind
+        self.body = body
+        self.eventID = eventID
+    }
+}
+
+/// An outbox message with its delivery bookkeeping.
+public struct OutboxEntry: Sendable, Hashable {
+    public var id: Int64
+    public var message: OutboxMessage
+    public var createdAt: Instant
+    public var attempts: Int
+    public var nextAttemptAt: Instant
+    public var lastError: String?
+}
+
+/// A change to an outbox entry's delivery state.
+public enum OutboxUpdate: Sendable, Hashable {
+    /// Accepted by the receiver: never sent again.
+    case delivered(id: Int64, at: Instant)
+    /// Failed; try again at `retryAt`.
+    case failed(id: Int64, error: String, retryAt: Instant)
+}
+
+/// Everything one caller needs committed atomically: events, the messages they cause,
+/// and outbox bookkeeping.
+public struct WriteBatch: Sendable {
+    public var events: [NewEvent]
+    public var outbox: [OutboxMessage]
+    public var outboxUpdates: [OutboxUpdate]
+
+    public init(events: [NewEvent] = [], outbox: [OutboxMessage] = [], outboxUpdates: [OutboxUpdate] = []) {
+        self.events = events
+        self.outbox = outbox
+        self.outboxUpdates = outboxUpdates
+    }
+}
+
+/// What became of a batch.
+public enum AppendOutcome: Sendable {
+    /// Durable: committed and fsynced.
+    case stored([StoredEvent])
+    /// The batch's first event id was already in the log; nothing was written.
+    case duplicate(eventID: String)
+}

@@ -1,0 +1,144 @@
+import ContactPointModel
+import ContactPointStore
+import Dispatch
+import Foundation
+
+/// `poc-store-bench`: drives the event store from outside, for the crash test and the
+/// group-commit benchmark (Scripts/bench/store.sh).
+///
+///     poc-store-bench loop DIR [--writers N]      append forever; print each id once it is durable
+///     poc-store-bench append DIR --writers N --seconds S   appends/s with N concurrent writers
+///     poc-store-bench fsync DIR --seconds S       plain write(4 KiB)+fsync per second on the same disk
+///     poc-store-bench verify DIR                  walk the chain
+enum StoreBenchCommand {
+    static func main(_ args: [String]) {
+        guard args.count >= 3 else { usage() }
+        let mode = args[1], dir = args[2]
+        let writers = Int(option("--writers", in: args) ?? "1") ?? 1
+        let seconds = Double(option("--seconds", in: args) ?? "5") ?? 5
+        switch mode {
+        case "loop": loop(dir: dir, writers: writers)
+        case "append": appendBench(dir: dir, writers: writers, seconds: seconds)
+        case "fsync": fsyncBench(dir: dir, seconds: seconds)
+        case "verify":
+            do {
+                let store = try EventStore(directory: dir)
+                let result = try store.verifyChain()
+                emit(result.description)
+                exit(result.isIntact ? 0 : 1)
+            } catch { fail("\(error)") }
+        default: usage()
+        }
+    }
+
+    /// One line to standard output in a single write(2): no buffer to lose on kill -9.
+    static func emit(_ line: String) {
+        let bytes = Array((line + "\n").utf8)
+        _ = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+    }
+
+    static func option(_ name: String, in args: [String]) -> String? {
+        guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+        return args[i + 1]
+    }
+
+    static func usage() -> Never {
+        fail("usage: poc-store-bench loop|append|fsync|verify DIR [--writers N] [--seconds S]")
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data((message + "\n").utf8))
+        exit(2)
+    }
+
+    static func open(_ dir: String) -> EventStore {
+        do { return try EventStore(directory: dir) } catch { fail("\(error)") }
+    }
+
+    /// A realistic event: one request's `submitted` payload size is about 1 KiB.
+    static func event(request: String, sequence: Int) -> NewEvent {
+        NewEvent(id: UUID().uuidString.lowercased(), requestID: request, sequence: sequence, type: "acknowledged",
+                 actor: "officer.de.bob", at: .now(),
+                 payload: ["note": .string(String(repeating: "x", count: 900))])
+    }
+
+    /// Each writer appends to its own request, one event at a time, and prints the id
+    /// only after `append` reported it durable. Runs until killed.
+    static func loop(dir: String, writers: Int) -> Never {
+        let store = open(dir)
+        let printLock = NSLock()
+        for w in 0..<writers {
+            Thread.detachNewThread {
+                let request = UUID().uuidString.lowercased()
+                var sequence = 0
+                while true {
+                    let e = event(request: request, sequence: sequence)
+                    switch store.appendAndWait(WriteBatch(events: [e])) {
+                    case .success:
+                        printLock.lock()
+                        emit(e.id)
+                        printLock.unlock()
+                        sequence += 1
+                    case .failure(let error):
+                        fail("writer \(w): \(error)")
+                    }
+                }
+            }
+        }
+        while true { sleep(60) }
+    }
+
+    static func appendBench(dir: String, writers: Int, seconds: Double) -> Never {
+        let store = open(dir)
+        let deadline = Date().addingTimeInterval(seconds)
+        let group = DispatchGroup()
+        let countLock = NSLock()
+        nonisolated(unsafe) var total = 0
+        let start = Date()
+        for _ in 0..<writers {
+            group.enter()
+            Thread.detachNewThread {
+                let request = UUID().uuidString.lowercased()
+                var n = 0
+                while Date() < deadline {
+                    if case .failure(let error) = store.appendAndWait(WriteBatch(events: [event(request: request, sequence: n)])) {
+                        fail("\(error)")
+                    }
+                    n += 1
+                }
+                countLock.lock()
+                total += n
+                countLock.unlock()
+                group.leave()
+            }
+        }
+        group.wait()
+        let elapsed = Date().timeIntervalSince(start)
+        let s = store.statistics
+        emit(String(format: "writers=%d appends=%d seconds=%.2f appends_per_s=%.0f commits=%d commits_per_s=%.0f events_per_commit=%.2f largest_group=%d",
+                     writers, total, elapsed, Double(total) / elapsed, s.commits, Double(s.commits) / elapsed,
+                     Double(s.events) / Double(max(1, s.commits)), s.largestGroup))
+        exit(0)
+    }
+
+    static func fsyncBench(dir: String, seconds: Double) -> Never {
+        let path = (dir as NSString).appendingPathComponent("fsync-probe.bin")
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let fd = Foundation.open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { fail("cannot open \(path)") }
+        let block = [UInt8](repeating: 0x5A, count: 4096)
+        let deadline = Date().addingTimeInterval(seconds)
+        let start = Date()
+        var n = 0
+        while Date() < deadline {
+            _ = block.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            guard fsync(fd) == 0 else { fail("fsync failed: \(String(cString: strerror(errno)))") }
+            n += 1
+        }
+        let elapsed = Date().timeIntervalSince(start)
+        close(fd)
+        unlink(path)
+        emit(String(format: "write_fsync=%d seconds=%.2f fsyncs_per_s=%.0f", n, elapsed, Double(n) / elapsed))
+        exit(0)
+    }
+}

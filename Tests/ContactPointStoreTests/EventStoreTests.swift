@@ -1,0 +1,151 @@
+import XCTest
+import ContactPointModel
+@testable import ContactPointStore
+
+final class EventStoreTests: StoreTestCase {
+    func testAppendsAreChainedAndReadBackInOrder() throws {
+        let store = try EventStore(directory: dir)
+        let stored = try append(store, [event("r1", 0), event("r1", 1)]) + append(store, [event("r2", 0)])
+        XCTAssertEqual(stored.map(\.position), [1, 2, 3])
+        XCTAssertEqual(stored[0].previousHash, HashChain.genesis)
+        XCTAssertEqual(stored[1].previousHash, stored[0].hash)
+        XCTAssertEqual(stored[2].previousHash, stored[1].hash)
+        XCTAssertEqual(stored[0].hash, HashChain.hash(previous: HashChain.genesis, envelope: stored[0].event.canonicalEnvelope))
+        let history = try store.history(of: "r1")
+        XCTAssertEqual(history.map(\.event), [stored[0].event, stored[1].event])
+        XCTAssertEqual(history[0].event.at.rfc3339, "2026-11-23T08:00:00.250Z")
+        XCTAssertTrue(try store.verifyChain().isIntact)
+        XCTAssertEqual(try store.eventCount(), 3)
+    }
+
+    func testTheHashIsSHA256OverThePreviousHashAndTheCanonicalEnvelope() {
+        // Pinned so that a change to the chain rule is a deliberate, visible one.
+        XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        let e = NewEvent(id: "e1", requestID: "r1", sequence: 0, type: "acknowledged", actor: "a",
+                         at: Instant(millisecondsSince1970: 0), payload: [:])
+        XCTAssertEqual(String(decoding: e.canonicalEnvelope, as: UTF8.self),
+                       #"{"actor":"a","at":"1970-01-01T00:00:00Z","id":"e1","payload":{},"request_id":"r1","sequence":0,"type":"acknowledged"}"#)
+        XCTAssertEqual(HashChain.hash(previous: HashChain.genesis, envelope: e.canonicalEnvelope),
+                       SHA256.hex(Array((HashChain.genesis + String(decoding: e.canonicalEnvelope, as: UTF8.self)).utf8)))
+    }
+
+    func testReopeningContinuesTheChain() throws {
+        var store: EventStore? = try EventStore(directory: dir)
+        let first = try append(store!, [event("r1", 0)])
+        store!.close()
+        store = nil
+        let reopened = try EventStore(directory: dir)
+        let second = try append(reopened, [event("r1", 1)])
+        XCTAssertEqual(second[0].position, 2)
+        XCTAssertEqual(second[0].previousHash, first[0].hash)
+        XCTAssertTrue(try reopened.verifyChain().isIntact)
+    }
+
+    func testTheSameEventIDIsStoredOnce() throws {
+        let store = try EventStore(directory: dir)
+        let e = event("r1", 0)
+        try append(store, [e])
+        guard case .duplicate(let id) = try store.appendAndWait(WriteBatch(events: [e])).get() else { return XCTFail() }
+        XCTAssertEqual(id, e.id)
+        XCTAssertEqual(try store.eventCount(), 1)
+        XCTAssertTrue(try store.contains(eventID: e.id))
+    }
+
+    func testTheLogIsAppendOnlyEvenFromTheSQLiteCLI() throws {
+        let store = try EventStore(directory: dir)
+        try append(store, [event("r1", 0)])
+        let update = try sqlite(store.path, "UPDATE events SET actor = 'x'")
+        XCTAssertNotEqual(update.status, 0)
+        XCTAssertTrue(update.output.contains("append-only"), update.output)
+        XCTAssertNotEqual(try sqlite(store.path, "DELETE FROM events").status, 0)
+    }
+
+    /// Batches queued while the writer is busy commit together, in one transaction.
+    func testBatchesArrivingDuringACommitAreGroupedIntoOne() throws {
+        let store = try EventStore(directory: dir)
+        try append(store, [event("warm-up", 0)])
+        let before = store.statistics
+        let gate = DispatchSemaphore(value: 0)
+        store.writerQueue.async { gate.wait() }  // stands in for an fsync in flight
+        let done = DispatchGroup()
+        let results = ResultBox()
+        for i in 0..<10 {
+            done.enter()
+            store.append(WriteBatch(events: [event("r\(i)", 0)])) { r in
+                results.add(r)
+                done.leave()
+            }
+        }
+        XCTAssertEqual(results.count, 0, "nobody hears 'durable' before the commit")
+        gate.signal()
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
+        let after = store.statistics
+        XCTAssertEqual(after.commits - before.commits, 1, "ten batches, one commit")
+        XCTAssertEqual(after.batches - before.batches, 10)
+        XCTAssertEqual(results.count, 10)
+        XCTAssertTrue(results.allStored)
+        XCTAssertTrue(try store.verifyChain().isIntact)
+    }
+
+    /// One batch that conflicts fails alone; the others in its group are durable.
+    func testAFailingBatchDoesNotFailItsGroup() throws {
+        let store = try EventStore(directory: dir)
+        try append(store, [event("r1", 0)])
+        let gate = DispatchSemaphore(value: 0)
+        store.writerQueue.async { gate.wait() }
+        let done = DispatchGroup()
+        let good1 = ResultBox(), bad = ResultBox(), good2 = ResultBox()
+        for (box, e) in [(good1, event("a", 0)), (bad, event("r1", 0)), (good2, event("b", 0))] {
+            done.enter()
+            store.append(WriteBatch(events: [e])) { box.add($0); done.leave() }
+        }
+        gate.signal()
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
+        XCTAssertTrue(good1.allStored)
+        XCTAssertTrue(good2.allStored)
+        XCTAssertFalse(bad.allStored)
+        XCTAssertTrue(bad.errors.first?.contains("conflicts with the log") ?? false, "\(bad.errors)")
+        XCTAssertEqual(try store.history(of: "b").first?.position, 3, "no gap where the failed batch was")
+        XCTAssertTrue(try store.verifyChain().isIntact)
+    }
+
+    func testOutboxMessagesCommitWithTheirEventAndTrackDelivery() throws {
+        let store = try EventStore(directory: dir)
+        let e = event("r1", 0)
+        try append(store, [e], outbox: [OutboxMessage(destination: "DE", kind: "partner-event", body: Array("{}".utf8), eventID: e.id)])
+        var due = try store.dueOutbox(at: .now() + .seconds(1))
+        XCTAssertEqual(due.map(\.message.eventID), [e.id])
+        XCTAssertEqual(try store.outboxSummary().depth, 1)
+        let retryAt = Instant.now() + .minutes(5)
+        _ = try store.appendAndWait(WriteBatch(outboxUpdates: [.failed(id: due[0].id, error: "connection refused", retryAt: retryAt)])).get()
+        XCTAssertEqual(try store.dueOutbox(at: .now()).count, 0)
+        due = try store.dueOutbox(at: retryAt)
+        XCTAssertEqual(due.first?.attempts, 1)
+        XCTAssertEqual(due.first?.lastError, "connection refused")
+        _ = try store.appendAndWait(WriteBatch(outboxUpdates: [.delivered(id: due[0].id, at: .now())])).get()
+        XCTAssertEqual(try store.outboxSummary().depth, 0)
+    }
+
+    func testAnUnwritableDataDirectoryIsAOneLineError() {
+        XCTAssertThrowsError(try EventStore(directory: "/proc/contactpoint")) { error in
+            XCTAssertTrue("\(error)".contains("/proc/contactpoint"), "\(error)")
+            XCTAssertFalse("\(error)".contains("\n"))
+        }
+    }
+}
+
+/// Collects completion results from the writer queue.
+final class ResultBox: @unchecked Sendable {  // guarded by lock
+    private let lock = NSLock()
+    private var results: [Result<AppendOutcome, StoreError>] = []
+    func add(_ r: Result<AppendOutcome, StoreError>) { lock.lock(); results.append(r); lock.unlock() }
+    var count: Int { lock.lock(); defer { lock.unlock() }; return results.count }
+    var allStored: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return !results.isEmpty && results.allSatisfy { if case .success(.stored) = $0 { return true } else { return false } }
+    }
+    var errors: [String] {
+        lock.lock(); defer { lock.unlock() }
+        return results.compactMap { if case .failure(let e) = $0 { return e.message } else { return nil } }
+    }
+}
