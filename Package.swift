@@ -40,7 +40,6 @@ let package = Package(
         .target(name: "ContactPointDaemon",
                 dependencies: [
                     "ContactPointModel", "ContactPointStore", "TLSTransport", "HTTP1",
-                    "ContactPointClient",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "HeapModule", package: "swift-collections"),
                     .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -1,1 +1,1 @@
-print("poc: not yet")
+POC.main()

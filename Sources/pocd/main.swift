@@ -1,1 +1,1 @@
-print("pocd: not yet")
+import ContactPointDaemon; PocdCommand.main()

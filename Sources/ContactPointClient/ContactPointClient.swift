@@ -1,0 +1,138 @@
+import ContactPointModel
+import Foundation
+import HTTP1
+import TLSTransport
+
+/// Where the daemon is and which certificate to present.
+public struct ClientSettings: Sendable, Hashable {
+    /// `https://127.0.0.1:8443`
+    public var server: String
+    public var certificate: String
+    public var privateKey: String
+    /// CA bundle that signs the daemon's certificate.
+    public var ca: String
+
+    public init(server: String, certificate: String, privateKey: String, ca: String) {
+        self.server = server
+        self.certificate = certificate
+        self.privateKey = privateKey
+        self.ca = ca
+    }
+}
+
+/// An answer from the daemon: status and parsed JSON (or the raw text, for /metrics).
+public struct APIResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+    public var json: JSONValue? { try? JSONParser.parse(body) }
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// Why a call failed, in words for the person at the terminal.
+public enum ClientError: Error, Sendable, CustomStringConvertible {
+    /// Nothing answered at the address.
+    case unreachable(server: String, reason: String)
+    /// The TLS handshake failed; `reason` says why (unknown CA, expired certificate...).
+    case tls(server: String, reason: String)
+    /// The daemon answered with a problem (4xx/5xx).
+    case problem(status: Int, title: String, detail: String, errors: [FieldProblem])
+    /// Local setup: a missing certificate file, a bad URL.
+    case setup(String)
+    /// Anything else the transport reported.
+    case transport(server: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .unreachable(let server, let reason): return "cannot reach the daemon at \(server): \(reason)"
+        case .tls(let server, let reason): return "TLS handshake with \(server) failed: \(reason)"
+        case .problem(let status, let title, let detail, let errors):
+            var lines = ["\(status) \(title)", "detail: \(detail)"]
+            for e in errors where !(e.field.isEmpty && e.reason == detail) {
+                lines.append("  \(e.field.isEmpty ? "(body)" : e.field): \(e.reason)")
+            }
+            return lines.joined(separator: "\n")
+        case .setup(let s): return s
+        case .transport(let server, let reason): return "talking to \(server): \(reason)"
+        }
+    }
+}
+
+/// The typed client of the ContactPoint API: used by `poc`, partner tests and scripts.
+public final class ContactPointClient: Sendable {
+    public let settings: ClientSettings
+    let http: HTTPSClient
+
+    public init(_ settings: ClientSettings, timeout: TimeInterval = 30) throws(ClientError) {
+        self.settings = settings
+        for (what, path) in [("certificate", settings.certificate), ("key", settings.privateKey), ("CA bundle", settings.ca)]
+        where !FileManager.default.isReadableFile(atPath: path) {
+            throw .setup("cannot read the \(what) \(path) (set --cert/--key/--ca, POC_CERT/POC_KEY/POC_CA, or ~/.config/poc/config.yaml)")
+        }
+        guard settings.server.hasPrefix("https://") else {
+            throw .setup("the server must be an https:// URL, such as https://127.0.0.1:8443 (got \(settings.server))")
+        }
+        let tls = TLSConfiguration(certificateFile: settings.certificate, privateKeyFile: settings.privateKey,
+                                   trustedCAFile: settings.ca, crlFile: nil, minimumVersion: .v1_2)
+        do { http = try HTTPSClient(baseURL: settings.server, tls: tls, timeout: timeout) } catch {
+            throw .setup("\(error)")
+        }
+    }
+
+    public func close() { http.close() }
+
+    /// One call; a 4xx/5xx answer with a problem body becomes `.problem`.
+    public func call(_ method: String, _ path: String, json body: [UInt8]? = nil) -> Result<APIResponse, ClientError> {
+        var headers = HTTPHeaders([("Accept", "application/json")])
+        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+        switch http.sendSync(method: method, path: path, headers: headers, body: body ?? []) {
+        case .success(let r):
+            let response = APIResponse(status: r.status, headers: r.headers, body: r.body)
+            if r.status >= 400 { return .failure(Self.problem(response)) }
+            return .success(response)
+        case .failure(let e):
+            return .failure(Self.map(e, server: settings.server))
+        }
+    }
+
+    static func problem(_ r: APIResponse) -> ClientError {
+        guard let j = r.json, let o = j.objectValue else {
+            return .problem(status: r.status, title: "HTTP \(r.status)", detail: r.text.trimmingCharacters(in: .whitespacesAndNewlines), errors: [])
+        }
+        let errors = (o["errors"]?.arrayValue ?? []).map {
+            FieldProblem(field: $0["field"]?.stringValue ?? "", reason: $0["reason"]?.stringValue ?? "")
+        }
+        return .problem(status: r.status, title: o["title"]?.stringValue ?? "HTTP \(r.status)",
+                        detail: o["detail"]?.stringValue ?? "", errors: errors)
+    }
+
+    static func map(_ e: HTTPClientError, server: String) -> ClientError {
+        switch e {
+        case .connect(_, let reason): return .unreachable(server: server, reason: reason)
+        case .tls(let reason): return .tls(server: server, reason: reason)
+        default: return .transport(server: server, reason: e.description)
+        }
+    }
+
+    // MARK: - The API
+
+    public func submit(_ body: [UInt8]) -> Result<APIResponse, ClientError> { call("POST", "/v1/requests", json: body) }
+    public func request(_ id: String) -> Result<APIResponse, ClientError> { call("GET", "/v1/requests/\(id)") }
+    public func act(_ id: String, _ action: Action, body: [UInt8]) -> Result<APIResponse, ClientError> {
+        call("POST", "/v1/requests/\(id)/\(action.rawValue)", json: body.isEmpty ? Array("{}".utf8) : body)
+    }
+    public func queue(_ query: [(String, String)] = []) -> Result<APIResponse, ClientError> {
+        call("GET", "/v1/queue" + Self.query(query))
+    }
+    public func alerts(_ query: [(String, String)] = []) -> Result<APIResponse, ClientError> {
+        call("GET", "/v1/alerts" + Self.query(query))
+    }
+    public func health() -> Result<APIResponse, ClientError> { call("GET", "/healthz") }
+    public func metrics() -> Result<APIResponse, ClientError> { call("GET", "/metrics") }
+
+    static func query(_ items: [(String, String)]) -> String {
+        guard !items.isEmpty else { return "" }
+        let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~:"))
+        return "?" + items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }.joined(separator: "&")
+    }
+}

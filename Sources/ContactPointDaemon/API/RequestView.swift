@@ -1,0 +1,75 @@
+import ContactPointModel
+import ContactPointStore
+
+/// The JSON a client sees of a request: `GET /v1/requests/{id}` and queue rows.
+enum RequestView {
+    /// What the Desk knows of a request at one moment.
+    struct Snapshot: Sendable {
+        var record: CaseRecord
+        var deadlines: [Deadline]
+        var overdueKinds: Set<DeadlineKind>
+        var level: Int
+        var now: Instant
+
+        init(record: CaseRecord, policy: DeadlinePolicy, now: Instant) {
+            self.record = record
+            deadlines = record.deadlines(policy: policy)
+            overdueKinds = Set(record.overdue(at: now, policy: policy).map(\.kind))
+            level = record.escalationLevel(policy: policy)
+            self.now = now
+        }
+
+        var overdue: Bool { !overdueKinds.isEmpty }
+
+        func owner(_ d: Deadline) -> CountryCode { d.owedBy == .requesting ? record.from : record.to }
+
+        func deadlineJSON(_ d: Deadline) -> JSONValue {
+            [
+                "kind": .string(d.kind.rawValue), "due_at": .string(d.dueAt.rfc3339),
+                "owed_by": .string(owner(d).code), "overdue": .bool(overdueKinds.contains(d.kind)),
+                "escalation_level": .number(Double(record.escalations[d.kind] ?? 0)),
+                "seconds_left": .number(Double(d.dueAt.milliseconds(since: now) / 1000)),
+            ]
+        }
+    }
+
+    /// The full view: the request as submitted, its state, deadlines, level and history.
+    static func json(_ s: Snapshot, history: [StoredEvent]) -> JSONValue {
+        let r = s.record
+        var o = JSONObject()
+        o["id"] = .string(r.id)
+        o["reference"] = .string(r.reference)
+        o["from"] = .string(r.from.code)
+        o["to"] = .string(r.to.code)
+        o["kind"] = .string(r.kind.rawValue)
+        o["priority"] = .string(r.priority.rawValue)
+        o["state"] = .string(r.state.rawValue)
+        o["overdue"] = .bool(s.overdue)
+        o["escalation_level"] = .number(Double(s.level))
+        o["deadlines"] = .array(s.deadlines.map(s.deadlineJSON))
+        o["submitted_at"] = .string(r.lifecycle.submittedAt.rfc3339)
+        if let e = r.lifecycle.expiresAt { o["expires_at"] = .string(e.rfc3339) }
+        if let first = history.first, case .success(.submitted(let request)) = CaseEvent.decode(type: first.event.type, payload: first.event.payload) {
+            o["request"] = request.json  // in the API's own key order
+        }
+        o["history"] = .array(history.map(\.json))
+        return .object(o)
+    }
+
+    /// One row of `GET /v1/queue`.
+    static func queueRow(_ s: Snapshot, direction: String) -> JSONValue {
+        let r = s.record
+        var o = JSONObject()
+        o["id"] = .string(r.id)
+        o["reference"] = .string(r.reference)
+        o["direction"] = .string(direction)
+        o["counterpart"] = .string((direction == "incoming" ? r.from : r.to).code)
+        o["kind"] = .string(r.kind.rawValue)
+        o["priority"] = .string(r.priority.rawValue)
+        o["state"] = .string(r.state.rawValue)
+        o["overdue"] = .bool(s.overdue)
+        o["escalation_level"] = .number(Double(s.level))
+        o["next_deadline"] = s.deadlines.first.map(s.deadlineJSON) ?? .null
+        return .object(o)
+    }
+}

@@ -1,0 +1,281 @@
+import ContactPointModel
+import Dispatch
+import Foundation
+import HTTP1
+import Logging
+import TLSTransport
+
+/// Maps HTTPS requests to the Desk: identifies the caller from its certificate, checks
+/// the route's roles, decodes the body, and writes the answer (JSON, or problem+json).
+/// Runs on each connection's queue; everything it touches is the Desk's or thread-safe.
+final class Router: Sendable {
+    let desk: Desk
+    let alerts: AlertHub
+    let metrics: Metrics
+    let directory: DirectoryBox
+    let metricsIdentities: Set<String>
+    let log: Logger
+    let extraGauges: @Sendable () -> [Metrics.Gauge]
+
+    init(desk: Desk, alerts: AlertHub, metrics: Metrics, directory: DirectoryBox, metricsIdentities: [String], log: Logger,
+         extraGauges: @escaping @Sendable () -> [Metrics.Gauge] = { [] }) {
+        self.desk = desk
+        self.alerts = alerts
+        self.metrics = metrics
+        self.directory = directory
+        self.metricsIdentities = Set(metricsIdentities)
+        self.log = log
+        self.extraGauges = extraGauges
+    }
+
+    /// The routes served, as `METHOD path-template`; the OpenAPI test checks docs/api/openapi.yaml against it.
+    static let routes: [(method: String, template: String)] = [
+        ("POST", "/v1/requests"),
+        ("GET", "/v1/requests/{id}"),
+        ("POST", "/v1/requests/{id}/{action}"),
+        ("POST", "/v1/requests/{id}/events"),
+        ("GET", "/v1/queue"),
+        ("GET", "/v1/alerts"),
+        ("GET", "/v1/alerts/stream"),
+        ("GET", "/healthz"),
+        ("GET", "/metrics"),
+    ]
+
+    /// Entry point for the HTTP server.
+    func handle(_ request: HTTPRequest, _ responder: HTTPResponder) {
+        let started = DispatchTime.now()
+        let parts = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+        let (template, allowed) = Self.match(parts)
+        let finish: @Sendable (HTTPResponse) -> Void = { [metrics] response in
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+            metrics.increment("contactpoint_http_requests_total", [("route", template ?? "unknown"), ("status", "\(response.status)")])
+            metrics.observe("contactpoint_http_request_duration_seconds", [("route", template ?? "unknown")], seconds: seconds)
+            responder.respond(response)
+        }
+        guard let template else {
+            return finish(Self.problem(.notFound("no route \(request.path)", field: "path")))
+        }
+        guard allowed.contains(request.method) else {
+            var r = Self.problem(.methodNotAllowed(request.method, path: request.path, allowed: allowed))
+            r.headers.add(name: "Allow", value: allowed.joined(separator: ", "))
+            return finish(r)
+        }
+        let identity = request.peer.commonName
+        if template == "/healthz" {
+            return desk.health { finish(Self.json(200, $0)) }
+        }
+        let caller = Caller(identity: identity, principals: directory.current.principals(for: identity))
+        guard !caller.principals.isEmpty else {
+            log.warning("certificate identity not in the directory", metadata: ["identity": "\(identity)", "remote": "\(request.remoteAddress)", "path": "\(request.path)"])
+            metrics.increment("contactpoint_forbidden_total", [("reason", "unknown-identity")])
+            return finish(Self.problem(.unknownIdentity(identity)))
+        }
+        let reply: @Sendable (DeskReply) -> Void = { [metrics] r in
+            if case .problem(let p) = r, p.status == 403 { metrics.increment("contactpoint_forbidden_total", [("reason", p.slug)]) }
+            finish(Self.response(r))
+        }
+        switch (request.method, template) {
+        case ("POST", "/v1/requests"):
+            guard let body = Self.jsonBody(request, finish) else { return }
+            let forwarded = !caller.daemonCodes.isEmpty && caller.peopleCodes.isEmpty
+            let document: JSONValue
+            do { document = try JSONParser.parse(body) } catch { return finish(Self.problem(.notJSON(error.description))) }
+            switch EvidenceRequest.decode(document, requireID: forwarded, newID: { UUID().uuidString.lowercased() }) {
+            case .success(let r): desk.submit(r, by: caller, reply: reply)
+            case .failure(let problems): finish(Self.problem(.invalid(problems)))
+            }
+        case ("GET", "/v1/requests/{id}"):
+            guard let id = Self.requestID(parts[2], finish) else { return }
+            desk.get(id, by: caller, reply: reply)
+        case ("POST", "/v1/requests/{id}/events"):
+            guard let id = Self.requestID(parts[2], finish), let body = Self.jsonBody(request, finish) else { return }
+            desk.receivePartnerEvent(id, body: body, from: caller, reply: reply)
+        case ("POST", "/v1/requests/{id}/{action}"):
+            guard let id = Self.requestID(parts[2], finish) else { return }
+            guard let action = Action(rawValue: parts[3]) else {
+                return finish(Self.problem(.notFound("no action \(parts[3]); actions: \(Action.allCases.map(\.rawValue).joined(separator: ", "))", field: "action")))
+            }
+            guard let body = Self.jsonBody(request, finish, allowEmpty: true) else { return }
+            if !body.isEmpty, let error = Self.syntaxError(body) { return finish(Self.problem(.notJSON(error))) }
+            switch ActionInput.decode(action, body: body) {
+            case .success(let input): desk.act(id, input, by: caller, reply: reply)
+            case .failure(let problems): finish(Self.problem(.invalid(problems, what: "the \(action.rawValue) body")))
+            }
+        case ("GET", "/v1/queue"):
+            guard requirePeople(caller, finish) else { return }
+            switch Self.queueFilter(request.query) {
+            case .success(let filter): desk.queue(for: caller, filter: filter, reply: reply)
+            case .failure(let p): finish(Self.problem(p))
+            }
+        case ("GET", "/v1/alerts"):
+            guard requirePeople(caller, finish) else { return }
+            listAlerts(request, caller, finish)
+        case ("GET", "/v1/alerts/stream"):
+            guard requirePeople(caller, finish) else { return }
+            stream(request, caller, responder)
+            metrics.increment("contactpoint_http_requests_total", [("route", template), ("status", "200")])
+        case ("GET", "/metrics"):
+            guard caller.has(.supervisor) || metricsIdentities.contains(identity) else {
+                return finish(Self.problem(.forbidden("metrics are for supervisors and configured scrape identities", field: "client_certificate")))
+            }
+            let extra = extraGauges()
+            desk.gauges { [metrics, alerts] gauges in
+                let sse = Metrics.Gauge("contactpoint_sse_subscribers", help: "Open alert streams", [([], Double(alerts.subscriberCount))])
+                let text = metrics.render(gauges: gauges + extra + [sse])
+                finish(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]), body: Array(text.utf8)))
+            }
+        default:
+            finish(Self.problem(.notFound("no route \(request.path)", field: "path")))
+        }
+    }
+
+    private func requirePeople(_ caller: Caller, _ finish: (HTTPResponse) -> Void) -> Bool {
+        if caller.peopleCodes.isEmpty {
+            finish(Self.problem(.forbidden("this route is for officers and supervisors", field: "client_certificate")))
+            return false
+        }
+        return true
+    }
+
+    private func alertFilter(_ caller: Caller) -> @Sendable (Alert) -> Bool {
+        let codes = caller.peopleCodes
+        return { codes.contains($0.from) || codes.contains($0.to) }
+    }
+
+    private func listAlerts(_ request: HTTPRequest, _ caller: Caller, _ finish: (HTTPResponse) -> Void) {
+        var since: Instant?
+        var limit = 100
+        for (key, value) in request.query {
+            switch key {
+            case "since":
+                guard let t = Instant(rfc3339: value) else {
+                    return finish(Self.problem(.invalid(FieldProblems([FieldProblem(field: "since", reason: "must be an RFC 3339 time with a zone, such as 2026-11-23T08:00:00Z")]), what: "the query")))
+                }
+                since = t
+            case "limit":
+                guard let n = Int(value), (1...10_000).contains(n) else {
+                    return finish(Self.problem(.invalid(FieldProblems([FieldProblem(field: "limit", reason: "must be a number from 1 to 10000")]), what: "the query")))
+                }
+                limit = n
+            default:
+                return finish(Self.problem(.invalid(FieldProblems([FieldProblem(field: key, reason: "unknown query parameter (since, limit)")]), what: "the query")))
+            }
+        }
+        let list = alerts.list(since: since, limit: limit, filter: alertFilter(caller))
+        finish(Self.json(200, ["count": .number(Double(list.count)), "alerts": .array(list.map(\.json))]))
+    }
+
+    private func stream(_ request: HTTPRequest, _ caller: Caller, _ responder: HTTPResponder) {
+        let lastID = (request.headers["Last-Event-ID"] ?? request.query["last_event_id"]).flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+        let stream = responder.startStream(status: 200, headers: HTTPHeaders([
+            ("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-store"), ("X-Accel-Buffering", "no"),
+        ]))
+        alerts.subscribe(stream, after: lastID, filter: alertFilter(caller))
+    }
+
+    // MARK: - Helpers
+
+    /// Matches a path to its route template, with the methods it allows.
+    static func match(_ parts: [String]) -> (String?, [String]) {
+        switch parts.count {
+        case 1 where parts[0] == "healthz": return ("/healthz", ["GET"])
+        case 1 where parts[0] == "metrics": return ("/metrics", ["GET"])
+        case 2 where parts[0] == "v1" && parts[1] == "requests": return ("/v1/requests", ["POST"])
+        case 2 where parts[0] == "v1" && parts[1] == "queue": return ("/v1/queue", ["GET"])
+        case 2 where parts[0] == "v1" && parts[1] == "alerts": return ("/v1/alerts", ["GET"])
+        case 3 where parts[0] == "v1" && parts[1] == "alerts" && parts[2] == "stream": return ("/v1/alerts/stream", ["GET"])
+        case 3 where parts[0] == "v1" && parts[1] == "requests" && !parts[2].isEmpty: return ("/v1/requests/{id}", ["GET"])
+        case 4 where parts[0] == "v1" && parts[1] == "requests" && parts[3] == "events": return ("/v1/requests/{id}/events", ["POST"])
+        case 4 where parts[0] == "v1" && parts[1] == "requests" && !parts[3].isEmpty: return ("/v1/requests/{id}/{action}", ["POST"])
+        default: return (nil, [])
+        }
+    }
+
+    static func requestID(_ text: String, _ finish: (HTTPResponse) -> Void) -> String? {
+        let id = text.lowercased()
+        guard id.count == 36, id.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+            finish(problem(.notFound("no request \(text.prefix(64)): ids are UUIDs")))
+            return nil
+        }
+        return id
+    }
+
+    /// The body, if the content type is JSON; otherwise answers 415 and returns nil.
+    static func jsonBody(_ request: HTTPRequest, _ finish: (HTTPResponse) -> Void, allowEmpty: Bool = false) -> [UInt8]? {
+        if allowEmpty && request.body.isEmpty { return [] }
+        let type = (request.headers["Content-Type"] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json")) else {
+            finish(problem(Problem(status: 415, slug: "unsupported-media-type", title: "Unsupported media type",
+                                   detail: "send the body as JSON with Content-Type: application/json (got \(type.isEmpty ? "none" : type))",
+                                   errors: [FieldProblem(field: "Content-Type", reason: "must be application/json")])))
+            return nil
+        }
+        return request.body
+    }
+
+    static func syntaxError(_ body: [UInt8]) -> String? {
+        do { _ = try JSONParser.parse(body); return nil } catch { return error.description }
+    }
+
+    static func queueFilter(_ query: [String: String]) -> Result<QueueFilter, Problem> {
+        var f = QueueFilter()
+        var problems = FieldProblems()
+        for (key, value) in query {
+            switch key {
+            case "overdue":
+                if value == "true" { f.overdue = true } else if value == "false" { f.overdue = false } else { problems.add(key, "must be true or false") }
+            case "priority":
+                if let p = Priority(rawValue: value) { f.priority = p } else { problems.add(key, "must be emergency, urgent or routine") }
+            case "direction":
+                if value == "incoming" || value == "outgoing" { f.direction = value } else { problems.add(key, "must be incoming or outgoing") }
+            case "state":
+                if let s = RequestState(rawValue: value) { f.state = s } else {
+                    problems.add(key, "must be one of \(RequestState.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+            case "limit":
+                if let n = Int(value), (1...100_000).contains(n) { f.limit = n } else { problems.add(key, "must be a number from 1 to 100000") }
+            default:
+                problems.add(key, "unknown filter (overdue, priority, direction, state, limit)")
+            }
+        }
+        return problems.isEmpty ? .success(f) : .failure(.invalid(problems, what: "the query"))
+    }
+
+    static func json(_ status: Int, _ body: JSONValue, location: String? = nil) -> HTTPResponse {
+        var headers = HTTPHeaders([("Content-Type", "application/json")])
+        if let location { headers.add(name: "Location", value: location) }
+        var bytes = body.serialized()
+        bytes.append(0x0A)
+        return HTTPResponse(status: status, headers: headers, body: bytes)
+    }
+
+    static func problem(_ p: Problem) -> HTTPResponse {
+        var bytes = p.json.serialized()
+        bytes.append(0x0A)
+        return HTTPResponse(status: p.status, headers: HTTPHeaders([("Content-Type", "application/problem+json")]), body: bytes)
+    }
+
+    static func response(_ reply: DeskReply) -> HTTPResponse {
+        switch reply {
+        case .ok(let status, let body, let location): return json(status, body, location: status == 201 ? location : nil)
+        case .problem(let p): return problem(p)
+        }
+    }
+}
+
+/// The directory in force, swapped whole on reload; read from any connection queue.
+final class DirectoryBox: @unchecked Sendable {  // `value` guarded by `lock`
+    private let lock = NSLock()
+    private var value: Directory
+    init(_ d: Directory) { value = d }
+    var current: Directory {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+    func replace(_ d: Directory) {
+        lock.lock()
+        value = d
+        lock.unlock()
+    }
+}

@@ -1,0 +1,182 @@
+import ContactPointModel
+
+/// An escalation, a reminder or an expiry, as people are told of it. Every alert says why
+/// it fired (which deadline, which level, how late) and whom it is for.
+///
+/// Its `id` is the log position of the event that recorded it, so ids only grow, survive
+/// restarts, and let an SSE client resume with `Last-Event-ID`.
+public struct Alert: Sendable, Hashable {
+    /// Why an alert fired.
+    public enum Reason: Sendable, Hashable, CustomStringConvertible {
+        /// A deadline was missed; the ladder reached `level`.
+        case overdue(DeadlineKind, level: Int)
+        /// The preservation ends in `before`.
+        case reminder(before: PolicyDuration)
+        /// The preservation period ended without an MLA request.
+        case expired
+
+        public var description: String {
+            switch self {
+            case .overdue(let d, let level): return "overdue(\(d.rawValue), level: \(level))"
+            case .reminder(let before): return "reminder(expiry, before: \(before))"
+            case .expired: return "expired"
+            }
+        }
+
+        var kind: String {
+            switch self {
+            case .overdue: return "overdue"
+            case .reminder: return "reminder"
+            case .expired: return "expired"
+            }
+        }
+    }
+
+    /// Someone to notify: a role at a contact point, with the identities the directory knows for it.
+    public struct Recipient: Sendable, Hashable {
+        public var role: String
+        public var contactPoint: CountryCode
+        public var identities: [String]
+        /// Whether the contact point is served by this daemon (otherwise: its partner daemon).
+        public var local: Bool
+    }
+
+    public var id: Int64
+    public var eventID: String
+    public var requestID: String
+    public var reference: String
+    public var from: CountryCode
+    public var to: CountryCode
+    public var priority: Priority
+    public var reason: Reason
+    /// The contact point that owes the missed deadline (or, for reminders, the requesting side).
+    public var contactPoint: CountryCode
+    /// When the deadline (or the expiry) falls due.
+    public var dueAt: Instant
+    public var lateBy: PolicyDuration
+    public var level: Int
+    public var notify: [Recipient]
+    public var at: Instant
+
+    /// One readable line: what, which request, how late, whom.
+    public var summary: String {
+        let whom = notify.map { "\($0.role) \($0.contactPoint)" }.joined(separator: ", ")
+        let head = "\(reference) (\(priority.rawValue), \(from)→\(to))"
+        switch reason {
+        case .overdue(let d, let level):
+            return "\(head): \(d.rawValue) by \(contactPoint) was due \(dueAt.rfc3339), \(lateBy.humanReadable) late; level \(level): notify \(whom)"
+        case .reminder(let before):
+            return "\(head): preservation expires \(dueAt.rfc3339), in \(before); notify \(whom)"
+        case .expired:
+            return "\(head): preservation expired \(dueAt.rfc3339) with no MLA request linked; notify \(whom)"
+        }
+    }
+
+    public var json: JSONValue {
+        var o = JSONObject()
+        o["id"] = .number(Double(id))
+        o["event_id"] = .string(eventID)
+        o["request_id"] = .string(requestID)
+        o["reference"] = .string(reference)
+        o["from"] = .string(from.code)
+        o["to"] = .string(to.code)
+        o["priority"] = .string(priority.rawValue)
+        o["kind"] = .string(reason.kind)
+        o["reason"] = .string(reason.description)
+        if case .overdue(let d, _) = reason { o["deadline"] = .string(d.rawValue) }
+        if case .reminder(let before) = reason { o["before"] = .string(before.description) }
+        if case .expired = reason { o["deadline"] = "expiry" }
+        o["contact_point"] = .string(contactPoint.code)
+        o["due_at"] = .string(dueAt.rfc3339)
+        o["late_by_seconds"] = .number(Double(lateBy.seconds))
+        o["level"] = .number(Double(level))
+        o["notify"] = .array(notify.map {
+            ["role": .string($0.role), "contact_point": .string($0.contactPoint.code),
+             "identities": .array($0.identities.map(JSONValue.string)), "local": .bool($0.local)]
+        })
+        o["summary"] = .string(summary)
+        o["at"] = .string(at.rfc3339)
+        return .object(o)
+    }
+}
+
+extension Alert {
+    /// The alert a recorded event raises, or nil if it raises none.
+    static func from(_ stored: StoredEventContext, directory: Directory) -> Alert? {
+        let record = stored.record
+        let reason: Reason, dueAt: Instant, lateBy: PolicyDuration, level: Int, notify: [String], owing: CountryCode
+        switch stored.event {
+        case .escalated(let e):
+            reason = .overdue(e.deadline, level: e.level)
+            dueAt = e.dueAt
+            lateBy = e.lateBy
+            level = e.level
+            notify = e.notify
+            owing = record.lifecycleOwner(of: e.deadline)
+        case .reminded(let expiresAt, let before):
+            reason = .reminder(before: before)
+            dueAt = expiresAt
+            lateBy = .zero
+            level = 0
+            notify = ["officer", "partner"]
+            owing = record.from
+        case .expired(let expiresAt):
+            reason = .expired
+            dueAt = expiresAt
+            lateBy = .zero
+            level = 0
+            notify = ["officer", "partner"]
+            owing = record.from
+        default:
+            return nil
+        }
+        return Alert(
+            id: stored.position, eventID: stored.eventID, requestID: record.id, reference: record.reference,
+            from: record.from, to: record.to, priority: record.priority, reason: reason, contactPoint: owing,
+            dueAt: dueAt, lateBy: lateBy, level: level,
+            notify: Self.resolve(notify, owing: owing, record: record, directory: directory), at: stored.at)
+    }
+
+    /// Turns ladder names into recipients. `officer` and `supervisor` are the people of the
+    /// party that must act, if this daemon serves it, else of the local party waiting for it;
+    /// `partner` is the other party; any other name is a principal identity.
+    static func resolve(_ names: [String], owing: CountryCode, record: CaseRecord, directory: Directory) -> [Recipient] {
+        let local = directory.localCodes
+        let other = owing == record.from ? record.to : record.from
+        let mine = local.contains(owing) ? owing : other
+        let partner = mine == owing ? other : owing
+        return names.map { name in
+            switch name {
+            case "officer", "supervisor":
+                return Recipient(role: name, contactPoint: mine,
+                                 identities: directory.identities(name == "officer" ? .officer : .supervisor, at: mine),
+                                 local: local.contains(mine))
+            case "partner":
+                return Recipient(role: "partner", contactPoint: partner,
+                                 identities: directory.identities(.officer, at: partner), local: local.contains(partner))
+            default:
+                let cp = directory.principals(for: name).first?.contactPoint ?? mine
+                return Recipient(role: "principal", contactPoint: cp, identities: [name], local: local.contains(cp))
+            }
+        }
+    }
+}
+
+/// What `Alert.from` needs of a just-recorded event.
+struct StoredEventContext {
+    var position: Int64
+    var eventID: String
+    var at: Instant
+    var event: CaseEvent
+    var record: CaseRecord
+}
+
+extension CaseRecord {
+    /// The contact point that owes a deadline.
+    func lifecycleOwner(of deadline: DeadlineKind) -> CountryCode {
+        switch deadline {
+        case .acknowledge, .preserve: return to
+        case .deliver, .answerRisk, .expiry: return from
+        }
+    }
+}

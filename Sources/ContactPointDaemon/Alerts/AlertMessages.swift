@@ -1,0 +1,98 @@
+import ContactPointModel
+import ContactPointStore
+
+/// The outbox messages that carry alerts to the configured receivers: a webhook gets the
+/// alert as JSON, an Alertmanager gets it in its v2 format with the labels
+/// `contact_point`, `request_id`, `priority`, `deadline` and `level`. When the missed
+/// deadline is met, both get the resolution (for Alertmanager, `endsAt` now).
+enum AlertMessages {
+    /// How long a firing alert stays firing in Alertmanager without being resolved by us.
+    static let firingFor = PolicyDuration.days(30)
+
+    static func messages(for c: OutboxContext, receivers: [AlertReceiver]) -> [OutboxMessage] {
+        guard !receivers.isEmpty else { return [] }
+        var out: [OutboxMessage] = []
+        let context = StoredEventContext(position: 0, eventID: c.stored.id, at: c.stored.at, event: c.event, record: c.record)
+        if let alert = Alert.from(context, directory: c.directory) {
+            for r in receivers { out.append(message(alert, status: "firing", at: c.stored.at, receiver: r, eventID: c.stored.id)) }
+        }
+        // A deadline that had escalated and is no longer running has been met (or made moot).
+        if let before = c.previous {
+            let running = Set(c.record.lifecycle.deadlines(policy: DeadlinePolicy.defaults[c.record.priority]).map(\.kind))
+            for (kind, level) in before.escalations where level > 0 && !running.contains(kind) {
+                for l in 1...level {
+                    let resolved = Alert(
+                        id: 0, eventID: c.stored.id, requestID: c.record.id, reference: c.record.reference, from: c.record.from,
+                        to: c.record.to, priority: c.record.priority, reason: .overdue(kind, level: l),
+                        contactPoint: c.record.lifecycleOwner(of: kind), dueAt: c.stored.at, lateBy: .zero, level: l, notify: [],
+                        at: c.stored.at)
+                    for r in receivers { out.append(message(resolved, status: "resolved", at: c.stored.at, receiver: r, eventID: c.stored.id)) }
+                }
+            }
+        }
+        return out
+    }
+
+    static func message(_ alert: Alert, status: String, at: Instant, receiver: AlertReceiver, eventID: String) -> OutboxMessage {
+        switch receiver.kind {
+        case .webhook:
+            var o = alert.json.objectValue ?? JSONObject()
+            o["id"] = nil
+            o["status"] = .string(status)
+            if status == "resolved" { o["summary"] = .string("\(alert.reference): \(alert.reason) resolved at \(at.rfc3339)") }
+            return OutboxMessage(destination: receiver.name, kind: OutboundKind.webhook, body: JSONValue.object(o).serialized(), eventID: eventID)
+        case .alertmanager:
+            return OutboxMessage(destination: receiver.name, kind: OutboundKind.alertmanager,
+                                 body: JSONValue.array([alertmanagerAlert(alert, status: status, at: at)]).serialized(), eventID: eventID)
+        }
+    }
+
+    static func alertmanagerAlert(_ a: Alert, status: String, at: Instant) -> JSONValue {
+        var labels = JSONObject()
+        let name: String, deadline: String, endsAt: Instant
+        switch a.reason {
+        case .overdue(let d, _):
+            name = "ContactPointDeadlineOverdue"
+            deadline = d.rawValue
+            endsAt = status == "resolved" ? at : at + firingFor
+        case .reminder(let before):
+            name = "ContactPointPreservationExpiring"
+            deadline = "expiry"
+            labels["before"] = .string(before.description)
+            endsAt = a.dueAt
+        case .expired:
+            name = "ContactPointPreservationExpired"
+            deadline = "expiry"
+            endsAt = at + .days(1)
+        }
+        labels["alertname"] = .string(name)
+        labels["contact_point"] = .string(a.contactPoint.code)
+        labels["request_id"] = .string(a.requestID)
+        labels["priority"] = .string(a.priority.rawValue)
+        labels["deadline"] = .string(deadline)
+        labels["level"] = .string("\(a.level)")
+        labels["reference"] = .string(a.reference)
+        var annotations = JSONObject()
+        annotations["summary"] = .string(a.summary)
+        annotations["reason"] = .string(a.reason.description)
+        if !a.notify.isEmpty {
+            annotations["notify"] = .string(a.notify.map { "\($0.role) \($0.contactPoint.code)" }.joined(separator: ", "))
+        }
+        var o = JSONObject()
+        o["labels"] = .object(labels)
+        o["annotations"] = .object(annotations)
+        o["startsAt"] = .string((status == "resolved" ? a.dueAt : at).rfc3339)
+        o["endsAt"] = .string(endsAt.rfc3339)
+        return .object(o)
+    }
+}
+
+extension OutboxWorker {
+    /// The Desk hook that writes alert messages for the configured receivers in the same
+    /// transaction as the escalation (or resolution) that causes them.
+    func alertHooks() -> [@Sendable (OutboxContext) -> [OutboxMessage]] {
+        let receivers = config.receivers
+        guard !receivers.isEmpty else { return [] }
+        return [{ AlertMessages.messages(for: $0, receivers: receivers) }]
+    }
+}

@@ -1,0 +1,125 @@
+import ContactPointModel
+import Foundation
+import HTTP1
+import TLSTransport
+
+/// `pocd.yaml`: what this daemon serves, where it listens, its certificates, and where
+/// its data, directory and policy live. Relative paths are relative to the file's folder.
+public struct DaemonConfiguration: Sendable {
+    /// The file it was loaded from.
+    public var file: String
+    /// The contact points this daemon serves (one, or several).
+    public var contactPoints: [CountryCode]
+    public var host: String
+    public var port: Int
+    public var tls: TLSConfiguration
+    public var dataDirectory: String
+    public var directoryFile: String
+    public var policyFile: String
+    public var limits: HTTPLimits
+    /// Identities allowed to read /metrics besides supervisors (a Prometheus scraper).
+    public var metricsIdentities: [String]
+    /// Where alerts go besides the log and the SSE stream.
+    public var receivers: [AlertReceiver]
+
+    /// Loads and checks `pocd.yaml`. Every problem is reported, each with the file and key.
+    public static func load(file: String) throws(ConfigurationErrors) -> DaemonConfiguration {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw ConfigurationErrors([ConfigurationError(file: file, key: "", reason: "cannot read: \(Self.reason(error))")])
+        }
+        let base = (file as NSString).deletingLastPathComponent
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") ? path : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(path)
+        }
+        let r = try YAMLReader.root(text, file: file)
+        var codes: [CountryCode] = []
+        if let node = r.node("contact_point") {
+            let texts = node.sequence.map { $0.compactMap { $0.scalar?.string } } ?? [node.scalar?.string].compactMap { $0 }
+            if texts.isEmpty { r.problem("contact_point", "name the ISO 3166-1 alpha-2 code(s) this daemon serves") }
+            for t in texts {
+                if let c = CountryCode(t) { codes.append(c) } else {
+                    r.problem("contact_point", "\"\(t)\" is not an ISO 3166-1 alpha-2 code such as VN")
+                }
+            }
+        } else {
+            r.problem("contact_point", "required")
+        }
+        var host = "127.0.0.1", port = 8443
+        if let listen = r.string("listen", required: true) {
+            if let (h, p) = Self.parseListen(listen) { (host, port) = (h, p) } else {
+                r.problem("listen", "\"\(listen)\" is not host:port (127.0.0.1:8443 or [::1]:8443)")
+            }
+        }
+        var tls = TLSConfiguration(certificateFile: "", privateKeyFile: "", trustedCAFile: "", crlFile: nil, minimumVersion: .v1_3)
+        if let t = r.mapping("tls", required: true) {
+            tls.certificateFile = t.string("certificate", required: true).map(resolve) ?? ""
+            tls.privateKeyFile = t.string("private_key", required: true).map(resolve) ?? ""
+            tls.trustedCAFile = t.string("client_ca", required: true).map(resolve) ?? ""
+            tls.crlFile = t.string("crl", required: false).map(resolve)
+            if let v = t.string("min_version", required: false) {
+                if let version = TLSVersion(rawValue: v) { tls.minimumVersion = version } else {
+                    t.problem("min_version", "must be \"1.3\" or \"1.2\", not \"\(v)\"")
+                }
+            }
+            t.refuseUnknown(allowing: ["certificate", "private_key", "client_ca", "crl", "min_version"])
+        }
+        let data = r.string("data_dir", required: true).map(resolve) ?? ""
+        let directory = r.string("directory", required: true).map(resolve) ?? ""
+        let policy = r.string("policy", required: true).map(resolve) ?? ""
+        var limits = HTTPLimits()
+        if let l = r.mapping("limits", required: false) {
+            if let v = l.integer("max_header_bytes", required: false) { limits.maxHeaderBytes = v }
+            if let v = l.integer("max_body_bytes", required: false) { limits.maxBodyBytes = v }
+            if let v = l.integer("max_connections", required: false) { limits.maxConnections = v }
+            func seconds(_ key: String) -> TimeInterval? {
+                l.duration(key, required: false).map { TimeInterval($0.seconds) }
+            }
+            if let v = seconds("handshake_timeout") { limits.handshakeTimeout = v }
+            if let v = seconds("header_timeout") { limits.headerTimeout = v }
+            if let v = seconds("body_timeout") { limits.bodyTimeout = v }
+            if let v = seconds("idle_timeout") { limits.idleTimeout = v }
+            if let v = seconds("write_timeout") { limits.writeTimeout = v }
+            l.refuseUnknown(allowing: ["max_header_bytes", "max_body_bytes", "max_connections", "handshake_timeout",
+                                       "header_timeout", "body_timeout", "idle_timeout", "write_timeout"])
+        }
+        var metricsIdentities: [String] = []
+        if let m = r.mapping("metrics", required: false) {
+            metricsIdentities = m.sequence("identities", required: false)?.compactMap { $0.scalar?.string } ?? []
+            m.refuseUnknown(allowing: ["identities"])
+        }
+        let receivers = AlertReceiver.load(r, resolve: resolve)
+        r.refuseUnknown(allowing: ["contact_point", "listen", "tls", "data_dir", "directory", "policy", "limits", "metrics", "alerts"])
+        try r.throwIfProblems()
+        return DaemonConfiguration(
+            file: file, contactPoints: codes, host: host, port: port, tls: tls, dataDirectory: data,
+            directoryFile: directory, policyFile: policy, limits: limits, metricsIdentities: metricsIdentities,
+            receivers: receivers)
+    }
+
+    /// `127.0.0.1:8443`, `localhost:8443`, `[::1]:8443`.
+    static func parseListen(_ text: String) -> (String, Int)? {
+        let host: Substring, portText: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"), text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            portText = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        }
+        guard !host.isEmpty, let port = Int(portText), (0...65535).contains(port) else { return nil }
+        return (String(host), port)
+    }
+
+    static func reason(_ error: Error) -> String {
+        let ns = error as NSError
+        if let underlying = ns.userInfo[NSUnderlyingErrorKey] as? NSError, underlying.domain == NSPOSIXErrorDomain {
+            return String(cString: strerror(Int32(underlying.code)))
+        }
+        if ns.domain == NSCocoaErrorDomain, ns.code == NSFileReadNoSuchFileError { return "No such file or directory" }
+        if ns.domain == NSCocoaErrorDomain, ns.code == NSFileReadNoPermissionError { return "Permission denied" }
+        return ns.localizedDescription
+    }
+}

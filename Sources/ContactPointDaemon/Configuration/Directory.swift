@@ -1,0 +1,118 @@
+import ContactPointModel
+import Foundation
+
+/// `directory.yaml`: every contact point this daemon knows, whether it is served here
+/// (`daemon: local`) or by a partner daemon, and the people and daemons who act for it,
+/// each named by the subject CN of their certificate.
+public struct Directory: Sendable {
+    /// What a certificate identity may do for a contact point.
+    public enum Role: String, Sendable, Hashable, CaseIterable {
+        case officer, supervisor
+        /// A partner daemon acting for the contact point it hosts.
+        case daemon
+    }
+
+    /// One identity acting for one contact point.
+    public struct Principal: Sendable, Hashable {
+        public var identity: String
+        public var role: Role
+        public var contactPoint: CountryCode
+    }
+
+    /// Where a contact point is served.
+    public enum Host: Sendable, Hashable {
+        case local
+        /// A partner daemon at `url` whose certificate must name `identity`.
+        case partner(url: String, identity: String)
+    }
+
+    public struct ContactPoint: Sendable, Hashable {
+        public var code: CountryCode
+        public var name: String
+        public var host: Host
+        public var principals: [Principal]
+    }
+
+    public private(set) var contactPoints: [CountryCode: ContactPoint]
+    private var byIdentity: [String: [Principal]]
+
+    public init(contactPoints: [ContactPoint]) {
+        self.contactPoints = Dictionary(uniqueKeysWithValues: contactPoints.map { ($0.code, $0) })
+        byIdentity = Dictionary(grouping: contactPoints.flatMap(\.principals), by: \.identity)
+    }
+
+    /// Everything `identity` may act as; empty when the directory does not know it.
+    public func principals(for identity: String) -> [Principal] { byIdentity[identity] ?? [] }
+
+    /// The contact points served by this daemon.
+    public var localCodes: Set<CountryCode> {
+        Set(contactPoints.values.filter { $0.host == .local }.map(\.code))
+    }
+
+    /// Identities holding `role` at `code`.
+    public func identities(_ role: Role, at code: CountryCode) -> [String] {
+        contactPoints[code]?.principals.filter { $0.role == role }.map(\.identity) ?? []
+    }
+
+    /// Loads `directory.yaml`, reporting every problem with the file and key.
+    public static func load(file: String) throws(ConfigurationErrors) -> Directory {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw ConfigurationErrors([ConfigurationError(file: file, key: "", reason: "cannot read: \(DaemonConfiguration.reason(error))")])
+        }
+        return try load(yaml: text, file: file)
+    }
+
+    /// Loads directory YAML text; `file` names it in errors.
+    public static func load(yaml text: String, file: String) throws(ConfigurationErrors) -> Directory {
+        let r = try YAMLReader.root(text, file: file)
+        var points: [ContactPoint] = []
+        if let map = r.mapping("contact_points", required: true) {
+            for key in map.keys {
+                guard let code = CountryCode(key) else {
+                    map.problem(key, "not an ISO 3166-1 alpha-2 code such as VN")
+                    continue
+                }
+                guard let cp = map.mapping(key, required: true) else { continue }
+                let name = cp.string("name", required: true) ?? key
+                var host = Host.local
+                if let node = cp.node("daemon") {
+                    if node.scalar?.string == "local" {
+                        host = .local
+                    } else if let d = cp.mapping("daemon", required: true) {
+                        let url = d.string("url", required: true) ?? ""
+                        let identity = d.string("identity", required: true) ?? ""
+                        if !url.isEmpty, !(url.hasPrefix("https://") && DaemonConfiguration.parseListen(String(url.dropFirst(8)).split(separator: "/").first.map(String.init) ?? "") != nil) {
+                            d.problem("url", "must be https://host:port, not \"\(url)\"")
+                        }
+                        d.refuseUnknown(allowing: ["url", "identity"])
+                        host = .partner(url: url, identity: identity)
+                    }
+                } else {
+                    cp.problem("daemon", "required: `local`, or {url, identity} of the partner daemon")
+                }
+                var principals: [Principal] = []
+                if let list = cp.sequence("principals", required: true) {
+                    for (i, node) in list.enumerated() {
+                        guard let p = cp.child(node, key: "principals[\(i)]") else { continue }
+                        let identity = p.string("identity", required: true)
+                        let roleText = p.string("role", required: true)
+                        let role = roleText.flatMap(Role.init(rawValue:))
+                        if let roleText, role == nil { p.problem("role", "must be officer, supervisor or daemon, not \"\(roleText)\"") }
+                        p.refuseUnknown(allowing: ["identity", "role"])
+                        if let identity, let role { principals.append(Principal(identity: identity, role: role, contactPoint: code)) }
+                    }
+                }
+                if case .partner(_, let identity) = host, !identity.isEmpty,
+                   !principals.contains(where: { $0.identity == identity && $0.role == .daemon }) {
+                    cp.problem("principals", "the partner daemon \(identity) must be listed with role daemon")
+                }
+                cp.refuseUnknown(allowing: ["name", "daemon", "principals"])
+                points.append(ContactPoint(code: code, name: name, host: host, principals: principals))
+            }
+        }
+        r.refuseUnknown(allowing: ["contact_points"])
+        try r.throwIfProblems()
+        return Directory(contactPoints: points)
+    }
+}

@@ -1,0 +1,218 @@
+import ContactPointModel
+import ContactPointStore
+import Dispatch
+import Foundation
+
+/// What the Desk answers a command with; the router turns it into HTTP.
+public enum DeskReply: Sendable {
+    case ok(status: Int, body: JSONValue, location: String? = nil)
+    case problem(Problem)
+}
+
+extension Desk {
+    // MARK: - Submit
+
+    /// Stores a new request (201), recognises an identical retry (200) or a clash (409).
+    /// People submit for a contact point this daemon serves; a partner daemon forwards a
+    /// request from the contact point it hosts to one served here.
+    public func submit(_ request: EvidenceRequest, by caller: Caller, reply: @escaping @Sendable (DeskReply) -> Void) {
+        queue.async { [self] in
+            if let problem = checkSubmitter(request, caller) { return reply(.problem(problem)) }
+            perform(on: request.id) { [self] in
+                if cases[request.id] != nil { return answerRetry(request, caller: caller, reply: reply) }
+                let now = clock()
+                var events: [(CaseEvent, actor: String, id: String?)] = [(.submitted(request), caller.identity, nil)]
+                if localCodes.contains(request.to) { events.append((.delivered(by: selfIdentity), selfIdentity, nil)) }
+                commit(events, for: request.id, at: now) { [self] result, _ in
+                    switch result {
+                    case .success: view(request.id, status: 201, reply: reply)
+                    case .failure(let p): reply(.problem(p))
+                    }
+                }
+            }
+        }
+    }
+
+    private func checkSubmitter(_ request: EvidenceRequest, _ caller: Caller) -> Problem? {
+        guard let toPoint = directory.contactPoints[request.to] else {
+            return .invalid(FieldProblems([FieldProblem(field: "to", reason: "no contact point \(request.to) in this daemon's directory")]))
+        }
+        if caller.daemonCodes.contains(request.from) {
+            guard toPoint.host == .local else {
+                return .forbidden("\(request.to) is not served by this daemon; a partner may forward only requests to contact points served here", field: "to")
+            }
+            return nil
+        }
+        guard caller.peopleCodes.contains(request.from) else {
+            let mine = caller.codes.map(\.code).sorted().joined(separator: ", ")
+            return .forbidden("you act for \(mine.isEmpty ? "no contact point" : mine), not for \(request.from): a request is submitted by the requesting contact point", field: "from")
+        }
+        guard localCodes.contains(request.from) else {
+            return .forbidden("\(request.from) is served by its own daemon; submit there", field: "from")
+        }
+        return nil
+    }
+
+    /// Same id again: identical content is an idempotent retry, anything else a conflict.
+    private func answerRetry(_ request: EvidenceRequest, caller: Caller, reply: @escaping @Sendable (DeskReply) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let record = cases[request.id], caller.mayRead(record) else {
+            return reply(.problem(.conflict("a request with id \(request.id) already exists", field: "id")))
+        }
+        store.history(of: request.id) { [self] result in
+            guard case .success(let history) = result, let first = history.first,
+                  case .success(.submitted(let stored)) = CaseEvent.decode(type: first.event.type, payload: first.event.payload)
+            else { return reply(.problem(.storage("cannot read request \(request.id)"))) }
+            if stored.canonicalBytes == request.canonicalBytes {
+                queue.async { [self] in view(request.id, status: 200, reply: reply) }
+            } else {
+                reply(.problem(.conflict("a request with id \(request.id) already exists with other content", field: "id")))
+            }
+        }
+    }
+
+    // MARK: - Actions
+
+    /// Takes an action on a request for the side the caller acts for.
+    public func act(_ requestID: String, _ input: ActionInput, by caller: Caller, reply: @escaping @Sendable (DeskReply) -> Void) {
+        queue.async { [self] in
+            perform(on: requestID) { [self] in
+                guard let record = cases[requestID] else { return reply(.problem(.notFound("no request \(requestID)"))) }
+                guard caller.mayRead(record) else {
+                    return reply(.problem(.forbidden("you act for neither \(record.from) nor \(record.to)", field: "id")))
+                }
+                // The sides the caller works for as a person (a partner daemon forwards events instead).
+                var sides = Set<Side>()
+                if caller.peopleCodes.contains(record.from) { sides.insert(.requesting) }
+                if caller.peopleCodes.contains(record.to) { sides.insert(.requested) }
+                guard let anySide = sides.first else {
+                    return reply(.problem(.forbidden("a partner daemon forwards events; it does not take actions", field: "action")))
+                }
+                let side = sides.contains(input.action.side) ? input.action.side : anySide
+                let actingCode = side == .requesting ? record.from : record.to
+                guard localCodes.contains(actingCode) else {
+                    return reply(.problem(.forbidden("\(actingCode) is served by its own daemon; act there", field: "action")))
+                }
+                let now = clock()
+                let event: CaseEvent
+                do throws(LifecycleRefusal) { event = try record.lifecycle.decide(input, by: side, at: now, policy: policy[record.priority]) } catch {
+                    return reply(.problem(.lifecycle(error)))
+                }
+                commit([(event, caller.identity, nil)], for: requestID, at: now) { [self] result, _ in
+                    switch result {
+                    case .success: view(requestID, status: 200, reply: reply)
+                    case .failure(let p): reply(.problem(p))
+                    }
+                }
+            }
+        }
+    }
+
+    // MARK: - Reading
+
+    /// The request, its state, deadlines, escalation level and full history.
+    public func get(_ requestID: String, by caller: Caller, reply: @escaping @Sendable (DeskReply) -> Void) {
+        queue.async { [self] in
+            guard let record = cases[requestID] else { return reply(.problem(.notFound("no request \(requestID)"))) }
+            guard caller.mayRead(record) else {
+                return reply(.problem(.forbidden("request \(requestID) is between \(record.from) and \(record.to); you act for \(caller.codes.map(\.code).sorted().joined(separator: ", "))", field: "id")))
+            }
+            view(requestID, status: 200, reply: reply)
+        }
+    }
+
+    /// Builds the view of a request from memory (state, deadlines) and the store (history).
+    func view(_ requestID: String, status: Int, reply: @escaping @Sendable (DeskReply) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let record = cases[requestID] else { return reply(.problem(.notFound("no request \(requestID)"))) }
+        let now = clock()
+        let snapshot = RequestView.Snapshot(record: record, policy: policy, now: now)
+        store.history(of: requestID) { result in
+            switch result {
+            case .success(let history):
+                reply(.ok(status: status, body: RequestView.json(snapshot, history: history), location: "/v1/requests/\(requestID)"))
+            case .failure(let error):
+                reply(.problem(.storage(error.message)))
+            }
+        }
+    }
+
+    /// Open requests the caller's contact points must act on or are waiting for, by next deadline.
+    public func queue(for caller: Caller, filter: QueueFilter, reply: @escaping @Sendable (DeskReply) -> Void) {
+        queue.async { [self] in
+            let now = clock()
+            let mine = caller.peopleCodes
+            var rows: [(next: Instant?, json: JSONValue)] = []
+            for record in cases.values where !record.state.isFinal {
+                let direction: String
+                if mine.contains(record.to) { direction = "incoming" } else if mine.contains(record.from) { direction = "outgoing" } else { continue }
+                if let d = filter.direction, d != direction { continue }
+                if let p = filter.priority, p != record.priority { continue }
+                if let s = filter.state, s != record.state { continue }
+                let snapshot = RequestView.Snapshot(record: record, policy: policy, now: now)
+                if let o = filter.overdue, o != snapshot.overdue { continue }
+                rows.append((snapshot.deadlines.first?.dueAt, RequestView.queueRow(snapshot, direction: direction)))
+            }
+            rows.sort { a, b in
+                switch (a.next, b.next) {
+                case let (x?, y?): return x < y
+                case (_?, nil): return true
+                default: return false
+                }
+            }
+            let total = rows.count
+            let items = rows.prefix(filter.limit).map(\.json)
+            reply(.ok(status: 200, body: [
+                "contact_points": .array(mine.map(\.code).sorted().map(JSONValue.string)),
+                "count": .number(Double(total)), "items": .array(Array(items)),
+                "generated_at": .string(now.rfc3339),
+            ]))
+        }
+    }
+
+    /// `{"status":"ok","open":N,"overdue":N}` plus outbox figures.
+    public func health(reply: @escaping @Sendable (JSONValue) -> Void) {
+        queue.async { [self] in
+            let now = clock()
+            var open = 0, overdue = 0
+            for record in cases.values where !record.state.isFinal {
+                open += 1
+                if !record.overdue(at: now, policy: policy).isEmpty { overdue += 1 }
+            }
+            let outbox = try? store.outboxSummary()
+            var o = JSONObject()
+            o["status"] = "ok"
+            o["open"] = .number(Double(open))
+            o["overdue"] = .number(Double(overdue))
+            o["outbox_depth"] = .number(Double(outbox?.depth ?? 0))
+            o["outbox_oldest_age_seconds"] = .number(Double(outbox?.oldest.map { max(0, now.milliseconds(since: $0) / 1000) } ?? 0))
+            reply(.object(o))
+        }
+    }
+
+    /// Gauges for /metrics: requests by state, overdue, scheduled deadlines.
+    public func gauges(reply: @escaping @Sendable ([Metrics.Gauge]) -> Void) {
+        queue.async { [self] in
+            let now = clock()
+            let overdue = cases.values.filter { !$0.state.isFinal && !$0.overdue(at: now, policy: policy).isEmpty }.count
+            reply([
+                Metrics.Gauge("contactpoint_requests", help: "Requests by state",
+                              RequestState.allCases.map { ([("state", $0.rawValue)], Double(stateCounts[$0] ?? 0)) }),
+                Metrics.Gauge("contactpoint_requests_overdue", help: "Open requests with a missed deadline", [([], Double(overdue))]),
+                Metrics.Gauge("contactpoint_deadlines_scheduled", help: "Requests with a deadline, reminder or expiry scheduled",
+                              [([], Double(deadlines.count))]),
+            ])
+        }
+    }
+}
+
+/// The filters of `GET /v1/queue`.
+public struct QueueFilter: Sendable {
+    public var overdue: Bool?
+    public var priority: Priority?
+    public var direction: String?
+    public var state: RequestState?
+    public var limit: Int = 500
+
+    public init() {}
+}

@@ -1,0 +1,139 @@
+import ContactPointModel
+import ContactPointStore
+import Dispatch
+import Foundation
+
+extension Desk {
+    /// The longest the timer sleeps before re-checking the wall clock, so that a forward
+    /// clock jump is noticed within this bound even if the timer follows monotonic time.
+    static let maximumTimerSleep: Int64 = 300_000  // ms
+
+    /// Computes the request's next firing and puts it in the deadline queue.
+    func reschedule(_ requestID: String) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let next = cases[requestID].flatMap { $0.state.isFinal ? nil : $0.nextFiring(policy: policy) }
+        deadlines.schedule(requestID, at: next)
+        armTimer()
+    }
+
+    /// Arms the one timer for the earliest deadline (or disarms it).
+    func armTimer() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard automaticTimer else { return }
+        guard let earliest = deadlines.earliest() else {
+            armedFor = nil
+            timer?.schedule(wallDeadline: .distantFuture)
+            return
+        }
+        if armedFor == earliest { return }
+        armedFor = earliest
+        if timer == nil {
+            let t = DispatchSource.makeTimerSource(queue: queue)
+            t.setEventHandler { [weak self] in self?.timerFired() }
+            t.resume()
+            timer = t
+        }
+        let delay = min(max(0, earliest.milliseconds(since: clock())), Self.maximumTimerSleep)
+        timer!.schedule(wallDeadline: .now() + .milliseconds(Int(delay)), leeway: .milliseconds(5))
+    }
+
+    private func timerFired() {
+        armedFor = nil
+        fireDue()
+    }
+
+    /// Records everything due now: escalations, reminders, expiries. The wall clock is read
+    /// here, so an early or late timer (a clock jump) neither loses nor repeats a firing:
+    /// what is due is decided by the recorded events and the time now.
+    func fireDue() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let now = clock()
+        for id in deadlines.popDue(at: now) {
+            perform(on: id) { [self] in
+                guard let record = cases[id] else { return }
+                let due = record.dueEvents(at: clock(), policy: policy)
+                guard !due.isEmpty else { return reschedule(id) }
+                commit(due.map { ($0, selfIdentity, nil) }, for: id, at: clock()) { [self] result, _ in
+                    if case .failure(let p) = result {
+                        // Not recorded: try again shortly rather than lose the escalation.
+                        log.error("escalation not recorded; retrying in 5s", metadata: ["request": "\(id)", "error": "\(p.detail)"])
+                        deadlines.schedule(id, at: clock() + .seconds(5))
+                        armTimer()
+                    }
+                }
+            }
+        }
+        armTimer()
+    }
+
+    // MARK: - Start and reload
+
+    /// Rebuilds every request from the log, then schedules their deadlines. Deadlines that
+    /// passed while the daemon was down fire once, at the level now due, when the timer
+    /// first fires. Returns (requests, events).
+    public func replay() throws -> (requests: Int, events: Int) {
+        try queue.sync { () throws -> (requests: Int, events: Int) in
+            var count = 0
+            try store.forEachEvent { stored, _ in
+                count += 1
+                let e = stored.event
+                guard case .success(let event) = CaseEvent.decode(type: e.type, payload: e.payload) else {
+                    log.error("unreadable event in the log, skipped", metadata: ["position": "\(stored.position)", "type": "\(e.type)"])
+                    return
+                }
+                if case .submitted(let request) = event {
+                    cases[e.requestID] = CaseRecord(request, submittedAt: e.at)
+                } else if cases[e.requestID] != nil {
+                    do { try cases[e.requestID]!.apply(event, at: e.at) } catch {
+                        log.error("event does not apply on replay, skipped", metadata: ["position": "\(stored.position)", "error": "\(error)"])
+                        return
+                    }
+                } else {
+                    log.error("event for an unknown request, skipped", metadata: ["position": "\(stored.position)"])
+                    return
+                }
+                let context = StoredEventContext(position: stored.position, eventID: e.id, at: e.at, event: event, record: cases[e.requestID]!)
+                if let alert = Alert.from(context, directory: directory) { alerts.restore(alert) }
+            }
+            stateCounts = [:]
+            for record in cases.values {
+                stateCounts[record.state, default: 0] += 1
+                if !record.state.isFinal { deadlines.schedule(record.id, at: record.nextFiring(policy: policy)) }
+            }
+            armTimer()
+            return (cases.count, count)
+        }
+    }
+
+    /// Takes a new policy and directory (SIGHUP) and reschedules every open request.
+    public func reload(policy newPolicy: DeadlinePolicy, directory newDirectory: Directory) {
+        queue.async { [self] in
+            policy = newPolicy
+            directory = newDirectory
+            for record in cases.values where !record.state.isFinal {
+                deadlines.schedule(record.id, at: record.nextFiring(policy: policy))
+            }
+            armedFor = nil
+            armTimer()
+            log.info("policy and directory reloaded; deadlines rescheduled", metadata: ["open": "\(deadlines.count)"])
+        }
+    }
+
+    /// Waits until every command in flight has been answered (shutdown).
+    public func drain(timeout: TimeInterval) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if queue.sync(execute: { busy.isEmpty }) { return true }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return false
+    }
+
+    /// Stops the timer.
+    public func stop() {
+        queue.sync {
+            timer?.cancel()
+            timer = nil
+        }
+    }
+}

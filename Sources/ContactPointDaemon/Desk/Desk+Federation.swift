@@ -1,0 +1,120 @@
+import ContactPointModel
+import ContactPointStore
+
+extension Desk {
+    /// The messages to partner daemons an event causes: a new request to a contact point
+    /// hosted elsewhere goes to its daemon; an action taken here on a request with a party
+    /// hosted elsewhere is forwarded to that party's daemon as an event.
+    func partnerMessages(for c: OutboxContext) -> [OutboxMessage] {
+        let record = c.record
+        switch c.event {
+        case .submitted(let request):
+            guard c.localCodes.contains(record.from), !c.localCodes.contains(record.to) else { return [] }
+            return [OutboxMessage(destination: record.to.code, kind: OutboundKind.partnerRequest,
+                                  body: request.json.serialized(), eventID: c.stored.id)]
+        default:
+            guard let action = c.event.action else { return [] }
+            let acting = action.side == .requesting ? record.from : record.to
+            let other = action.side == .requesting ? record.to : record.from
+            guard c.localCodes.contains(acting), !c.localCodes.contains(other) else { return [] }
+            let body: JSONValue = [
+                "id": .string(c.stored.id), "request_id": .string(c.stored.requestID), "type": .string(c.stored.type),
+                "actor": .string(c.stored.actor),
+                "at": .string(c.stored.at.rfc3339), "payload": c.stored.payload,
+            ]
+            return [OutboxMessage(destination: other.code, kind: OutboundKind.partnerEvent,
+                                  body: body.serialized(), eventID: c.stored.id)]
+        }
+    }
+}
+
+/// The kinds of outbox messages.
+public enum OutboundKind {
+    /// A new request, to the requested contact point's daemon (`POST /v1/requests`).
+    public static let partnerRequest = "partner-request"
+    /// An action's event, to the other party's daemon (`POST /v1/requests/{id}/events`).
+    public static let partnerEvent = "partner-event"
+    /// An alert to a webhook receiver.
+    public static let webhook = "webhook"
+    /// An alert (or its resolution) to an Alertmanager.
+    public static let alertmanager = "alertmanager"
+}
+
+extension Desk {
+    /// Stores an event a partner daemon forwards (`POST /v1/requests/{id}/events`): an action
+    /// taken on its side of a request shared with a contact point served here. The event
+    /// keeps the partner's id, so a retried delivery is stored once (200).
+    public func receivePartnerEvent(_ requestID: String, body: [UInt8], from caller: Caller,
+                                    reply: @escaping @Sendable (DeskReply) -> Void) {
+        var problems = FieldProblems()
+        guard let json = try? JSONParser.parse(body), let o = json.objectValue else {
+            return reply(.problem(.notJSON("the body must be a JSON object {id, type, actor, at, payload}")))
+        }
+        let id = o["id"]?.stringValue ?? ""
+        let actor = o["actor"]?.stringValue ?? ""
+        let at = o["at"]?.stringValue.flatMap(Instant.init(rfc3339:))
+        if id.count != 36 { problems.add("id", "required: the partner's event UUID") }
+        if actor.isEmpty { problems.add("actor", "required") }
+        if at == nil { problems.add("at", "required: an RFC 3339 time") }
+        if let rid = o["request_id"]?.stringValue, rid != requestID { problems.add("request_id", "does not match the path") }
+        for key in o.keys where !["id", "request_id", "type", "actor", "at", "payload"].contains(key) { problems.add(key, "unknown field") }
+        var event: CaseEvent?
+        switch CaseEvent.decode(type: o["type"]?.stringValue ?? "", payload: o["payload"] ?? .object(JSONObject())) {
+        case .success(let e) where e.action != nil: event = e
+        case .success: problems.add("type", "only the events of actions are forwarded between daemons")
+        case .failure(let p): problems.all += p.all.map { FieldProblem(field: "payload", reason: $0.description) }
+        }
+        guard problems.isEmpty, let event, let action = event.action, let reportedAt = at else {
+            return reply(.problem(.invalid(problems, what: "the forwarded event")))
+        }
+        if (try? store.contains(eventID: id)) == true {
+            return reply(.ok(status: 200, body: ["event_id": .string(id), "stored": true, "duplicate": true]))
+        }
+        queue.async { [self] in
+            perform(on: requestID) { [self] in
+                guard let record = cases[requestID] else {
+                    return reply(.problem(.notFound("no request \(requestID): forward the request before its events")))
+                }
+                let acting = action.side == .requesting ? record.from : record.to
+                guard caller.daemonCodes.contains(acting), !localCodes.contains(acting) else {
+                    return reply(.problem(.forbidden("\(caller.identity) may forward events only for the contact point it hosts; \(action.rawValue) belongs to \(acting)", field: "type")))
+                }
+                let at = min(reportedAt, clock())
+                var events: [(CaseEvent, actor: String, id: String?)] = []
+                if record.state == .submitted && action.side == .requested {
+                    events.append((.delivered(by: caller.identity), caller.identity, nil))
+                }
+                events.append((event, "\(actor) via \(caller.identity)", id))
+                commit(events, for: requestID, at: at) { result, duplicate in
+                    switch result {
+                    case .success:
+                        reply(.ok(status: duplicate ? 200 : 201, body: ["event_id": .string(id), "stored": true, "duplicate": .bool(duplicate)]))
+                    case .failure(let p):
+                        reply(.problem(p))
+                    }
+                }
+            }
+        }
+    }
+
+    /// The partner daemon stored our request: record its receipt (`delivered`) and mark the
+    /// outbox message delivered, in one transaction.
+    public func recordReceipt(_ requestID: String, by identity: String, outboxID: Int64, done: @escaping @Sendable (Bool) -> Void) {
+        queue.async { [self] in
+            perform(on: requestID) { [self] in
+                let now = clock()
+                guard let record = cases[requestID], record.state == .submitted else {
+                    // Already delivered (an event from the partner implied it): just close the message.
+                    store.append(WriteBatch(outboxUpdates: [.delivered(id: outboxID, at: now)])) { r in
+                        if case .success = r { done(true) } else { done(false) }
+                    }
+                    return
+                }
+                commit([(.delivered(by: identity), identity, nil)], for: requestID, at: now,
+                       outboxUpdates: [.delivered(id: outboxID, at: now)]) { result, _ in
+                    if case .success = result { done(true) } else { done(false) }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,193 @@
+import ContactPointModel
+import ContactPointStore
+import Dispatch
+import Foundation
+import Logging
+
+/// The Desk owns every open request and the deadline queue, on one serial queue, so the
+/// domain needs no locks. It validates commands against the lifecycle, records their
+/// events durably (a caller hears the answer only after the store's group commit), keeps
+/// one `DispatchSourceTimer` armed for the earliest deadline, and escalates.
+///
+/// While a request has an append in flight, later commands for it wait their turn, so
+/// every command sees the state the previous one left, and nothing changes in memory
+/// before it is durable.
+public final class Desk: @unchecked Sendable {  // all mutable state is owned by `queue`
+    let queue = DispatchQueue(label: "contactpoint.desk", qos: .userInitiated)
+    let store: EventStore
+    let alerts: AlertHub
+    let metrics: Metrics
+    let log: Logger
+    /// The wall clock (tests pass a manual one).
+    let clock: @Sendable () -> Instant
+    /// This daemon's certificate identity: the actor of its own events and receipts.
+    let selfIdentity: String
+
+    var policy: DeadlinePolicy
+    var directory: Directory
+    var cases: [String: CaseRecord] = [:]
+    var stateCounts: [RequestState: Int] = [:]
+    var deadlines = DeadlineQueue()
+    var busy: Set<String> = []
+    var waiting: [String: [() -> Void]] = [:]
+    var timer: DispatchSourceTimer?
+    var armedFor: Instant?
+    /// Whether the timer drives itself (false in tests that fire by hand).
+    let automaticTimer: Bool
+    /// Outbound messages an event causes, beyond the partner forwarding the Desk does itself.
+    var outboxHooks: [@Sendable (OutboxContext) -> [OutboxMessage]] = []
+    /// Called after events are durable (the outbox worker wakes on it).
+    var onDurable: (@Sendable () -> Void)?
+
+    public init(store: EventStore, policy: DeadlinePolicy, directory: Directory, alerts: AlertHub, metrics: Metrics,
+                selfIdentity: String, log: Logger, automaticTimer: Bool = true,
+                clock: @escaping @Sendable () -> Instant = { Instant.now() }) {
+        self.store = store
+        self.policy = policy
+        self.directory = directory
+        self.alerts = alerts
+        self.metrics = metrics
+        self.selfIdentity = selfIdentity
+        self.log = log
+        self.automaticTimer = automaticTimer
+        self.clock = clock
+    }
+
+    /// The contact points this daemon serves.
+    var localCodes: Set<CountryCode> { directory.localCodes }
+
+    // MARK: - One command at a time per request
+
+    /// Runs `body` on the Desk's queue once no append is in flight for `requestID`.
+    func perform(on requestID: String, _ body: @escaping () -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        if busy.contains(requestID) {
+            waiting[requestID, default: []].append(body)
+        } else {
+            body()
+        }
+    }
+
+    private func finish(_ requestID: String) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        busy.remove(requestID)
+        guard var queue = waiting[requestID], !queue.isEmpty else { return }
+        let next = queue.removeFirst()
+        waiting[requestID] = queue.isEmpty ? nil : queue
+        next()
+    }
+
+    /// Records `events` for `requestID` durably and then applies them in memory, publishes
+    /// their alerts and reschedules the request. `record` is the request's state before
+    /// (nil when `events` start with `submitted`).
+    ///
+    /// - Parameters:
+    ///   - ids: event ids to use (a partner's events keep theirs); fresh UUIDs otherwise.
+    ///   - done: runs on the Desk's queue after the outcome is known.
+    func commit(_ events: [(CaseEvent, actor: String, id: String?)], for requestID: String, at time: Instant,
+                outbox extra: [OutboxMessage] = [], outboxUpdates: [OutboxUpdate] = [],
+                done: @escaping @Sendable (Result<[StoredEvent], Problem>, _ duplicate: Bool) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        precondition(!busy.contains(requestID), "commit while \(requestID) is busy")
+        var base = cases[requestID]
+        var newEvents: [NewEvent] = []
+        var outbox = extra
+        var sequence = base?.eventCount ?? 0
+        // Build the events and, by folding them into a copy, check they apply.
+        for (event, actor, id) in events {
+            let newEvent = NewEvent(id: id ?? UUID().uuidString.lowercased(), requestID: requestID, sequence: sequence,
+                                    type: event.type, actor: actor, at: time, payload: event.payload)
+            let previous = base
+            if case .submitted(let request) = event {
+                base = CaseRecord(request, submittedAt: time)
+            } else {
+                do throws(LifecycleRefusal) { try base!.apply(event, at: time) } catch {
+                    done(.failure(.lifecycle(error)), false)
+                    return
+                }
+            }
+            let context = OutboxContext(event: event, stored: newEvent, previous: previous, record: base!,
+                                        localCodes: localCodes, directory: directory)
+            outbox += partnerMessages(for: context)
+            for hook in outboxHooks { outbox += hook(context) }
+            newEvents.append(newEvent)
+            sequence += 1
+        }
+        busy.insert(requestID)
+        let outboxWritten = !outbox.isEmpty || !outboxUpdates.isEmpty
+        let submittedFresh = cases[requestID] == nil
+        store.append(WriteBatch(events: newEvents, outbox: outbox, outboxUpdates: outboxUpdates)) { [self] result in
+            queue.async { [self] in
+                switch result {
+                case .success(.stored(let stored)):
+                    for (i, s) in stored.enumerated() { land(events[i].0, stored: s) }
+                    metrics.increment("contactpoint_events_appended_total", by: Double(stored.count))
+                    reschedule(requestID)
+                    finish(requestID)
+                    if outboxWritten { onDurable?() }
+                    done(.success(stored), false)
+                case .success(.duplicate):
+                    finish(requestID)
+                    done(.success([]), true)
+                case .failure(let error):
+                    log.error("store append failed", metadata: ["request": "\(requestID)", "error": "\(error)"])
+                    if submittedFresh { cases[requestID] = nil }
+                    finish(requestID)
+                    done(.failure(.storage(error.message)), false)
+                }
+            }
+        }
+    }
+
+    /// Applies one durable event to memory: the record, the state counts, the alerts.
+    func land(_ event: CaseEvent, stored: StoredEvent) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let id = stored.event.requestID
+        let before = cases[id]?.state
+        if case .submitted(let request) = event {
+            cases[id] = CaseRecord(request, submittedAt: stored.event.at)
+            metrics.increment("contactpoint_submissions_total", [("kind", request.kind.rawValue), ("priority", request.priority.rawValue)])
+        } else {
+            do { try cases[id]!.apply(event, at: stored.event.at) } catch {
+                // Checked before the append; reaching here means the log and memory disagree.
+                log.critical("durable event does not apply", metadata: ["request": "\(id)", "error": "\(error)"])
+                return
+            }
+        }
+        let after = cases[id]!.state
+        if before != after {
+            if let before { stateCounts[before, default: 0] -= 1 }
+            stateCounts[after, default: 0] += 1
+        }
+        if let action = event.action { metrics.increment("contactpoint_actions_total", [("action", action.rawValue)]) }
+        switch event {
+        case .escalated(let e):
+            metrics.increment("contactpoint_escalations_total", [("deadline", e.deadline.rawValue), ("level", "\(e.level)")])
+        case .reminded:
+            metrics.increment("contactpoint_reminders_total")
+        case .expired:
+            metrics.increment("contactpoint_expired_total")
+        default:
+            break
+        }
+        let context = StoredEventContext(position: stored.position, eventID: stored.event.id, at: stored.event.at,
+                                         event: event, record: cases[id]!)
+        if let alert = Alert.from(context, directory: directory) {
+            alerts.publish(alert)
+            metrics.increment("contactpoint_alerts_published_total", [("kind", alert.reason.kind)])
+            log.warning("\(alert.summary)", metadata: ["alert": "\(alert.id)", "reason": "\(alert.reason)"])
+        }
+    }
+}
+
+/// What an outbox hook sees of an event about to be recorded.
+public struct OutboxContext: Sendable {
+    public var event: CaseEvent
+    public var stored: NewEvent
+    /// The request's state before the event (nil for `submitted`).
+    public var previous: CaseRecord?
+    /// The request's state with the event applied.
+    public var record: CaseRecord
+    public var localCodes: Set<CountryCode>
+    public var directory: Directory
+}

@@ -1,0 +1,126 @@
+import ContactPointModel
+import ContactPointStore
+import Dispatch
+import Foundation
+import HTTP1
+import Logging
+import TLSTransport
+
+/// One running `pocd`: the store, the Desk, the HTTPS server, the outbox worker and the
+/// signal handlers, wired together. `start()` returns once it serves; `stop()` drains.
+public final class Daemon: @unchecked Sendable {  // `configuration` and `stopping` are touched only on `control`
+    public private(set) var configuration: ConfigurationSet
+    let store: EventStore
+    public let desk: Desk
+    let server: HTTPServer
+    let alerts: AlertHub
+    let metrics: Metrics
+    let directoryBox: DirectoryBox
+    let outbox: OutboxWorker
+    let log: Logger
+    let control = DispatchQueue(label: "contactpoint.control")
+    var signalSources: [DispatchSourceSignal] = []
+    var stopping = false
+
+    /// Opens the store, replays it, and prepares the server (not yet listening).
+    /// Throws a one-line reason: a bad key, an unreadable data directory.
+    public init(configuration: ConfigurationSet, log: Logger) throws {
+        self.configuration = configuration
+        self.log = log
+        let d = configuration.daemon
+        let identity = try PeerIdentity(certificateFile: d.tls.certificateFile).commonName
+        store = try EventStore(directory: d.dataDirectory)
+        alerts = AlertHub()
+        metrics = Metrics()
+        directoryBox = DirectoryBox(configuration.directory)
+        desk = Desk(store: store, policy: configuration.policy, directory: configuration.directory, alerts: alerts,
+                    metrics: metrics, selfIdentity: identity, log: log)
+        outbox = try OutboxWorker(store: store, desk: desk, configuration: d, directory: directoryBox, metrics: metrics, log: log)
+        desk.outboxHooks.append(contentsOf: outbox.alertHooks())
+        let router = Router(desk: desk, alerts: alerts, metrics: metrics, directory: directoryBox,
+                            metricsIdentities: d.metricsIdentities, log: log,
+                            extraGauges: { [store, outbox] in Daemon.storeGauges(store) + outbox.gauges() })
+        let serverLog = log
+        server = try HTTPServer(host: d.host, port: d.port, tls: d.tls, limits: d.limits,
+                                log: { serverLog.notice("\($0)") }, handler: router.handle)
+    }
+
+    /// Replays the log, starts listening and delivering. Throws a one-line reason (port in use).
+    public func start() throws {
+        let started = Date()
+        let (requests, events) = try desk.replay()
+        log.info("replayed the event log", metadata: ["requests": "\(requests)", "events": "\(events)",
+                                                     "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))"])
+        try server.start()
+        desk.onDurable = { [outbox] in outbox.wake() }
+        outbox.start()
+        log.info("pocd serving", metadata: [
+            "contact_points": "\(configuration.daemon.contactPoints.map(\.code).joined(separator: ","))",
+            "listen": "\(configuration.daemon.host):\(server.port)", "data_dir": "\(configuration.daemon.dataDirectory)",
+        ])
+    }
+
+    /// The port the server listens on (useful when the config says 0).
+    public var port: Int { server.port }
+
+    /// SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the directory, the policy and the TLS files.
+    public func installSignalHandlers() {
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: control)
+            source.setEventHandler { [weak self] in
+                guard let self else { return }
+                if sig == SIGHUP { self.reload() } else { self.stop(exit: true) }
+            }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+
+    /// Reloads the directory and the policy; a bad file keeps the old ones and logs why.
+    public func reload() {
+        control.async { [self] in
+            do {
+                let next = try configuration.reloaded()
+                try server.reloadTLS(next.daemon.tls)
+                configuration = next
+                directoryBox.replace(next.directory)
+                desk.reload(policy: next.policy, directory: next.directory)
+                log.notice("reloaded directory, policy and TLS files")
+            } catch {
+                log.error("reload refused, keeping the running configuration: \(String(describing: error).replacingOccurrences(of: "\n", with: "; "))")
+            }
+        }
+    }
+
+    /// Stops accepting, lets requests in flight finish, flushes, and (if asked) exits 0.
+    public func stop(exit shouldExit: Bool) {
+        control.async { [self] in
+            guard !stopping else { return }
+            stopping = true
+            log.notice("stopping: no new connections; finishing requests in flight")
+            server.stopAccepting()
+            alerts.closeAll()
+            server.shutdown(timeout: 10) { [self] in
+                _ = desk.drain(timeout: 10)
+                outbox.stop()
+                desk.stop()
+                store.close()
+                log.notice("stopped")
+                if shouldExit { Foundation.exit(0) }
+            }
+        }
+    }
+
+    static func storeGauges(_ store: EventStore) -> [Metrics.Gauge] {
+        let s = store.statistics
+        let outbox = try? store.outboxSummary()
+        let age = outbox?.oldest.map { Double(max(0, Instant.now().milliseconds(since: $0))) / 1000 } ?? 0
+        return [
+            Metrics.Gauge("contactpoint_store_commits", help: "Group commits since start (each one fsync)", [([], Double(s.commits))]),
+            Metrics.Gauge("contactpoint_store_batches", help: "Batches committed since start", [([], Double(s.batches))]),
+            Metrics.Gauge("contactpoint_outbox_depth", help: "Outbound messages not yet accepted", [([], Double(outbox?.depth ?? 0))]),
+            Metrics.Gauge("contactpoint_outbox_oldest_age_seconds", help: "Age of the oldest undelivered outbound message", [([], age)]),
+        ]
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+
+/// Counters and histograms for `GET /metrics`, in the Prometheus text format (0.0.4).
+/// Gauges that describe current state (requests by state, outbox depth) are not kept
+/// here; their owners supply them at scrape time.
+public final class Metrics: @unchecked Sendable {  // all values guarded by `lock`
+    private let lock = NSLock()
+    private var counters: [Key: Double] = [:]
+    private var histograms: [Key: Histogram] = [:]
+    private var help: [String: (type: String, text: String)] = [:]
+
+    struct Key: Hashable, Comparable {
+        var name: String
+        var labels: [String]  // "k=\"v\"" pairs, sorted
+        static func < (a: Key, b: Key) -> Bool { (a.name, a.labels.joined()) < (b.name, b.labels.joined()) }
+        var rendered: String { labels.isEmpty ? name : "\(name){\(labels.joined(separator: ","))}" }
+    }
+
+    struct Histogram {
+        static let bounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+        var buckets = [Double](repeating: 0, count: bounds.count)
+        var sum = 0.0
+        var count = 0.0
+    }
+
+    public init() {
+        describe("contactpoint_http_requests_total", "counter", "HTTP requests answered, by route and status")
+        describe("contactpoint_http_request_duration_seconds", "histogram", "Time from a complete request to its answer, by route")
+        describe("contactpoint_escalations_total", "counter", "Escalation events recorded, by deadline and level")
+        describe("contactpoint_reminders_total", "counter", "Reminders before expiry recorded")
+        describe("contactpoint_expired_total", "counter", "Preservations that expired")
+        describe("contactpoint_submissions_total", "counter", "Requests stored, by kind and priority")
+        describe("contactpoint_actions_total", "counter", "Actions recorded, by action")
+        describe("contactpoint_events_appended_total", "counter", "Events appended to the hash-chained log")
+        describe("contactpoint_alerts_published_total", "counter", "Alerts published to the log and the SSE stream, by kind")
+        describe("contactpoint_alert_deliveries_total", "counter", "Deliveries to alert receivers, by receiver and outcome")
+        describe("contactpoint_outbox_deliveries_total", "counter", "Outbox delivery attempts, by kind and outcome")
+        describe("contactpoint_forbidden_total", "counter", "Requests refused for identity or authorization")
+    }
+
+    private func describe(_ name: String, _ type: String, _ text: String) { help[name] = (type, text) }
+
+    private static func key(_ name: String, _ labels: [(String, String)]) -> Key {
+        Key(name: name, labels: labels.map { "\($0.0)=\"\(escape($0.1))\"" }.sorted())
+    }
+
+    static func escape(_ v: String) -> String {
+        v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+            .replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    /// Adds `by` to a counter.
+    public func increment(_ name: String, _ labels: [(String, String)] = [], by: Double = 1) {
+        let k = Self.key(name, labels)
+        lock.lock()
+        counters[k, default: 0] += by
+        lock.unlock()
+    }
+
+    /// Records one observation in seconds.
+    public func observe(_ name: String, _ labels: [(String, String)] = [], seconds: Double) {
+        let k = Self.key(name, labels)
+        lock.lock()
+        var h = histograms[k] ?? Histogram()
+        for (i, b) in Histogram.bounds.enumerated() where seconds <= b { h.buckets[i] += 1 }
+        h.sum += seconds
+        h.count += 1
+        histograms[k] = h
+        lock.unlock()
+    }
+
+    /// The value of a counter (tests and healthz).
+    public func value(_ name: String, _ labels: [(String, String)] = []) -> Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return counters[Self.key(name, labels)] ?? 0
+    }
+
+    /// A gauge sample supplied at scrape time.
+    public struct Gauge: Sendable {
+        public var name: String
+        public var help: String
+        public var samples: [(labels: [(String, String)], value: Double)]
+        public init(_ name: String, help: String, _ samples: [(labels: [(String, String)], value: Double)]) {
+            self.name = name
+            self.help = help
+            self.samples = samples
+        }
+    }
+
+    /// The exposition text: the gauges given, then every counter and histogram.
+    public func render(gauges: [Gauge]) -> String {
+        var out = ""
+        for g in gauges {
+            out += "# HELP \(g.name) \(g.help)\n# TYPE \(g.name) gauge\n"
+            for s in g.samples { out += "\(Self.key(g.name, s.labels).rendered) \(Self.format(s.value))\n" }
+        }
+        lock.lock()
+        let counters = self.counters, histograms = self.histograms, help = self.help
+        lock.unlock()
+        var described = Set<String>()
+        func header(_ name: String) {
+            guard described.insert(name).inserted, let h = help[name] else { return }
+            out += "# HELP \(name) \(h.text)\n# TYPE \(name) \(h.type)\n"
+        }
+        for name in help.keys.sorted() where help[name]!.type == "counter" {
+            header(name)
+            for (k, v) in counters.filter({ $0.key.name == name }).sorted(by: { $0.key < $1.key }) {
+                out += "\(k.rendered) \(Self.format(v))\n"
+            }
+        }
+        for (k, h) in histograms.sorted(by: { $0.key < $1.key }) {
+            header(k.name)
+            for (i, b) in Histogram.bounds.enumerated() {
+                out += "\(Key(name: k.name + "_bucket", labels: (k.labels + ["le=\"\(Self.format(b))\""]).sorted()).rendered) \(Self.format(h.buckets[i]))\n"
+            }
+            out += "\(Key(name: k.name + "_bucket", labels: (k.labels + ["le=\"+Inf\""]).sorted()).rendered) \(Self.format(h.count))\n"
+            out += "\(Key(name: k.name + "_sum", labels: k.labels).rendered) \(Self.format(h.sum))\n"
+            out += "\(Key(name: k.name + "_count", labels: k.labels).rendered) \(Self.format(h.count))\n"
+        }
+        return out
+    }
+
+    static func format(_ v: Double) -> String {
+        if v.rounded() == v, abs(v) < 1e15 { return String(Int64(v)) }
+        return String(v)
+    }
+}

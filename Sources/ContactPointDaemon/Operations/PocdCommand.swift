@@ -1,0 +1,126 @@
+import ArgumentParser
+import ContactPointModel
+import ContactPointStore
+import Dispatch
+import Foundation
+import Logging
+
+/// `pocd`: the 24/7 point-of-contact daemon.
+public struct PocdCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "pocd",
+        abstract: "The 24/7 point-of-contact daemon: expedited preservation requests between national contact points.",
+        discussion: """
+            Runs in the foreground and logs to stderr. SIGTERM or SIGINT: stop accepting, finish \
+            what is in flight, exit 0. SIGHUP: reload the directory, the policy and the TLS files.
+
+            Example:
+              pocd --config Config/pocd.yaml
+            """,
+        subcommands: [Run.self, CheckConfig.self, Audit.self],
+        defaultSubcommand: Run.self)
+
+    public init() {}
+
+    /// Prints why the daemon cannot run, on one line per problem, and exits 1.
+    static func fail(_ error: Error) -> Never {
+        let text = String(describing: error)
+        FileHandle.standardError.write(Data(("pocd: " + text.replacingOccurrences(of: "\n", with: "\npocd: ") + "\n").utf8))
+        Foundation.exit(1)
+    }
+}
+
+/// `pocd [run] --config FILE`: the daemon in the foreground.
+struct Run: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the daemon in the foreground (the default: `pocd --config FILE`).",
+        discussion: "Example:\n  pocd --config Config/pocd.yaml")
+
+    @Option(name: .long, help: ArgumentHelp("The daemon's configuration (pocd.yaml).", valueName: "file"))
+    var config: String
+
+    func run() throws {
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = Logger.Level(rawValue: ProcessInfo.processInfo.environment["POCD_LOG_LEVEL"] ?? "info") ?? .info
+            return handler
+        }
+        let log = Logger(label: "pocd")
+        let daemon: Daemon
+        do {
+            let set = try ConfigurationSet.load(configFile: config)
+            daemon = try Daemon(configuration: set, log: log)
+            daemon.installSignalHandlers()
+            try daemon.start()
+        } catch {
+            PocdCommand.fail(error)
+        }
+        withExtendedLifetime(daemon) { dispatchMain() }
+    }
+}
+
+/// `pocd check-config`: validate the config, directory and policy without starting.
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate config, directory and policy; print what is wrong, with file and key.",
+        discussion: "Example:\n  pocd check-config --config Config/pocd.yaml")
+
+    @Option(name: .long, help: ArgumentHelp("The daemon's configuration (pocd.yaml).", valueName: "file"))
+    var config: String
+
+    func run() throws {
+        let set: ConfigurationSet
+        do { set = try ConfigurationSet.load(configFile: config) } catch {
+            for e in error.errors { print(e.description) }
+            throw ExitCode(1)
+        }
+        let problems = set.checkFiles()
+        for p in problems { print(p) }
+        if !problems.isEmpty { throw ExitCode(1) }
+        let d = set.daemon
+        print("OK \(d.file): serves \(d.contactPoints.map(\.code).joined(separator: ", ")) on \(d.host):\(d.port); "
+              + "\(set.directory.contactPoints.count) contact points in \(d.directoryFile); policy \(d.policyFile)")
+    }
+}
+
+/// `pocd audit verify`: walk the hash-chained event log.
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Check the audit trail.", subcommands: [Verify.self])
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "verify",
+            abstract: "Walk the hash-chained event log; print the count of events and OK, or the first broken event and exit 1.",
+            discussion: "Safe while the daemon runs (it reads a snapshot).\n\nExample:\n  pocd audit verify --config Config/pocd.yaml")
+
+        @Option(name: .long, help: ArgumentHelp("The daemon's configuration (pocd.yaml).", valueName: "file"))
+        var config: String
+
+        func run() throws {
+            let d: DaemonConfiguration
+            do { d = try DaemonConfiguration.load(file: config) } catch {
+                for e in error.errors { print(e.description) }
+                throw ExitCode(2)
+            }
+            let path = (d.dataDirectory as NSString).appendingPathComponent("events.sqlite")
+            guard FileManager.default.fileExists(atPath: path) else {
+                print("no event log at \(path)")
+                throw ExitCode(2)
+            }
+            let result: ChainVerification
+            do {
+                let store = try EventStore(directory: d.dataDirectory)
+                result = try store.verifyChain()
+                store.close()
+            } catch {
+                print("cannot read \(path): \(error)")
+                throw ExitCode(2)
+            }
+            print(result.description)
+            if !result.isIntact { throw ExitCode(1) }
+        }
+    }
+}

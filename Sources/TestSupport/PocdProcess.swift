@@ -1,0 +1,208 @@
+import Foundation
+
+/// A real `pocd` on a loopback port, with its own config, directory, policy and data
+/// directory in a temporary folder, for end-to-end tests.
+///
+/// The first start listens on port 0 and reads the port the daemon chose from its log;
+/// later starts (after `stop()` or `kill9()`) reuse that port, so clients keep their URL.
+public final class PocdProcess: @unchecked Sendable {  // used from one test thread at a time
+    public let name: String
+    public let pki: TestPKI
+    public let folder: TemporaryDirectory
+    public let serverIdentity: String
+    public let contactPoints: [String]
+    public private(set) var port = 0
+    public private(set) var process: Process?
+    private var logHandle: FileHandle?
+    private var starts = 0
+
+    /// The daemon's config file.
+    public var configPath: String { folder.path("pocd.yaml") }
+    public var directoryPath: String { folder.path("directory.yaml") }
+    public var policyPath: String { folder.path("policy.yaml") }
+    public var dataPath: String { folder.path("data") }
+    public var logPath: String { folder.path("pocd.log") }
+    /// `https://127.0.0.1:PORT`
+    public var url: String { "https://127.0.0.1:\(port)" }
+
+    /// Writes the config files; call `start()` to run it.
+    /// - Parameters:
+    ///   - serverIdentity: the PKI server name whose certificate the daemon presents.
+    ///   - extraConfig: YAML appended to pocd.yaml (limits, alerts, metrics).
+    public init(name: String, pki: TestPKI, serverIdentity: String, contactPoints: [String], directory: String,
+                policy: String = PocdProcess.secondsPolicy, extraConfig: String = "") throws {
+        self.name = name
+        self.pki = pki
+        self.serverIdentity = serverIdentity
+        self.contactPoints = contactPoints
+        folder = try TemporaryDirectory(prefix: "contactpoint-\(name)")
+        self.extraConfig = extraConfig
+        try directory.write(toFile: directoryPath, atomically: true, encoding: .utf8)
+        try policy.write(toFile: policyPath, atomically: true, encoding: .utf8)
+        try writeConfig(port: 0, extra: extraConfig)
+    }
+
+    private let extraConfig: String
+
+    private func writeConfig(port: Int, extra: String) throws {
+        let text = """
+            contact_point: [\(contactPoints.joined(separator: ", "))]
+            listen: "127.0.0.1:\(port)"
+            tls:
+              certificate: \(pki.certificate(serverIdentity))
+              private_key: \(pki.privateKey(serverIdentity))
+              client_ca: \(pki.caCert)
+              min_version: "1.3"
+            data_dir: data
+            directory: directory.yaml
+            policy: policy.yaml
+            \(extra)
+            """
+        try text.write(toFile: configPath, atomically: true, encoding: .utf8)
+    }
+
+    /// Replaces the policy file (then `reload()` to make the daemon read it).
+    public func writePolicy(_ yaml: String) throws { try yaml.write(toFile: policyPath, atomically: true, encoding: .utf8) }
+
+    /// Replaces the directory file.
+    public func writeDirectory(_ yaml: String) throws { try yaml.write(toFile: directoryPath, atomically: true, encoding: .utf8) }
+
+    /// Starts the daemon and waits until it serves (or fails with its log).
+    public func start(timeout: TimeInterval = 60) throws {
+        if port != 0 { try writeConfig(port: port, extra: extraConfig) }
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        let offset = log.offsetInFile
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: BuiltProducts.executable("pocd"))
+        p.arguments = ["--config", configPath]
+        p.environment = ProcessInfo.processInfo.environment.merging(["POCD_LOG_LEVEL": "debug"]) { $1 }
+        p.standardError = log
+        p.standardOutput = log
+        try p.run()
+        process = p
+        logHandle = log
+        starts += 1
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let text = readLog(from: offset)
+            if let range = text.range(of: "listen=127.0.0.1:") {
+                let digits = text[range.upperBound...].prefix { $0.isNumber }
+                if let p = Int(digits), text.contains("pocd serving") {
+                    port = p
+                    return
+                }
+            }
+            if !p.isRunning {
+                throw DaemonFailed(message: "pocd \(name) exited with \(p.terminationStatus):\n\(text)")
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw DaemonFailed(message: "pocd \(name) did not start within \(timeout)s:\n\(readLog(from: offset))")
+    }
+
+    /// The daemon's log, from the start (or from a byte offset).
+    public func readLog(from offset: UInt64 = 0) -> String {
+        guard let data = FileManager.default.contents(atPath: logPath) else { return "" }
+        return String(decoding: data.dropFirst(Int(offset)), as: UTF8.self)
+    }
+
+    /// SIGTERM and wait; returns the exit status.
+    @discardableResult
+    public func stop(timeout: TimeInterval = 30) -> Int32 {
+        guard let p = process, p.isRunning else { return process?.terminationStatus ?? 0 }
+        kill(p.processIdentifier, SIGTERM)
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        return p.terminationStatus
+    }
+
+    /// SIGKILL: the crash the store must survive.
+    public func kill9() {
+        guard let p = process, p.isRunning else { return }
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+    }
+
+    /// SIGHUP: reload the directory and the policy.
+    public func reload() {
+        if let p = process, p.isRunning { kill(p.processIdentifier, SIGHUP) }
+    }
+
+    /// Runs `pocd` with other arguments against this daemon's config (check-config, audit verify).
+    public func pocd(_ arguments: [String]) throws -> ProcessOutput {
+        try Subprocess.run(BuiltProducts.executable("pocd"), arguments.map { $0 == "CONFIG" ? configPath : $0 })
+    }
+
+    /// `curl` with a client certificate of the test PKI (nil: none). Adds `-s -w '\n%{http_code}'`.
+    public func curl(_ identity: String?, _ method: String, _ path: String, json: String? = nil,
+                     extra: [String] = []) throws -> (status: Int, body: String) {
+        var args = ["-s", "--cacert", pki.caCert, "-X", method, "-w", "\n%{http_code}", "--max-time", "30"]
+        if let identity { args += ["--cert", pki.certificate(identity), "--key", pki.privateKey(identity)] }
+        if let json { args += ["-H", "Content-Type: application/json", "--data-binary", "@-"] }
+        args += extra + [url + path]
+        let out = try Subprocess.run("curl", args, input: json.map { Array($0.utf8) })
+        let lines = out.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+        let status = Int(lines.last ?? "") ?? 0
+        return (status, lines.dropLast().joined(separator: "\n"))
+    }
+
+    /// `poc` as the given identity against this daemon.
+    public func poc(_ identity: String, _ arguments: [String], timeout: TimeInterval = 60) throws -> ProcessOutput {
+        try Subprocess.run(BuiltProducts.executable("poc"), arguments, environment: [
+            "POC_SERVER": url, "POC_CERT": pki.certificate(identity), "POC_KEY": pki.privateKey(identity),
+            "POC_CA": pki.caCert, "POC_CONFIG": "/nonexistent", "NO_COLOR": "1",
+        ], timeout: timeout)
+    }
+
+    deinit {
+        if let p = process, p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+    }
+
+    /// A policy in seconds for tests: deadlines and ladders fall due while a test waits.
+    public static let secondsPolicy = """
+        priorities:
+          emergency:
+            deliver_within: 30s
+            acknowledge_within: 2s
+            preserve_within: 30s
+            preservation_period: 60d
+            remind_before_expiry: [14d, 7d, 48h]
+            escalation:
+              - {after: 0s, level: 1, notify: [officer]}
+              - {after: 2s, level: 2, notify: [supervisor, partner]}
+              - {after: 4s, level: 3, notify: [supervisor]}
+          urgent:
+            deliver_within: 15m
+            acknowledge_within: 4h
+            preserve_within: 24h
+            preservation_period: 60d
+            remind_before_expiry: [14d, 7d, 48h]
+            escalation:
+              - {after: 0s, level: 1, notify: [officer]}
+              - {after: 4h, level: 2, notify: [supervisor, partner]}
+              - {after: 8h, level: 3, notify: [supervisor]}
+          routine:
+            deliver_within: 1h
+            acknowledge_within: 24h
+            preserve_within: 72h
+            preservation_period: 60d
+            remind_before_expiry: [14d, 7d, 48h]
+            escalation:
+              - {after: 0s, level: 1, notify: [officer]}
+              - {after: 24h, level: 2, notify: [supervisor, partner]}
+              - {after: 48h, level: 3, notify: [supervisor]}
+        """
+}
+
+/// A daemon that would not start, with its log.
+public struct DaemonFailed: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}

@@ -1,0 +1,149 @@
+import ContactPointClient
+import ContactPointModel
+import Foundation
+import TestSupport
+import XCTest
+
+/// Deadlines that pass in seconds (the test policy), escalations up the ladder, alerts
+/// live over Server-Sent Events, and restarts that neither lose nor repeat them.
+final class EscalationEndToEndTests: XCTestCase {
+    var daemon: PocdProcess!
+
+    override func setUpWithError() throws { daemon = try E2E.localDaemon() }
+    override func tearDown() { daemon?.stop() }
+
+    func submitEmergency() throws -> String {
+        let id = UUID().uuidString.lowercased()
+        let r = try daemon.curl("officer.vn.alice", "POST", "/v1/requests",
+                                json: E2E.requestJSON(id: id, priority: "emergency", kind: "emergency-disclosure"))
+        XCTAssertEqual(r.status, 201, r.body)
+        return id
+    }
+
+    func escalations(_ id: String) throws -> [(deadline: String, level: Int)] {
+        let v = try daemon.curl("officer.vn.alice", "GET", "/v1/requests/\(id)").body.json
+        return (v["history"]?.arrayValue ?? []).filter { $0["type"] == "escalated" }.map {
+            ($0["details"]?["deadline"]?.stringValue ?? "", $0["details"]?["level"]?.intValue ?? 0)
+        }
+    }
+
+    func testAnEmergencyClimbsItsLadderAndEverySubscriberSeesEveryAlert() throws {
+        let first = AlertCollector(), second = AlertCollector()
+        let client = try E2E.client(daemon, "supervisor.de.eva")
+        defer { client.close() }
+        let watchA = client.watch(onAlert: { a, _ in first.add(a) }, onState: { first.state($0) })
+        defer { watchA.cancel() }
+        E2E.eventually(10, "the first subscriber connects") { first.log.contains { $0.hasPrefix("connected") } }
+        let watchB = client.watch(onAlert: { a, _ in second.add(a) }, onState: { second.state($0) })
+        E2E.eventually(10, "the second subscriber connects") { second.log.contains { $0.hasPrefix("connected") } }
+
+        let id = try submitEmergency()
+        // Acknowledge is due after 2s; the ladder steps at +0s, +2s, +4s.
+        E2E.eventually(20, "level 1") { second.alerts.contains { $0["level"] == 1 } }
+        watchB.cancel()
+        let lastSeen = second.alerts.last!["id"]!.intValue!
+        E2E.eventually(30, "level 3 on the first subscriber") { first.alerts.contains { $0["level"] == 3 && $0["deadline"] == "acknowledge" } }
+
+        let ladder = first.alerts.filter { $0["request_id"]?.stringValue == id && $0["deadline"] == "acknowledge" }
+        XCTAssertEqual(ladder.compactMap { $0["level"]?.intValue }, [1, 2, 3])
+        let level2 = ladder[1]
+        XCTAssertEqual(level2["kind"], "overdue")
+        XCTAssertEqual(level2["contact_point"], "DE", "DE owes the acknowledgement")
+        XCTAssertEqual(level2["reason"], "overdue(acknowledge, level: 2)")
+        XCTAssertEqual(level2["notify"]?.arrayValue?.compactMap { $0["role"]?.stringValue }, ["supervisor", "partner"])
+        XCTAssertEqual(level2["notify"]?[0]?["identities"], ["supervisor.de.eva"])
+        XCTAssertEqual(level2["notify"]?[1]?["contact_point"], "VN")
+        XCTAssertGreaterThanOrEqual(level2["late_by_seconds"]?.intValue ?? 0, 2)
+        XCTAssertTrue(level2["summary"]?.stringValue?.contains("acknowledge by DE was due") ?? false, "\(level2)")
+
+        // The second subscriber comes back with Last-Event-ID and misses none.
+        let resumed = AlertCollector()
+        let watchC = client.watch(after: "\(lastSeen)", onAlert: { a, _ in resumed.add(a) }, onState: { resumed.state($0) })
+        defer { watchC.cancel() }
+        E2E.eventually(10, "the resumed subscriber catches up") { resumed.alerts.contains { $0["level"] == 3 && $0["request_id"]?.stringValue == id } }
+        let union = (second.alerts + resumed.alerts).filter { $0["request_id"]?.stringValue == id && $0["deadline"] == "acknowledge" }
+        XCTAssertEqual(union.compactMap { $0["level"]?.intValue }, [1, 2, 3], "nothing missed, nothing twice")
+
+        // The log agrees: one escalation per level.
+        XCTAssertEqual(try escalations(id).filter { $0.deadline == "acknowledge" }.map(\.level), [1, 2, 3])
+        // curl reads the same stream, resuming from the start.
+        let sse = try Subprocess.run("curl", ["-sN", "--max-time", "3", "--cacert", daemon.pki.caCert,
+                                              "--cert", daemon.pki.certificate("officer.vn.alice"), "--key", daemon.pki.privateKey("officer.vn.alice"),
+                                              "-H", "Last-Event-ID: 0", daemon.url + "/v1/alerts/stream"])
+        XCTAssertTrue(sse.stdout.contains("event: alert\ndata: {"), sse.stdout)
+        XCTAssertEqual(sse.stdout.components(separatedBy: "\"request_id\":\"\(id)\"").count - 1, 3)
+        // And the list, newest first.
+        let list = try daemon.curl("officer.vn.alice", "GET", "/v1/alerts").body.json["alerts"]?.arrayValue ?? []
+        XCTAssertEqual(list.filter { $0["request_id"]?.stringValue == id }.compactMap { $0["level"]?.intValue }, [3, 2, 1])
+    }
+
+    func testKill9RightAfter201ThenRestartFiresOverdueOnceAtTheLevelNowDue() throws {
+        // A ladder with a long last step, so the test controls which level is due at restart.
+        daemon.stop()
+        let policy = PocdProcess.secondsPolicy
+            .replacingOccurrences(of: "{after: 2s, level: 2", with: "{after: 3s, level: 2")
+            .replacingOccurrences(of: "{after: 4s, level: 3", with: "{after: 60s, level: 3")
+        daemon = try E2E.localDaemon(policy: policy)
+        let id = try submitEmergency()
+        daemon.kill9()
+        // Down past the deadline (2s) and the second step (+3s).
+        Thread.sleep(forTimeInterval: 6)
+        try daemon.start()
+        let view = try daemon.curl("officer.de.bob", "GET", "/v1/requests/\(id)")
+        XCTAssertEqual(view.status, 200, "the request answered 201 survived kill -9")
+        XCTAssertEqual(view.body.json["deadlines"]?[0]?["kind"], "acknowledge", "its deadlines are rescheduled")
+        try E2E.eventually(10, "the missed acknowledgement fires") { try !escalations(id).isEmpty }
+        Thread.sleep(forTimeInterval: 1)
+        XCTAssertEqual(try escalations(id).filter { $0.deadline == "acknowledge" }.map(\.level), [2],
+                       "fires once, at the level now due (level 1 passed while the daemon was down)")
+        // Restart again, and kill -9 again: nothing is repeated.
+        XCTAssertEqual(daemon.stop(), 0)
+        try daemon.start()
+        daemon.kill9()
+        try daemon.start()
+        Thread.sleep(forTimeInterval: 1.5)
+        XCTAssertEqual(try escalations(id).filter { $0.deadline == "acknowledge" }.map(\.level), [2])
+        let verify = try daemon.pocd(["audit", "verify", "--config", "CONFIG"])
+        XCTAssertEqual(verify.status, 0, verify.description)
+        XCTAssertTrue(verify.stdout.hasSuffix("events OK\n"), verify.stdout)
+    }
+
+    func testAcknowledgingStopsTheLadder() throws {
+        let id = try submitEmergency()
+        let ack = try daemon.curl("officer.de.bob", "POST", "/v1/requests/\(id)/acknowledge", json: "{}")
+        XCTAssertEqual(ack.body.json["state"], "acknowledged", ack.body)
+        Thread.sleep(forTimeInterval: 4)
+        XCTAssertEqual(try escalations(id).filter { $0.deadline == "acknowledge" }.count, 0)
+    }
+
+    func testMetricsParseAndMove() throws {
+        func scrape() throws -> [String: Double] {
+            let r = try daemon.curl("supervisor.vn.minh", "GET", "/metrics")
+            XCTAssertEqual(r.status, 200, r.body)
+            var samples: [String: Double] = [:]
+            let sample = try NSRegularExpression(pattern: #"^([a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*"(,[a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*")*\})?) (-?[0-9.e+-]+|NaN|\+Inf|-Inf)$"#)
+            for line in r.body.split(separator: "\n").map(String.init) where !line.isEmpty {
+                if line.hasPrefix("# HELP ") || line.hasPrefix("# TYPE ") { continue }
+                let range = NSRange(line.startIndex..., in: line)
+                guard let m = sample.firstMatch(in: line, range: range) else { XCTFail("not Prometheus text: \(line)"); continue }
+                let name = String(line[Range(m.range(at: 1), in: line)!])
+                samples[name] = Double(line[Range(m.range(at: 6), in: line)!])
+            }
+            return samples
+        }
+        let before = try scrape()
+        let key = #"contactpoint_submissions_total{kind="emergency-disclosure",priority="emergency"}"#
+        let id = try submitEmergency()
+        try E2E.eventually(20, "an escalation") { try !escalations(id).isEmpty }
+        let after = try scrape()
+        XCTAssertEqual((after[key] ?? 0) - (before[key] ?? 0), 1)
+        XCTAssertGreaterThan(after[#"contactpoint_escalations_total{deadline="acknowledge",level="1"}"#] ?? 0, 0)
+        XCTAssertGreaterThan(after[#"contactpoint_requests{state="delivered"}"#] ?? 0, 0)
+        XCTAssertGreaterThan(after[#"contactpoint_http_requests_total{route="/v1/requests",status="201"}"#] ?? 0, 0)
+        XCTAssertNotNil(after["contactpoint_outbox_depth"])
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "GET", "/metrics").status, 403, "officers do not scrape")
+        let health = try daemon.curl("officer.vn.alice", "GET", "/healthz").body.json
+        XCTAssertEqual(health["status"], "ok")
+        XCTAssertGreaterThanOrEqual(health["overdue"]?.intValue ?? 0, 1)
+    }
+}

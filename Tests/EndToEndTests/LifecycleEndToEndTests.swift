@@ -1,0 +1,138 @@
+import ContactPointClient
+import ContactPointModel
+import Foundation
+import TestSupport
+import XCTest
+
+/// The life of a preservation request through a real pocd, driven with curl and the
+/// project's client, with the state and history checked from both sides.
+final class LifecycleEndToEndTests: XCTestCase {
+    var daemon: PocdProcess!
+
+    override func setUpWithError() throws { daemon = try E2E.localDaemon() }
+    override func tearDown() { daemon?.stop() }
+
+    func state(_ id: String, as identity: String) throws -> (state: String, history: [String]) {
+        let r = try daemon.curl(identity, "GET", "/v1/requests/\(id)")
+        XCTAssertEqual(r.status, 200, r.body)
+        let v = r.body.json
+        return (v["state"]?.stringValue ?? "", v["history"]?.arrayValue?.compactMap { $0["type"]?.stringValue } ?? [])
+    }
+
+    func testSubmitAcknowledgePreserveExtendLinkMLARelease() throws {
+        let id = UUID().uuidString.lowercased()
+        let body = E2E.requestJSON(id: id)
+        // Submit with curl as VN's officer.
+        let created = try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: body, extra: ["-D", "-"])
+        XCTAssertEqual(created.status, 201, created.body)
+        XCTAssertTrue(created.body.lowercased().contains("location: /v1/requests/\(id)"), created.body)
+        let view = String(created.body[created.body.range(of: "\r\n\r\n")!.upperBound...]).json
+        XCTAssertEqual(view["state"], "delivered", "a request to a contact point served here is delivered at once")
+        XCTAssertEqual(view["request"]?["data"]?[0]?["period"]?["from"], "2026-09-30T17:00:00Z", "times are answered in UTC")
+        XCTAssertEqual(view["deadlines"]?.arrayValue?.compactMap { $0["kind"]?.stringValue }, ["acknowledge", "preserve"])
+
+        // An identical retry is 200 with the same body; other content under the same id is 409.
+        let retry = try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: body)
+        XCTAssertEqual(retry.status, 200, retry.body)
+        XCTAssertEqual(retry.body.json["id"]?.stringValue, id)
+        let clash = try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: body.replacingOccurrences(of: "Computer fraud", with: "Extortion"))
+        XCTAssertEqual(clash.status, 409, clash.body)
+        XCTAssertEqual(clash.body.json["errors"]?[0]?["field"], "id")
+
+        // DE works it with the project's client; VN follows with curl.
+        let de = try E2E.client(daemon, "officer.de.bob")
+        defer { de.close() }
+        XCTAssertEqual(try de.act(id, .acknowledge, body: []).get().json?["state"], "acknowledged")
+        let preserved = try de.act(id, .preserve, body: Array(#"{"provider_reference":"EM-4471"}"#.utf8)).get().json
+        XCTAssertEqual(preserved?["state"], "preserved")
+        let expiry = Instant(rfc3339: preserved?["expires_at"]?.stringValue ?? "")!
+        XCTAssertGreaterThanOrEqual(expiry, Instant.now() + .days(59) + .hours(23), "at least 60 days")
+
+        let extended = try daemon.curl("officer.vn.alice", "POST", "/v1/requests/\(id)/extend", json: #"{"days":30}"#)
+        XCTAssertEqual(extended.status, 200, extended.body)
+        XCTAssertEqual(Instant(rfc3339: extended.body.json["expires_at"]?.stringValue ?? ""), expiry + .days(30))
+
+        let linked = try daemon.curl("officer.vn.alice", "POST", "/v1/requests/\(id)/link-mla",
+                                     json: #"{"mla_reference":"MLA-2026-0419","sent_at":"2026-11-20T09:00:00+01:00"}"#)
+        XCTAssertEqual(linked.body.json["state"], "mla-pending", linked.body)
+        XCTAssertEqual(linked.body.json["deadlines"], [], "no expiry while the MLA request is pending")
+
+        let released = try de.act(id, .release, body: Array(#"{"reason":"MLA request executed"}"#.utf8)).get().json
+        XCTAssertEqual(released?["state"], "released")
+
+        let expected = ["submitted", "delivered", "acknowledged", "preserved", "extended", "mla-linked", "released"]
+        for identity in ["officer.vn.alice", "officer.de.bob"] {
+            let (s, history) = try state(id, as: identity)
+            XCTAssertEqual(s, "released", identity)
+            XCTAssertEqual(history, expected, identity)
+        }
+        let full = try daemon.curl("officer.vn.alice", "GET", "/v1/requests/\(id)").body.json
+        let actors = full["history"]?.arrayValue?.compactMap { $0["actor"]?.stringValue }
+        XCTAssertEqual(actors, ["officer.vn.alice", "pocd.vn", "officer.de.bob", "officer.de.bob", "officer.vn.alice", "officer.vn.alice", "officer.de.bob"])
+        XCTAssertEqual(full["history"]?[3]?["details"]?["provider_reference"], "EM-4471")
+        XCTAssertEqual(try daemon.pocd(["audit", "verify", "--config", "CONFIG"]).stdout, "7 events OK\n")
+    }
+
+    func testRefuseEndsTheRequest() throws {
+        let id = UUID().uuidString.lowercased()
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: id)).status, 201)
+        let r = try daemon.curl("officer.de.bob", "POST", "/v1/requests/\(id)/refuse",
+                                json: #"{"ground":"political-offence","reason":"the conduct is a political offence under our law"}"#)
+        XCTAssertEqual(r.body.json["state"], "refused", r.body)
+        XCTAssertEqual(r.body.json["deadlines"], [])
+        let again = try daemon.curl("officer.de.bob", "POST", "/v1/requests/\(id)/preserve", json: #"{"provider_reference":"x"}"#)
+        XCTAssertEqual(again.status, 409)
+        XCTAssertTrue(again.body.contains("state refused"), again.body)
+        XCTAssertEqual(again.body.json["errors"]?[0]?["field"], "state")
+    }
+
+    func testNotifyRiskThenProceed() throws {
+        let id = UUID().uuidString.lowercased()
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: id)).status, 201)
+        let risk = try daemon.curl("officer.de.bob", "POST", "/v1/requests/\(id)/notify-risk",
+                                   json: #"{"reason":"the provider notifies its users of every preservation order"}"#)
+        XCTAssertEqual(risk.body.json["state"], "risk-notified", risk.body)
+        XCTAssertEqual(risk.body.json["deadlines"]?[0]?["kind"], "answer-risk")
+        XCTAssertEqual(risk.body.json["deadlines"]?[0]?["owed_by"], "VN")
+        // The requested side cannot answer its own notice; the requesting side must.
+        let wrong = try daemon.curl("officer.de.bob", "POST", "/v1/requests/\(id)/proceed", json: "{}")
+        XCTAssertEqual(wrong.status, 403, wrong.body)
+        let proceed = try daemon.curl("officer.vn.alice", "POST", "/v1/requests/\(id)/proceed", json: "{}")
+        XCTAssertEqual(proceed.body.json["state"], "acknowledged", proceed.body)
+        XCTAssertEqual(try state(id, as: "officer.de.bob").history, ["submitted", "delivered", "risk-notified", "proceeded"])
+    }
+
+    func testWithdraw() throws {
+        let id = UUID().uuidString.lowercased()
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: id)).status, 201)
+        let w = try daemon.curl("officer.vn.alice", "POST", "/v1/requests/\(id)/withdraw", json: #"{"reason":"suspect identified"}"#)
+        XCTAssertEqual(w.body.json["state"], "withdrawn", w.body)
+        XCTAssertEqual(try state(id, as: "officer.de.bob").state, "withdrawn")
+    }
+
+    func testQueueIsOrderedByNextDeadlineAndFiltered() throws {
+        let routine = UUID().uuidString.lowercased(), urgent = UUID().uuidString.lowercased(), out = UUID().uuidString.lowercased()
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: routine, priority: "routine")).status, 201)
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: urgent, priority: "urgent")).status, 201)
+        XCTAssertEqual(try daemon.curl("officer.de.bob", "POST", "/v1/requests",
+                                       json: E2E.requestJSON(id: out, from: "DE", to: "VN", reference: "DE-2026-7")).status, 201)
+        let q = try daemon.curl("officer.de.bob", "GET", "/v1/queue").body.json
+        let ids = q["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
+        // By next deadline: urgent's acknowledgement (4h), then DE's own urgent request, submitted
+        // a moment later, waiting on VN (4h), then the routine one (24h).
+        XCTAssertEqual(ids, [urgent, out, routine])
+        let incoming = try daemon.curl("officer.de.bob", "GET", "/v1/queue?direction=incoming&priority=routine").body.json
+        XCTAssertEqual(incoming["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue }, [routine])
+        XCTAssertEqual(incoming["items"]?[0]?["counterpart"], "VN")
+        let outgoing = try daemon.curl("officer.de.bob", "GET", "/v1/queue?direction=outgoing").body.json
+        XCTAssertEqual(outgoing["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue }, [out])
+        XCTAssertEqual(try daemon.curl("officer.de.bob", "GET", "/v1/queue?state=acknowledged").body.json["count"], 0)
+        XCTAssertEqual(try daemon.curl("officer.de.bob", "GET", "/v1/queue?overdue=true").body.json["count"], 0)
+        let bad = try daemon.curl("officer.de.bob", "GET", "/v1/queue?priorty=urgent")
+        XCTAssertEqual(bad.status, 422)
+        XCTAssertEqual(bad.body.json["errors"]?[0]?["field"], "priorty")
+        // US sees none of it.
+        let us = try daemon.curl("officer.us.carol", "GET", "/v1/queue").body.json
+        XCTAssertEqual(us["count"], 0)
+    }
+}
