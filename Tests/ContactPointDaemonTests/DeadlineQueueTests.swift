@@ -1,0 +1,76 @@
+import ContactPointModel
+import XCTest
+@testable import ContactPointDaemon
+
+final class DeadlineQueueTests: XCTestCase {
+    let t = Instant(rfc3339: "2026-11-23T08:00:00Z")!
+
+    func testPopsDueRequestsInOrderAndSkipsStaleEntries() {
+        var q = DeadlineQueue()
+        q.schedule("a", at: t + .hours(3))
+        q.schedule("b", at: t + .hours(1))
+        q.schedule("c", at: t + .hours(2))
+        q.schedule("a", at: t + .minutes(30))  // rescheduled earlier: the 3h entry is now stale
+        q.schedule("c", at: nil)                // unscheduled
+        XCTAssertEqual(q.earliest(), t + .minutes(30))
+        XCTAssertEqual(q.popDue(at: t + .hours(2)), ["a", "b"])
+        XCTAssertNil(q.earliest(), "a's stale 3h entry and c's entry are dropped, not fired")
+        XCTAssertEqual(q.popDue(at: t + .days(1)), [])
+    }
+
+    func testManyReschedulesKeepTheHeapSmall() {
+        var q = DeadlineQueue()
+        for i in 0..<10_000 { q.schedule("r", at: t + .seconds(Int64(i))) }
+        XCTAssertEqual(q.count, 1)
+        XCTAssertLessThan(q.heapSize, 200)
+        XCTAssertEqual(q.popDue(at: t + .days(1)), ["r"])
+    }
+}
+
+final class ConfigurationTests: XCTestCase {
+    func testDirectoryProblemsNameFileAndKey() {
+        let cases: [(String, String)] = [
+            ("contact_points: {XX: {name: x, daemon: local, principals: []}}", "directory.yaml: contact_points.XX: not an ISO 3166-1 alpha-2 code such as VN"),
+            ("contact_points: {VN: {name: x, principals: []}}", "directory.yaml: contact_points.VN.daemon: required: `local`, or {url, identity} of the partner daemon"),
+            ("contact_points: {VN: {name: x, daemon: local, principals: [{identity: a, role: chief}]}}", #"directory.yaml: contact_points.VN.principals[0].role: must be officer, supervisor or daemon, not "chief""#),
+            ("contact_points: {DE: {name: x, daemon: {url: 'http://h:1', identity: p}, principals: [{identity: p, role: daemon}]}}", #"directory.yaml: contact_points.DE.daemon.url: must be https://host:port, not "http://h:1""#),
+            ("contact_points: {DE: {name: x, daemon: {url: 'https://h:1', identity: p}, principals: []}}", "directory.yaml: contact_points.DE.principals: the partner daemon p must be listed with role daemon"),
+            ("contact_points: {VN: {name: x, daemon: local, principals: [], extra: 1}}", "directory.yaml: contact_points.VN.extra: unknown key (expected one of: name, daemon, principals)"),
+        ]
+        for (yaml, expected) in cases {
+            XCTAssertThrowsError(try Directory.load(yaml: yaml, file: "directory.yaml"), yaml) { error in
+                XCTAssertEqual((error as? ConfigurationErrors)?.description, expected)
+            }
+        }
+    }
+
+    func testListenAddresses() {
+        XCTAssertTrue(DaemonConfiguration.parseListen("127.0.0.1:8443")! == ("127.0.0.1", 8443))
+        XCTAssertTrue(DaemonConfiguration.parseListen("[::1]:8443")! == ("::1", 8443))
+        XCTAssertNil(DaemonConfiguration.parseListen("8443"))
+        XCTAssertNil(DaemonConfiguration.parseListen("host:99999"))
+    }
+
+    func testTheShippedConfigurationLoadsAndAgrees() throws {
+        let set = try ConfigurationSet.load(configFile: ProjectRootPath.config("pocd.yaml"))
+        XCTAssertEqual(set.daemon.contactPoints.map(\.code), ["VN"])
+        XCTAssertEqual(set.policy, .defaults)
+        XCTAssertEqual(set.directory.localCodes, [CountryCode("VN")!])
+        XCTAssertTrue(set.daemon.tls.certificateFile.hasSuffix("var/pki/pocd.vn.crt"))
+    }
+
+    func testRoutesMatchTheirTemplates() {
+        XCTAssertEqual(Router.match(["v1", "requests"]).0, "/v1/requests")
+        XCTAssertEqual(Router.match(["v1", "requests", "abc"]).0, "/v1/requests/{id}")
+        XCTAssertEqual(Router.match(["v1", "requests", "abc", "preserve"]).0, "/v1/requests/{id}/{action}")
+        XCTAssertEqual(Router.match(["v1", "requests", "abc", "events"]).0, "/v1/requests/{id}/events")
+        XCTAssertEqual(Router.match(["v1", "alerts", "stream"]).0, "/v1/alerts/stream")
+        XCTAssertNil(Router.match(["v1", "requests", "a", "b", "c"]).0)
+    }
+}
+
+enum ProjectRootPath {
+    static func config(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../Config/\(name)").standardized.path
+    }
+}

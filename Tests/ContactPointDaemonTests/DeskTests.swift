@@ -1,0 +1,179 @@
+import ContactPointModel
+import ContactPointStore
+import Foundation
+import Logging
+import TestSupport
+import XCTest
+@testable import ContactPointDaemon
+
+/// A clock the test moves by hand.
+final class ManualClock: @unchecked Sendable {  // guarded by lock
+    private let lock = NSLock()
+    private var now: Instant
+    init(_ start: Instant) { now = start }
+    func read() -> Instant { lock.lock(); defer { lock.unlock() }; return now }
+    func advance(_ d: PolicyDuration) { lock.lock(); now = now + d; lock.unlock() }
+}
+
+/// The Desk on a real store, with a manual clock and the timer fired by hand: days of
+/// deadlines pass in milliseconds, and nothing sleeps.
+final class DeskTests: XCTestCase {
+    let t0 = Instant(rfc3339: "2026-11-23T08:00:00Z")!
+    var folder: TemporaryDirectory!
+    var store: EventStore!
+    var clock: ManualClock!
+    var desk: Desk!
+    var alerts: AlertHub!
+
+    let directory = try! Directory.load(yaml: """
+        contact_points:
+          VN: {name: VN, daemon: local, principals: [{identity: officer.vn, role: officer}, {identity: supervisor.vn, role: supervisor}]}
+          DE: {name: DE, daemon: local, principals: [{identity: officer.de, role: officer}]}
+          US: {name: US, daemon: {url: "https://127.0.0.1:1", identity: pocd.us}, principals: [{identity: pocd.us, role: daemon}, {identity: officer.us, role: officer}]}
+        """, file: "directory.yaml")
+
+    override func setUpWithError() throws {
+        folder = try TemporaryDirectory(prefix: "desk")
+        store = try EventStore(directory: folder.path)
+        clock = ManualClock(t0)
+        makeDesk()
+    }
+
+    func makeDesk() {
+        alerts = AlertHub()
+        let c = clock!
+        desk = Desk(store: store, policy: .defaults, directory: directory, alerts: alerts, metrics: Metrics(),
+                    selfIdentity: "pocd.test", log: Logger(label: "test"), automaticTimer: false, clock: { c.read() })
+    }
+
+    func caller(_ identity: String) -> Caller { Caller(identity: identity, principals: directory.principals(for: identity)) }
+
+    func wait(_ body: (@escaping @Sendable (DeskReply) -> Void) -> Void) -> DeskReply {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var reply: DeskReply!
+        body { reply = $0; done.signal() }
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
+        return reply
+    }
+
+    func submit(priority: Priority = .urgent, to: String = "DE") throws -> String {
+        var request = try EvidenceRequest.decode(Array(E2ERequest.json.utf8), newID: { UUID().uuidString.lowercased() }).get()
+        request.id = UUID().uuidString.lowercased()
+        request.priority = priority
+        request.to = CountryCode(to)!
+        guard case .ok(201, _, _) = wait({ desk.submit(request, by: caller("officer.vn"), reply: $0) }) else {
+            XCTFail("not created")
+            return ""
+        }
+        return request.id
+    }
+
+    /// Moves the clock and fires what is due, as the timer would.
+    func pass(_ d: PolicyDuration) {
+        clock.advance(d)
+        desk.queue.sync { desk.fireDue() }
+        // Appends complete on the store's queue and land back on the Desk's.
+        for _ in 0..<3 { desk.queue.sync {}; store.appendAndWait(WriteBatch()).map { _ in () }; desk.queue.sync {} }
+    }
+
+    func history(_ id: String) throws -> [String] { try store.history(of: id).map(\.event.type) }
+
+    func testEscalatesThroughDaysOfDeadlinesWithoutSleeping() throws {
+        let id = try submit()
+        pass(.hours(3))
+        XCTAssertEqual(try history(id), ["submitted", "delivered"])
+        pass(.hours(1))  // acknowledge due at 4h
+        XCTAssertEqual(try history(id), ["submitted", "delivered", "escalated"])
+        pass(.hours(4))  // level 2
+        pass(.hours(4))  // level 3
+        pass(.hours(13))  // 25h: preserve (24h) missed, level 1
+        let escalations = try store.history(of: id).filter { $0.event.type == "escalated" }.map {
+            "\($0.event.payload["deadline"]!.stringValue!):\($0.event.payload["level"]!.intValue!)"
+        }
+        XCTAssertEqual(escalations, ["acknowledge:1", "acknowledge:2", "acknowledge:3", "preserve:1"])
+        let listed = alerts.list(since: nil, limit: 10) { _ in true }
+        XCTAssertEqual(listed.map(\.level), [1, 3, 2, 1])
+        XCTAssertEqual(listed[0].reason, .overdue(.preserve, level: 1))
+    }
+
+    func testPreservationRemindersExpiryAndTheMLAStop() throws {
+        let a = try submit(), b = try submit()
+        for id in [a, b] {
+            _ = wait { desk.act(id, .acknowledge, by: caller("officer.de"), reply: $0) }
+            _ = wait { desk.act(id, .preserve(providerReference: "P", partial: false, preservedUntil: nil), by: caller("officer.de"), reply: $0) }
+        }
+        _ = wait { desk.act(b, .linkMLA(reference: "MLA-1", sentAt: t0), by: caller("officer.vn"), reply: $0) }
+        pass(.days(47))
+        XCTAssertEqual(try history(a).suffix(1), ["reminded"])
+        pass(.days(7))
+        pass(.days(5))
+        pass(.days(1))
+        XCTAssertEqual(try history(a).filter { ["reminded", "expired"].contains($0) }, ["reminded", "reminded", "reminded", "expired"])
+        XCTAssertEqual(try history(b).filter { ["reminded", "expired"].contains($0) }, [], "no expiry while the MLA request is pending")
+        let kinds = alerts.list(since: nil, limit: 10) { $0.requestID == a }.map(\.reason)
+        XCTAssertEqual(kinds, [.expired, .reminder(before: .hours(48)), .reminder(before: .days(7)), .reminder(before: .days(14))])
+    }
+
+    func testARebuiltDeskFiresMissedDeadlinesOnceAtTheLevelNowDue() throws {
+        let id = try submit()
+        pass(.hours(4))
+        XCTAssertEqual(try history(id).filter { $0 == "escalated" }.count, 1)
+        // "Restart": a new Desk replays the log, nine hours later.
+        desk.stop()
+        clock.advance(.hours(9))
+        makeDesk()
+        let (requests, events) = try desk.replay()
+        XCTAssertEqual(requests, 1)
+        XCTAssertEqual(events, 3)
+        pass(.seconds(0))
+        let levels = try store.history(of: id).filter { $0.event.type == "escalated" }.map { $0.event.payload["level"]!.intValue! }
+        XCTAssertEqual(levels, [1, 3], "level 2 passed while down; level 3 is due now; once each")
+        makeDesk()
+        _ = try desk.replay()
+        pass(.seconds(0))
+        XCTAssertEqual(try history(id).filter { $0 == "escalated" }.count, 2, "replaying again repeats nothing")
+        XCTAssertEqual(alerts.list(since: nil, limit: 10) { _ in true }.map(\.level), [3, 1], "alerts rebuilt from the log")
+    }
+
+    func testARequestToAPartnerWaitsForItsReceiptAndGoesToTheOutbox() throws {
+        let id = try submit(to: "US")
+        XCTAssertEqual(try history(id), ["submitted"])
+        let due = try store.dueOutbox(at: clock.read() + .seconds(1) + .days(1))
+        XCTAssertEqual(due.map(\.message.kind), ["partner-request"])
+        XCTAssertEqual(due.first?.message.destination, "US")
+        pass(.minutes(15))  // urgent: deliver within 15m
+        XCTAssertEqual(try history(id).last, "escalated")
+        let done = DispatchSemaphore(value: 0)
+        desk.recordReceipt(id, by: "pocd.us", outboxID: due[0].id) { ok in XCTAssertTrue(ok); done.signal() }
+        done.wait()
+        XCTAssertEqual(try history(id).last, "delivered")
+        XCTAssertEqual(try store.outboxSummary().depth, 0)
+    }
+
+    func testCommandsOnOneRequestAreAnsweredInOrderAgainstDurableState() throws {
+        let id = try submit()
+        let group = DispatchGroup()
+        let results = [Results(), Results(), Results()]
+        for (i, action) in [ActionInput.acknowledge, .preserve(providerReference: "P", partial: false, preservedUntil: nil), .acknowledge].enumerated() {
+            group.enter()
+            desk.act(id, action, by: caller("officer.de")) { r in results[i].add(r); group.leave() }
+        }
+        group.wait()
+        XCTAssertEqual(results.flatMap(\.statuses), [200, 200, 409], "the second acknowledge sees the preserved state")
+        XCTAssertEqual(try history(id), ["submitted", "delivered", "acknowledged", "preserved"])
+    }
+}
+
+final class Results: @unchecked Sendable {  // guarded by lock
+    private let lock = NSLock()
+    private var items: [DeskReply] = []
+    func add(_ r: DeskReply) { lock.lock(); items.append(r); lock.unlock() }
+    var statuses: [Int] {
+        lock.lock(); defer { lock.unlock() }
+        return items.map { if case .ok(let s, _, _) = $0 { return s } else if case .problem(let p) = $0 { return p.status } else { return 0 } }
+    }
+}
+
+enum E2ERequest {
+    static let json = #"{"reference":"VN-1","from":"VN","to":"DE","kind":"preservation","priority":"urgent","authority":{"name":"A"},"offence":{"description":"fraud","summary":"facts"},"data":[{"description":"d","relation_to_offence":"r"}],"custodian":{"name":"C"},"necessity":"n","mla_intended":true}"#
+}
