@@ -66,6 +66,6 @@ let package = Package(
         .testTarget(name: "ContactPointDaemonTests",
                     dependencies: ["ContactPointDaemon", "ContactPointModel", "ContactPointStore", "TestSupport"]),
         .testTarget(name: "EndToEndTests",
-                    dependencies: ["ContactPointClient", "ContactPointModel", "TestSupport", "HTTP1", "TLSTransport"]),
+                    dependencies: ["ContactPointClient", "ContactPointModel", "ContactPointStore", "TestSupport", "HTTP1", "TLSTransport"]),
     ]
 )

@@ -29,8 +29,9 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
     /// - Parameters:
     ///   - serverIdentity: the PKI server name whose certificate the daemon presents.
     ///   - extraConfig: YAML appended to pocd.yaml (limits, alerts, metrics).
+    ///   - port: a fixed port (partners must know it before it starts), or 0 to let the daemon choose.
     public init(name: String, pki: TestPKI, serverIdentity: String, contactPoints: [String], directory: String,
-                policy: String = PocdProcess.secondsPolicy, extraConfig: String = "") throws {
+                policy: String = PocdProcess.secondsPolicy, extraConfig: String = "", port: Int = 0) throws {
         self.name = name
         self.pki = pki
         self.serverIdentity = serverIdentity
@@ -39,7 +40,8 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
         self.extraConfig = extraConfig
         try directory.write(toFile: directoryPath, atomically: true, encoding: .utf8)
         try policy.write(toFile: policyPath, atomically: true, encoding: .utf8)
-        try writeConfig(port: 0, extra: extraConfig)
+        self.port = port
+        try writeConfig(port: port, extra: extraConfig)
     }
 
     private let extraConfig: String
@@ -199,6 +201,24 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
               - {after: 24h, level: 2, notify: [supervisor, partner]}
               - {after: 48h, level: 3, notify: [supervisor]}
         """
+}
+
+/// Free loopback TCP ports, for daemons whose partners must know their address in advance.
+public enum FreePort {
+    /// A port nothing listens on right now (bound to 0 and released; the kernel does not hand
+    /// it out again soon).
+    public static func next() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
 }
 
 /// A daemon that would not start, with its log.

@@ -6,7 +6,7 @@ import XCTest
 
 /// The identities of every end-to-end test, made once per test process.
 enum E2E {
-    static let servers = ["pocd.vn", "pocd.de", "pocd.us"]
+    static let servers = ["pocd.vn", "pocd.de", "pocd.us", "alertmanager.test", "webhook.test"]
     static let clients = ["officer.vn.alice", "supervisor.vn.minh", "officer.de.bob", "supervisor.de.eva",
                           "officer.us.carol", "stranger.xx"]
 

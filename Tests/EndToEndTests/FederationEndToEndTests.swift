@@ -1,0 +1,171 @@
+import ContactPointModel
+import Foundation
+import TestSupport
+import XCTest
+
+/// Three daemons on loopback, VN, DE and US, each with its own certificate, routing
+/// requests and events to each other through their durable outboxes.
+final class FederationEndToEndTests: XCTestCase {
+    var ports: [String: Int] = [:]
+    var daemons: [String: PocdProcess] = [:]
+    var vn: PocdProcess { daemons["VN"]! }
+    var de: PocdProcess { daemons["DE"]! }
+    var us: PocdProcess { daemons["US"]! }
+
+    static let people: [String: [(String, String)]] = [
+        "VN": [("officer.vn.alice", "officer"), ("supervisor.vn.minh", "supervisor")],
+        "DE": [("officer.de.bob", "officer"), ("supervisor.de.eva", "supervisor")],
+        "US": [("officer.us.carol", "officer")],
+    ]
+
+    /// The directory as `local` sees it: itself local, the others partners.
+    func directory(for local: String, identities: [String: String] = [:]) -> String {
+        var text = "contact_points:\n"
+        for code in ["VN", "DE", "US"] {
+            text += "  \(code):\n    name: \"\(code) 24/7\"\n"
+            let identity = identities[code] ?? "pocd.\(code.lowercased())"
+            text += code == local ? "    daemon: local\n" : "    daemon: {url: \"https://127.0.0.1:\(ports[code]!)\", identity: \(identity)}\n"
+            text += "    principals:\n"
+            for (id, role) in Self.people[code]! { text += "      - {identity: \(id), role: \(role)}\n" }
+            if code != local { text += "      - {identity: \(identity), role: daemon}\n" }
+        }
+        return text
+    }
+
+    func makeDaemons(policy: String = PocdProcess.secondsPolicy, serverIdentity: [String: String] = [:]) throws {
+        for code in ["VN", "DE", "US"] { ports[code] = FreePort.next() }
+        for code in ["VN", "DE", "US"] {
+            daemons[code] = try PocdProcess(name: code.lowercased(), pki: E2E.pki(), serverIdentity: serverIdentity[code] ?? "pocd.\(code.lowercased())",
+                                            contactPoints: [code], directory: directory(for: code), policy: policy, port: ports[code]!)
+        }
+    }
+
+    override func tearDown() {
+        for d in daemons.values { d.stop() }
+    }
+
+    func view(_ d: PocdProcess, _ identity: String, _ id: String) throws -> JSONValue {
+        let r = try d.curl(identity, "GET", "/v1/requests/\(id)")
+        return r.status == 200 ? r.body.json : .null
+    }
+
+    func types(_ v: JSONValue) -> [String] { v["history"]?.arrayValue?.compactMap { $0["type"]?.stringValue } ?? [] }
+
+    func submit(_ d: PocdProcess, _ identity: String, id: String = UUID().uuidString.lowercased(), from: String = "VN", to: String = "DE",
+                priority: String = "urgent") throws -> String {
+        let r = try d.curl(identity, "POST", "/v1/requests", json: E2E.requestJSON(id: id, from: from, to: to, priority: priority))
+        XCTAssertEqual(r.status, 201, r.body)
+        return id
+    }
+
+    func testARequestTravelsAndBothSidesShowTheSameStateAndHistory() throws {
+        try makeDaemons()
+        for d in daemons.values { try d.start() }
+        let id = try submit(vn, "officer.vn.alice")
+        try E2E.eventually(20, "DE stores it and VN records the receipt") {
+            try view(vn, "officer.vn.alice", id)["state"] == "delivered" && view(de, "officer.de.bob", id)["state"] == "delivered"
+        }
+        XCTAssertEqual(types(try view(vn, "officer.vn.alice", id)), ["submitted", "delivered"])
+        XCTAssertEqual(try view(vn, "officer.vn.alice", id)["history"]?[1]?["actor"], "pocd.de", "the receipt is DE's daemon's")
+        XCTAssertEqual(types(try view(de, "officer.de.bob", id)), ["submitted", "delivered"])
+        XCTAssertEqual(try view(de, "officer.de.bob", id)["request"], try view(vn, "officer.vn.alice", id)["request"])
+
+        XCTAssertEqual(try de.curl("officer.de.bob", "POST", "/v1/requests/\(id)/acknowledge", json: "{}").status, 200)
+        XCTAssertEqual(try de.curl("officer.de.bob", "POST", "/v1/requests/\(id)/preserve", json: #"{"provider_reference":"EM-4471"}"#).status, 200)
+        try E2E.eventually(20, "VN sees the preservation") { try view(vn, "officer.vn.alice", id)["state"] == "preserved" }
+        XCTAssertEqual(try view(vn, "officer.vn.alice", id)["expires_at"], try view(de, "officer.de.bob", id)["expires_at"])
+
+        XCTAssertEqual(try vn.curl("officer.vn.alice", "POST", "/v1/requests/\(id)/extend", json: #"{"days":30}"#).status, 200)
+        try E2E.eventually(20, "DE sees the extension") { try types(view(de, "officer.de.bob", id)).last == "extended" }
+        let expected = ["submitted", "delivered", "acknowledged", "preserved", "extended"]
+        XCTAssertEqual(types(try view(vn, "officer.vn.alice", id)), expected)
+        XCTAssertEqual(types(try view(de, "officer.de.bob", id)), expected)
+        XCTAssertEqual(try view(vn, "officer.vn.alice", id)["expires_at"], try view(de, "officer.de.bob", id)["expires_at"])
+        let relayed = try view(vn, "officer.vn.alice", id)["history"]?[2]
+        XCTAssertEqual(relayed?["actor"], "officer.de.bob via pocd.de")
+        // Each daemon keeps its own chain, and both verify.
+        for d in [vn, de] { XCTAssertEqual(try d.pocd(["audit", "verify", "--config", "CONFIG"]).status, 0) }
+
+        // A partner may act only for the contact point it hosts.
+        let forged = #"{"id":"\#(UUID().uuidString.lowercased())","request_id":"\#(id)","type":"released","actor":"x","at":"2026-11-23T10:00:00Z","payload":{"reason":"forged"}}"#
+        let refused = try vn.curl("pocd.us", "POST", "/v1/requests/\(id)/events", json: forged)
+        XCTAssertEqual(refused.status, 403, refused.body)
+        XCTAssertEqual(refused.body.json["errors"]?[0]?["field"], "type")
+    }
+
+    func testAThirdCountryDisclosureLeadsToALinkedRequest() throws {
+        try makeDaemons()
+        for d in daemons.values { try d.start() }
+        let id = try submit(vn, "officer.vn.alice")
+        try E2E.eventually(20, "delivered") { try view(de, "officer.de.bob", id)["state"] == "delivered" }
+        XCTAssertEqual(try de.curl("officer.de.bob", "POST", "/v1/requests/\(id)/acknowledge", json: "{}").status, 200)
+        let disclosed = try de.poc("officer.de.bob", ["disclose-traffic", id, "--provider", "Relay Networks Inc=US",
+                                                      "--path", "the mail was relayed through relay.example.com"])
+        XCTAssertEqual(disclosed.status, 0, disclosed.description)
+        try E2E.eventually(20, "VN sees the disclosure") { try types(view(vn, "officer.vn.alice", id)).last == "traffic-disclosed" }
+
+        let linked = try vn.poc("officer.vn.alice", ["submit", "--from-disclosure", id, "--json"])
+        XCTAssertEqual(linked.status, 0, linked.description)
+        let newID = linked.stdout.json["id"]!.stringValue!
+        XCTAssertEqual(linked.stdout.json["to"], "US")
+        XCTAssertEqual(linked.stdout.json["request"]?["extends"]?.stringValue, id)
+        XCTAssertEqual(linked.stdout.json["request"]?["custodian"]?["name"], "Relay Networks Inc")
+        try E2E.eventually(20, "US receives the linked request") { try view(us, "officer.us.carol", newID)["state"] == "delivered" }
+    }
+
+    func testAPartnerThatIsDownGetsTheRequestExactlyOnceWhenItReturns() throws {
+        try makeDaemons()
+        try vn.start()
+        let id = try submit(vn, "officer.vn.alice")
+        XCTAssertEqual(try view(vn, "officer.vn.alice", id)["state"], "submitted", "accepted and queued")
+        try E2E.eventually(10, "the outbox holds it") {
+            try vn.curl("officer.vn.alice", "GET", "/healthz").body.json["outbox_depth"] == 1
+        }
+        Thread.sleep(forTimeInterval: 2)  // a few failed attempts, backing off
+        try de.start()
+        try E2E.eventually(60, "delivered once DE is back") { try view(vn, "officer.vn.alice", id)["state"] == "delivered" }
+        XCTAssertEqual(types(try view(de, "officer.de.bob", id)), ["submitted", "delivered"])
+        XCTAssertEqual(types(try view(vn, "officer.vn.alice", id)), ["submitted", "delivered"])
+        XCTAssertEqual(try vn.curl("officer.vn.alice", "GET", "/healthz").body.json["outbox_depth"], 0)
+        XCTAssertTrue(vn.readLog().contains("outbox delivery failed; will retry"))
+    }
+
+    func testKill9OfTheSenderInTheMiddleOfDeliveriesLosesAndDuplicatesNothing() throws {
+        try makeDaemons()
+        try vn.start()
+        var ids: [String] = []
+        for _ in 0..<25 { ids.append(try submit(vn, "officer.vn.alice")) }
+        try de.start()
+        Thread.sleep(forTimeInterval: 0.3)  // some deliveries done, some in flight
+        vn.kill9()
+        try vn.start()
+        try E2E.eventually(90, "all 25 delivered") {
+            try ids.allSatisfy { try view(vn, "officer.vn.alice", $0)["state"] == "delivered" }
+        }
+        for id in ids {
+            XCTAssertEqual(types(try view(de, "officer.de.bob", id)), ["submitted", "delivered"], "DE stored \(id) once")
+            XCTAssertEqual(types(try view(vn, "officer.vn.alice", id)), ["submitted", "delivered"], "VN recorded one receipt for \(id)")
+        }
+        XCTAssertEqual(try de.curl("officer.de.bob", "GET", "/v1/queue?direction=incoming").body.json["count"], 25)
+        for d in [vn, de] { XCTAssertEqual(try d.pocd(["audit", "verify", "--config", "CONFIG"]).status, 0) }
+    }
+
+    func testAPartnerWithAForeignCertificateIsRefusedAndTheDeliveryDeadlineEscalates() throws {
+        let fast = PocdProcess.secondsPolicy.replacingOccurrences(of: "deliver_within: 30s", with: "deliver_within: 2s")
+        try makeDaemons(policy: fast, serverIdentity: ["DE": "foreign"])
+        try vn.start()
+        try de.start()
+        let id = try submit(vn, "officer.vn.alice", priority: "emergency")
+        try E2E.eventually(30, "the delivery deadline escalates") {
+            try types(view(vn, "officer.vn.alice", id)).contains("escalated")
+        }
+        let v = try view(vn, "officer.vn.alice", id)
+        XCTAssertEqual(v["state"], "submitted", "never delivered to an impostor")
+        XCTAssertEqual(v["history"]?.arrayValue?.last?["details"]?["deadline"], "deliver")
+        XCTAssertEqual(try vn.curl("officer.vn.alice", "GET", "/healthz").body.json["outbox_depth"], 1, "the outbox keeps the message")
+        let alerts = try vn.curl("officer.vn.alice", "GET", "/v1/alerts").body.json["alerts"]?.arrayValue ?? []
+        XCTAssertTrue(alerts.contains { $0["request_id"]?.stringValue == id && $0["deadline"] == "deliver" })
+        XCTAssertTrue(vn.readLog().contains("certificate"), "the log says why")
+        XCTAssertEqual(types(try view(de, "officer.de.bob", id)), [], "DE never saw it")
+    }
+}
