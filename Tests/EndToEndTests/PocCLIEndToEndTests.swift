@@ -1,0 +1,209 @@
+import ContactPointModel
+import Foundation
+import TestSupport
+import XCTest
+
+/// The `poc` binary against a real pocd, as a duty officer uses it.
+final class PocCLIEndToEndTests: XCTestCase {
+    var daemon: PocdProcess!
+
+    override func setUpWithError() throws { daemon = try E2E.localDaemon() }
+    override func tearDown() { daemon?.stop() }
+
+    func poc(_ identity: String, _ args: [String]) throws -> ProcessOutput { try daemon.poc(identity, args) }
+
+    func testSubmitQueueShowAndActions() throws {
+        // From the shipped example file (JSON).
+        let example = ProjectRoot.path("Config/request.example.json")
+        let submitted = try poc("officer.vn.alice", ["submit", example])
+        XCTAssertEqual(submitted.status, 0, submitted.description)
+        XCTAssertTrue(submitted.stdout.hasPrefix("submitted: 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e  VN-A05-2026-0113  VN → DE"), submitted.stdout)
+        XCTAssertTrue(submitted.stdout.contains("acknowledge due "), submitted.stdout)
+        let again = try poc("officer.vn.alice", ["submit", example])
+        XCTAssertTrue(again.stdout.contains("already submitted (identical; nothing changed)"), again.stdout)
+
+        // From YAML.
+        let yaml = try TemporaryDirectory(prefix: "poc-yaml")
+        try """
+            reference: VN-YAML-1
+            from: VN
+            to: DE
+            kind: preservation
+            priority: routine
+            authority: {name: Department of Cybersecurity}
+            offence: {description: Extortion, summary: Ransom demanded by e-mail}
+            data:
+              - description: Mailbox contents
+                relation_to_offence: the ransom e-mails were sent from it
+                period: {from: 2026-10-01T00:00:00Z, to: 2026-11-01T00:00:00Z}
+            custodian: {name: Example Mail GmbH}
+            necessity: deleted after 30 days
+            mla_intended: true
+            """.write(toFile: yaml.path("r.yaml"), atomically: true, encoding: .utf8)
+        let fromYAML = try poc("officer.vn.alice", ["submit", yaml.path("r.yaml"), "--json"])
+        XCTAssertEqual(fromYAML.status, 0, fromYAML.description)
+        XCTAssertEqual(fromYAML.stdout.json["reference"], "VN-YAML-1")
+
+        // From flags.
+        let flags = try poc("officer.vn.alice", ["submit", "--to", "DE", "--reference", "VN-FLAGS-1", "--priority", "emergency",
+                                                 "--kind", "preservation", "--authority", "Dept", "--offence", "Fraud", "--summary", "facts",
+                                                 "--data", "subscriber data", "--relation", "paid the proceeds",
+                                                 "--identifier", "email=x@example.org", "--custodian", "Example Mail GmbH",
+                                                 "--necessity", "deleted soon", "--json"])
+        XCTAssertEqual(flags.status, 0, flags.description)
+        XCTAssertEqual(flags.stdout.json["request"]?["data"]?[0]?["identifiers"]?[0]?["value"], "x@example.org")
+        XCTAssertEqual(flags.stdout.json["from"], "VN", "--from defaults to the one contact point you serve")
+
+        // The queue, as a table and as JSON.
+        let table = try poc("officer.de.bob", ["queue"])
+        XCTAssertEqual(table.status, 0, table.description)
+        let lines = table.stdout.split(separator: "\n")
+        XCTAssertTrue(lines[0].hasPrefix("REFERENCE"), table.stdout)
+        XCTAssertTrue(lines[0].contains("TIME LEFT"))
+        XCTAssertTrue(lines[1].hasPrefix("VN-FLAGS-1"), "emergency first: \(table.stdout)")
+        XCTAssertTrue(lines[1].contains("incoming") && lines[1].contains("VN") && lines[1].contains("acknowledge 20"), table.stdout)
+        XCTAssertFalse(table.stdout.contains("\u{1B}["), "no colour when not a terminal")
+        let json = try poc("officer.de.bob", ["queue", "--json", "--priority", "routine"])
+        XCTAssertEqual(json.stdout.json["items"]?.arrayValue?.compactMap { $0["reference"]?.stringValue }, ["VN-YAML-1"])
+
+        // Every action subcommand, through a lifecycle.
+        let id = "2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e"
+        for (identity, args, state) in [
+            ("officer.de.bob", ["acknowledge", id], "acknowledged"),
+            ("officer.de.bob", ["disclose-traffic", id, "--provider", "Relay Inc=US", "--path", "via relay.example"], "acknowledged"),
+            ("officer.de.bob", ["preserve", id, "--provider-reference", "EM-4471", "--partial"], "preserved"),
+            ("officer.vn.alice", ["extend", id, "--days", "30"], "preserved"),
+            ("officer.vn.alice", ["link-mla", id, "--mla-reference", "MLA-1", "--sent-at", "2026-11-20T09:00:00Z"], "mla-pending"),
+            ("officer.de.bob", ["release", id, "--reason", "MLA executed"], "released"),
+        ] {
+            let out = try poc(identity, args)
+            XCTAssertEqual(out.status, 0, "\(args): \(out)")
+            XCTAssertTrue(out.stdout.contains("is now \(state)"), "\(args): \(out.stdout)")
+        }
+        let other = try poc("officer.vn.alice", ["submit", example.replacingOccurrences(of: "x", with: "x"), "--json"])
+        _ = other
+        let yamlID = fromYAML.stdout.json["id"]!.stringValue!
+        XCTAssertTrue(try poc("officer.de.bob", ["notify-risk", yamlID, "--reason", "users are notified"]).stdout.contains("is now risk-notified"))
+        XCTAssertTrue(try poc("officer.vn.alice", ["proceed", yamlID]).stdout.contains("is now acknowledged"))
+        XCTAssertTrue(try poc("officer.de.bob", ["report-no-data", yamlID, "--reason", "account closed"]).stdout.contains("is now no-data"))
+        let flagsID = flags.stdout.json["id"]!.stringValue!
+        XCTAssertTrue(try poc("officer.de.bob", ["refuse", flagsID, "--ground", "essential-interests", "--reason", "x"]).stdout.contains("is now refused"))
+        let w = try poc("officer.vn.alice", ["submit", "--to", "DE", "--reference", "W", "--authority", "A", "--offence", "O", "--summary", "S",
+                                             "--data", "D", "--relation", "R", "--custodian", "C", "--necessity", "N", "--json"])
+        XCTAssertTrue(try poc("officer.vn.alice", ["withdraw", w.stdout.json["id"]!.stringValue!, "--reason", "solved"]).stdout.contains("is now withdrawn"))
+
+        // show: the request, its deadlines, its full history.
+        let shown = try poc("officer.vn.alice", ["show", id])
+        XCTAssertEqual(shown.status, 0, shown.description)
+        XCTAssertTrue(shown.stdout.contains("state: released"), shown.stdout)
+        for type in ["submitted", "delivered", "acknowledged", "traffic-disclosed", "preserved", "extended", "mla-linked", "released"] {
+            XCTAssertTrue(shown.stdout.contains("  \(type)"), "\(type) in \(shown.stdout)")
+        }
+        XCTAssertTrue(shown.stdout.contains("provider_reference=EM-4471"), shown.stdout)
+    }
+
+    func testErrorsSayWhatIsWrong() throws {
+        // 4xx: the problem's fields, one per line.
+        let bad = try poc("officer.vn.alice", ["submit", "--to", "DE", "--reference", "R"])
+        XCTAssertEqual(bad.status, 1, bad.description)
+        XCTAssertTrue(bad.stderr.hasPrefix("error: 422 Invalid input\ndetail: "), bad.stderr)
+        for field in ["authority", "offence", "data", "custodian", "necessity"] {
+            XCTAssertTrue(bad.stderr.contains("\n  \(field): required"), "\(field) in \(bad.stderr)")
+        }
+        let wrongSide = try poc("officer.vn.alice", ["acknowledge", UUID().uuidString.lowercased()])
+        XCTAssertEqual(wrongSide.status, 1)
+        XCTAssertTrue(wrongSide.stderr.contains("404 Not found"), wrongSide.stderr)
+
+        // Unreachable: which address.
+        let port = FreePort.next()
+        let down = try Subprocess.run(BuiltProducts.executable("poc"), ["queue", "--server", "https://127.0.0.1:\(port)",
+                                                                         "--cert", daemon.pki.certificate("officer.vn.alice"),
+                                                                         "--key", daemon.pki.privateKey("officer.vn.alice"), "--ca", daemon.pki.caCert])
+        XCTAssertEqual(down.status, 3, down.description)
+        XCTAssertTrue(down.stderr.hasPrefix("error: cannot reach the daemon at https://127.0.0.1:\(port): "), down.stderr)
+
+        // TLS: why.
+        let foreign = try Subprocess.run(BuiltProducts.executable("poc"), ["queue", "--server", daemon.url, "--cert", daemon.pki.foreignCert,
+                                                                            "--key", daemon.pki.foreignKey, "--ca", daemon.pki.caCert])
+        XCTAssertEqual(foreign.status, 3, foreign.description)
+        XCTAssertTrue(foreign.stderr.hasPrefix("error: TLS handshake with \(daemon.url) failed: "), foreign.stderr)
+        let expired = try Subprocess.run(BuiltProducts.executable("poc"), ["queue", "--server", daemon.url, "--cert", daemon.pki.expiredCert,
+                                                                            "--key", daemon.pki.expiredKey, "--ca", daemon.pki.caCert])
+        XCTAssertEqual(expired.status, 3, expired.description)
+        XCTAssertTrue(expired.stderr.lowercased().contains("expired"), expired.stderr)
+        let wrongCA = try Subprocess.run(BuiltProducts.executable("poc"), ["queue", "--server", daemon.url, "--cert", daemon.pki.certificate("officer.vn.alice"),
+                                                                            "--key", daemon.pki.privateKey("officer.vn.alice"), "--ca", daemon.pki.foreignCA])
+        XCTAssertEqual(wrongCA.status, 3)
+        XCTAssertTrue(wrongCA.stderr.contains("TLS handshake"), wrongCA.stderr)
+
+        // Missing settings: where to put them.
+        let none = try Subprocess.run(BuiltProducts.executable("poc"), ["queue"], environment: ["POC_CONFIG": "/nonexistent", "POC_SERVER": ""])
+        XCTAssertEqual(none.status, 2)
+        XCTAssertTrue(none.stderr.contains("--server"), none.stderr)
+    }
+
+    func testSettingsFromTheConfigFile() throws {
+        let dir = try TemporaryDirectory(prefix: "poc-config")
+        try """
+            server: \(daemon.url)
+            cert: \(daemon.pki.certificate("officer.de.bob"))
+            key: \(daemon.pki.privateKey("officer.de.bob"))
+            ca: \(daemon.pki.caCert)
+            """.write(toFile: dir.path("config.yaml"), atomically: true, encoding: .utf8)
+        let out = try Subprocess.run(BuiltProducts.executable("poc"), ["health"], environment: ["POC_CONFIG": dir.path("config.yaml")])
+        XCTAssertEqual(out.status, 0, out.description)
+        XCTAssertTrue(out.stdout.hasPrefix("ok: "), out.stdout)
+    }
+
+    func testEveryCommandsHelpShowsAnExample() throws {
+        let commands = ["submit", "queue", "show", "watch", "alerts", "health", "acknowledge", "preserve", "report-no-data", "refuse",
+                        "notify-risk", "disclose-traffic", "proceed", "extend", "link-mla", "withdraw", "release"]
+        for c in commands + [""] {
+            let out = try Subprocess.run(BuiltProducts.executable("poc"), c.isEmpty ? ["--help"] : [c, "--help"])
+            XCTAssertEqual(out.status, 0, c)
+            XCTAssertTrue(out.stdout.contains("poc \(c.isEmpty ? "submit" : c) "), "\(c) --help has an example: \(out.stdout)")
+        }
+        for c in ["", "check-config", "audit verify"] {
+            let out = try Subprocess.run(BuiltProducts.executable("pocd"), c.split(separator: " ").map(String.init) + ["--help"])
+            XCTAssertTrue(out.stdout.contains("pocd \(c.isEmpty ? "--config" : c)"), "pocd \(c) --help: \(out.stdout)")
+        }
+    }
+
+    func testWatchPrintsAlertsAndFollowsTheDaemonAcrossARestart() throws {
+        let out = try TemporaryDirectory(prefix: "poc-watch")
+        FileManager.default.createFile(atPath: out.path("out"), contents: nil)
+        FileManager.default.createFile(atPath: out.path("err"), contents: nil)
+        let watch = Process()
+        watch.executableURL = URL(fileURLWithPath: BuiltProducts.executable("poc"))
+        watch.arguments = ["watch"]
+        watch.environment = ProcessInfo.processInfo.environment.merging([
+            "POC_SERVER": daemon.url, "POC_CERT": daemon.pki.certificate("supervisor.de.eva"),
+            "POC_KEY": daemon.pki.privateKey("supervisor.de.eva"), "POC_CA": daemon.pki.caCert, "POC_CONFIG": "/nonexistent", "NO_COLOR": "1",
+        ]) { $1 }
+        watch.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out.path("out")))
+        watch.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: out.path("err")))
+        try watch.run()
+        defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
+        func printed() -> String { (try? String(contentsOfFile: out.path("out"), encoding: .utf8)) ?? "" }
+        func said() -> String { (try? String(contentsOfFile: out.path("err"), encoding: .utf8)) ?? "" }
+        E2E.eventually(15, "watch connects") { said().contains("connected") }
+
+        let id = UUID().uuidString.lowercased()
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests",
+                                       json: E2E.requestJSON(id: id, priority: "emergency", kind: "emergency-disclosure", reference: "VN-WATCH-1")).status, 201)
+        E2E.eventually(20, "the overdue alert is printed") { printed().contains("OVERDUE VN-WATCH-1") }
+        XCTAssertTrue(printed().contains("acknowledge by DE was due"), printed())
+
+        // The daemon restarts; watch reconnects with Last-Event-ID and prints what came after.
+        XCTAssertEqual(daemon.stop(), 0)
+        E2E.eventually(15, "watch notices") { said().contains("reconnecting") }
+        try daemon.start()
+        E2E.eventually(30, "level 3 arrives after the restart") { printed().contains("level 3") }
+        let lines = printed().split(separator: "\n").filter { $0.contains("VN-WATCH-1") && $0.contains("acknowledge") }
+        XCTAssertEqual(lines.count, 3, "each level once, none lost across the restart: \(printed())")
+
+        kill(watch.processIdentifier, SIGINT)
+        watch.waitUntilExit()
+        XCTAssertEqual(watch.terminationStatus, 0, "Ctrl-C exits cleanly")
+    }
+}
