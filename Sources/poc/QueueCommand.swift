@@ -108,6 +108,8 @@ struct Watch: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Option(help: "Replay the alerts after this id first.") var after: String?
 
+    nonisolated(unsafe) static var running: (AlertWatch, [DispatchSourceSignal])?
+
     func run() throws {
         try runReporting {
             let client = try connection.client()
@@ -131,7 +133,8 @@ struct Watch: ParsableCommand {
                 s.resume()
                 return s
             }
-            withExtendedLifetime((watch, sources)) { dispatchMain() }
+            Watch.running = (watch, sources)  // kept for the life of the process
+            dispatchMain()
         }
     }
 }

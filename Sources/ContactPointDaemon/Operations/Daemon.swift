@@ -68,9 +68,10 @@ public final class Daemon: @unchecked Sendable {  // `configuration` and `stoppi
         for sig in [SIGTERM, SIGINT, SIGHUP] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: control)
-            source.setEventHandler { [weak self] in
-                guard let self else { return }
-                if sig == SIGHUP { self.reload() } else { self.stop(exit: true) }
+            // Strong on purpose: the daemon lives as long as the process, and an optimised
+            // build may otherwise release it once dispatchMain() is reached.
+            source.setEventHandler { [self] in
+                if sig == SIGHUP { reload() } else { stop(exit: true) }
             }
             source.resume()
             signalSources.append(source)

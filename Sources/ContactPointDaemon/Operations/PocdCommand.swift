@@ -40,6 +40,9 @@ struct Run: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The daemon's configuration (pocd.yaml).", valueName: "file"))
     var config: String
 
+    /// The running daemon, kept for the life of the process (set once, before dispatchMain).
+    nonisolated(unsafe) static var running: Daemon?
+
     func run() throws {
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -56,7 +59,8 @@ struct Run: ParsableCommand {
         } catch {
             PocdCommand.fail(error)
         }
-        withExtendedLifetime(daemon) { dispatchMain() }
+        Run.running = daemon
+        dispatchMain()
     }
 }
 
