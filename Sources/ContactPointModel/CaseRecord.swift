@@ -4,19 +4,20 @@
 /// The full request body and history stay in the store; this is the small part needed
 /// to order the queue and run the deadlines.
 public struct CaseRecord: Sendable, Hashable {
-    public let id: String
+    /// The request id, compact.
+    public let key: RequestID
     public let reference: String
     public let from: CountryCode
     public let to: CountryCode
     public let kind: RequestKind
     public let priority: Priority
-    public private(set) var lifecycle: Lifecycle
+    public internal(set) var lifecycle: Lifecycle
     /// The highest ladder level already fired, per deadline kind.
-    public private(set) var escalations: [DeadlineKind: Int] = [:]
+    public internal(set) var escalations = EscalationLevels()
     /// The last reminder sent, for which expiry; a reminder covers every longer one before it.
-    public private(set) var lastReminder: Reminder?
+    public internal(set) var lastReminder: Reminder?
     /// How many events the request has (its next event's sequence number is this).
-    public private(set) var eventCount: Int
+    public internal(set) var eventCount: Int
 
     /// A reminder already sent: `before` the preservation ending at `expiresAt`.
     public struct Reminder: Sendable, Hashable {
@@ -24,9 +25,10 @@ public struct CaseRecord: Sendable, Hashable {
         public var before: PolicyDuration
     }
 
-    /// The record of a request just submitted at `submittedAt`.
+    /// The record of a request just submitted at `submittedAt`. The request's id must be a
+    /// UUID, which validation guarantees.
     public init(_ request: EvidenceRequest, submittedAt: Instant) {
-        id = request.id
+        key = RequestID(request.id) ?? RequestID(high: 0, low: 0)
         reference = request.reference
         from = request.from
         to = request.to
@@ -35,6 +37,9 @@ public struct CaseRecord: Sendable, Hashable {
         lifecycle = Lifecycle(submittedAt: submittedAt)
         eventCount = 1
     }
+
+    /// The request id as text.
+    public var id: String { key.description }
 
     public var state: RequestState { lifecycle.state }
 

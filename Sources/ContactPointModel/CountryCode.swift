@@ -3,18 +3,27 @@
 /// Only officially assigned codes are accepted, so a typo such as `UK` (not assigned;
 /// the United Kingdom is `GB`) is refused rather than routed nowhere.
 public struct CountryCode: Sendable, Hashable, Comparable, CustomStringConvertible {
-    /// The two upper-case letters.
-    public let code: String
+    /// The two ASCII letters packed in two bytes (a request record holds two of these).
+    public let packed: UInt16
 
     /// The code, if `text` is an officially assigned ISO 3166-1 alpha-2 code (upper case).
     public init?(_ text: String) {
         guard text.utf8.count == 2, Self.assigned.contains(text) else { return nil }
-        code = text
+        let b = Array(text.utf8)
+        packed = UInt16(b[0]) << 8 | UInt16(b[1])
     }
+
+    /// The code from its packed form, if it is an assigned code.
+    public init?(packed: UInt16) {
+        self.init(String(decoding: [UInt8(packed >> 8), UInt8(packed & 0xFF)], as: UTF8.self))
+    }
+
+    /// The two upper-case letters.
+    public var code: String { String(decoding: [UInt8(packed >> 8), UInt8(packed & 0xFF)], as: UTF8.self) }
 
     public var description: String { code }
 
-    public static func < (lhs: CountryCode, rhs: CountryCode) -> Bool { lhs.code < rhs.code }
+    public static func < (lhs: CountryCode, rhs: CountryCode) -> Bool { lhs.packed < rhs.packed }
 
     /// The 249 officially assigned ISO 3166-1 alpha-2 codes.
     static let assigned: Set<String> = Set("""

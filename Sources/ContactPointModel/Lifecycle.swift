@@ -6,22 +6,62 @@
 /// log with `apply` rebuilds exactly the state the daemon had. `apply` re-checks the
 /// transition, so a corrupt log or a partner's impossible event is refused, not absorbed.
 public struct Lifecycle: Sendable, Hashable {
-    public private(set) var state: RequestState
+    public internal(set) var state: RequestState
     /// When the requesting daemon stored the request: the base of deliver, acknowledge and preserve.
     public private(set) var submittedAt: Instant
-    public private(set) var deliveredAt: Instant?
-    public private(set) var acknowledgedAt: Instant?
-    public private(set) var riskNotifiedAt: Instant?
+    // The other times are stored as raw milliseconds with a sentinel for "not yet" (8 bytes
+    // instead of 16 for an Optional): a million open requests are held in memory.
+    var times = Times()
+
+    struct Times: Hashable, Sendable {
+        static let none = Int64.min
+        var delivered = none, acknowledged = none, riskNotified = none, proceeded = none, preserved = none
+        var expires = none, expirySet = none, mlaLinked = none, ended = none
+    }
+
+    static func instant(_ raw: Int64) -> Instant? { raw == Times.none ? nil : Instant(millisecondsSince1970: raw) }
+    static func raw(_ t: Instant?) -> Int64 { t?.millisecondsSince1970 ?? Times.none }
+
+    public private(set) var deliveredAt: Instant? {
+        get { Self.instant(times.delivered) }
+        set { times.delivered = Self.raw(newValue) }
+    }
+    public private(set) var acknowledgedAt: Instant? {
+        get { Self.instant(times.acknowledged) }
+        set { times.acknowledged = Self.raw(newValue) }
+    }
+    public private(set) var riskNotifiedAt: Instant? {
+        get { Self.instant(times.riskNotified) }
+        set { times.riskNotified = Self.raw(newValue) }
+    }
     /// When the requesting side chose to proceed after a risk notice: the new base of the preserve deadline.
-    public private(set) var proceededAt: Instant?
-    public private(set) var preservedAt: Instant?
+    public private(set) var proceededAt: Instant? {
+        get { Self.instant(times.proceeded) }
+        set { times.proceeded = Self.raw(newValue) }
+    }
+    public private(set) var preservedAt: Instant? {
+        get { Self.instant(times.preserved) }
+        set { times.preserved = Self.raw(newValue) }
+    }
     /// The end of the preservation period; nil before preservation. Kept, but not running, while an MLA request is pending.
-    public private(set) var expiresAt: Instant?
+    public private(set) var expiresAt: Instant? {
+        get { Self.instant(times.expires) }
+        set { times.expires = Self.raw(newValue) }
+    }
     /// When the current expiry was set (preservation or the latest extension): reminders count from here.
-    public private(set) var expirySetAt: Instant?
-    public private(set) var mlaLinkedAt: Instant?
+    public private(set) var expirySetAt: Instant? {
+        get { Self.instant(times.expirySet) }
+        set { times.expirySet = Self.raw(newValue) }
+    }
+    public private(set) var mlaLinkedAt: Instant? {
+        get { Self.instant(times.mlaLinked) }
+        set { times.mlaLinked = Self.raw(newValue) }
+    }
     /// When the request reached an end state.
-    public private(set) var endedAt: Instant?
+    public private(set) var endedAt: Instant? {
+        get { Self.instant(times.ended) }
+        set { times.ended = Self.raw(newValue) }
+    }
 
     /// A request just submitted.
     public init(submittedAt: Instant) {

@@ -54,12 +54,15 @@ extension EventStore {
         } catch {
             return Array(repeating: .failure(error), count: group.count)
         }
+        let projectionWasValid = projectionValid
         for batch in group {
             let savedPosition = lastPosition, savedHash = lastHash
             do {
                 try writer.execute("SAVEPOINT batch")
                 let outcome = try write(batch)
                 try writer.execute("RELEASE batch")
+                if batch.replacesProjection { projectionValid = true }
+                if case .stored(let events) = outcome, !events.isEmpty, batch.snapshots.isEmpty { projectionValid = false }
                 results.append(.success(outcome))
             } catch {
                 try? writer.execute("ROLLBACK TO batch")
@@ -70,9 +73,16 @@ extension EventStore {
             }
         }
         do {
+            if lastPosition != headPosition || group.contains(where: \.replacesProjection) {
+                // The projection is current as of this commit only if every event came with its snapshot.
+                let mark = try writer.prepare("UPDATE meta SET value = ? WHERE key = 'projection_position'")
+                mark.bind(1, projectionValid ? lastPosition : -1)
+                try mark.run()
+            }
             try writer.execute("COMMIT")
         } catch {
             try? writer.execute("ROLLBACK")
+            projectionValid = projectionWasValid
             lastPosition = headPosition
             lastHash = headHash
             return Array(repeating: .failure(StoreError(code: error.code, "commit failed: \(error.message)")), count: group.count)
@@ -136,6 +146,29 @@ extension EventStore {
                 add.bind(5, now)
                 add.bind(6, now)
                 try add.run()
+            }
+        }
+        if batch.replacesProjection { try writer.execute("DELETE FROM cases") }
+        if !batch.snapshots.isEmpty {
+            let put = try writer.prepare("""
+                INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for s in batch.snapshots {
+                put.reset()
+                put.bind(1, Int64(bitPattern: s.id.high))
+                put.bind(2, Int64(bitPattern: s.id.low))
+                put.bind(3, s.reference)
+                put.bind(4, Int64(s.from))
+                put.bind(5, Int64(s.to))
+                put.bind(6, s.kind)
+                put.bind(7, s.priority)
+                put.bind(8, s.state)
+                put.bind(9, s.eventCount)
+                for (i, t) in s.times.enumerated() { put.bind(Int32(10 + i), t) }
+                for (i, l) in s.levels.enumerated() { put.bind(Int32(20 + i), l) }
+                put.bind(24, s.reminderExpires)
+                put.bind(25, s.reminderBefore)
+                try put.run()
             }
         }
         for update in batch.outboxUpdates {

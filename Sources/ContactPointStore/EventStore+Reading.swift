@@ -128,6 +128,16 @@ extension EventStore {
         }
     }
 
+    /// When the next undelivered message is due for an attempt, if any.
+    public func earliestOutboxAttempt() throws(StoreError) -> Instant? {
+        try onReader { () throws(StoreError) -> Instant? in
+            let s = try reader.prepare("SELECT min(next_attempt_ms) FROM outbox WHERE delivered_ms IS NULL")
+            defer { s.reset() }
+            _ = try s.step()
+            return s.isNull(0) ? nil : Instant(millisecondsSince1970: s.int64(0))
+        }
+    }
+
     /// Outbox depth and the creation time of the oldest undelivered message.
     public func outboxSummary() throws(StoreError) -> (depth: Int, oldest: Instant?) {
         try onReader { () throws(StoreError) -> (depth: Int, oldest: Instant?) in
@@ -145,5 +155,50 @@ extension EventStore {
             message: OutboxMessage(destination: s.text(2) ?? "", kind: s.text(3) ?? "", body: s.bytes(4), eventID: s.text(1)),
             createdAt: Instant(millisecondsSince1970: s.int64(5)), attempts: Int(s.int64(6)),
             nextAttemptAt: Instant(millisecondsSince1970: s.int64(7)), lastError: s.text(8))
+    }
+}
+
+extension EventStore {
+    /// Whether the `cases` projection reflects every event in the log.
+    public func projectionIsCurrent() throws(StoreError) -> Bool {
+        try onReader { () throws(StoreError) -> Bool in
+            let s = try reader.prepare("""
+                SELECT (SELECT value FROM meta WHERE key = 'projection_position') = coalesce((SELECT max(position) FROM events), 0)
+                """)
+            defer { s.reset() }
+            _ = try s.step()
+            return s.int64(0) == 1
+        }
+    }
+
+    /// Calls `body` with every row of the projection (a request's state as of its last event).
+    public func forEachSnapshot(_ body: (CaseRecord.Snapshot) throws -> Void) throws {
+        try onReader { () throws in
+            let s = try reader.prepare("SELECT * FROM cases")
+            defer { s.reset() }
+            while try s.step() {
+                try body(CaseRecord.Snapshot(
+                    id: RequestID(high: UInt64(bitPattern: s.int64(0)), low: UInt64(bitPattern: s.int64(1))),
+                    reference: s.text(2) ?? "", from: UInt16(truncatingIfNeeded: s.int64(3)), to: UInt16(truncatingIfNeeded: s.int64(4)),
+                    kind: s.text(5) ?? "", priority: s.text(6) ?? "", state: s.text(7) ?? "", eventCount: s.int64(8),
+                    times: (9..<19).map { s.int64(Int32($0)) }, levels: (19..<23).map { s.int64(Int32($0)) },
+                    reminderExpires: s.int64(23), reminderBefore: s.int64(24)))
+            }
+        }
+    }
+
+    /// The last `limit` events that raised alerts (escalated, reminded, expired), oldest first.
+    public func recentAlertEvents(limit: Int) throws(StoreError) -> [StoredEvent] {
+        try onReader { () throws(StoreError) -> [StoredEvent] in
+            let s = try reader.prepare("""
+                SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash FROM events
+                WHERE type IN ('escalated', 'reminded', 'expired') ORDER BY position DESC LIMIT ?
+                """)
+            defer { s.reset() }
+            s.bind(1, Int64(limit))
+            var events: [StoredEvent] = []
+            while try s.step() { events.append(try Self.row(s)) }
+            return events.reversed()
+        }
     }
 }

@@ -27,6 +27,8 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
     /// The chain head: the last committed position and hash (writer queue).
     var lastPosition: Int64 = 0
     var lastHash = HashChain.genesis
+    /// Whether the `cases` projection reflects every committed event (writer queue).
+    var projectionValid = true
     /// Counters for metrics and benchmarks (writer queue; read under lock via `statistics`).
     var stats = Statistics()
 
@@ -59,6 +61,7 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
             lastHash = head.text(1) ?? HashChain.genesis
         }
         head.reset()
+        projectionValid = try writer.scalarText("SELECT value FROM meta WHERE key = 'projection_position'").flatMap { Int64($0) } == lastPosition
     }
 
     static let schema = """
@@ -92,6 +95,21 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
             delivered_ms    INTEGER
         );
         CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (next_attempt_ms) WHERE delivered_ms IS NULL;
+        CREATE INDEX IF NOT EXISTS events_alerts ON events (position) WHERE type IN ('escalated', 'reminded', 'expired');
+        -- Derived data: each request's state as of its last event, so a restart reads one row per
+        -- request instead of replaying the log. Rebuilt from the events whenever it is not current.
+        CREATE TABLE IF NOT EXISTS cases (
+            id_high INTEGER NOT NULL, id_low INTEGER NOT NULL, reference TEXT NOT NULL,
+            from_cp INTEGER NOT NULL, to_cp INTEGER NOT NULL, kind TEXT NOT NULL, priority TEXT NOT NULL,
+            state TEXT NOT NULL, event_count INTEGER NOT NULL,
+            t_submitted INTEGER, t_delivered INTEGER, t_acknowledged INTEGER, t_risk_notified INTEGER, t_proceeded INTEGER,
+            t_preserved INTEGER, t_expires INTEGER, t_expiry_set INTEGER, t_mla_linked INTEGER, t_ended INTEGER,
+            l_deliver INTEGER, l_acknowledge INTEGER, l_preserve INTEGER, l_answer_risk INTEGER,
+            reminder_expires INTEGER, reminder_before INTEGER,
+            PRIMARY KEY (id_high, id_low)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('projection_position', 0);
         PRAGMA user_version = 1;
         """
 

@@ -111,11 +111,19 @@ public struct WriteBatch: Sendable {
     public var events: [NewEvent]
     public var outbox: [OutboxMessage]
     public var outboxUpdates: [OutboxUpdate]
+    /// The state of each request these events touch, after them (the projection).
+    /// A batch with events and no snapshots marks the projection stale: the next start replays the log.
+    public var snapshots: [CaseRecord.Snapshot]
+    /// Replace the whole projection with `snapshots` (after a full replay).
+    public var replacesProjection: Bool
 
-    public init(events: [NewEvent] = [], outbox: [OutboxMessage] = [], outboxUpdates: [OutboxUpdate] = []) {
+    public init(events: [NewEvent] = [], outbox: [OutboxMessage] = [], outboxUpdates: [OutboxUpdate] = [],
+                snapshots: [CaseRecord.Snapshot] = [], replacesProjection: Bool = false) {
         self.events = events
         self.outbox = outbox
         self.outboxUpdates = outboxUpdates
+        self.snapshots = snapshots
+        self.replacesProjection = replacesProjection
     }
 }
 

@@ -5,25 +5,27 @@ import XCTest
 final class DeadlineQueueTests: XCTestCase {
     let t = Instant(rfc3339: "2026-11-23T08:00:00Z")!
 
+    let a = RequestID(high: 0, low: 1), b = RequestID(high: 0, low: 2), c = RequestID(high: 0, low: 3), r = RequestID(high: 9, low: 9)
+
     func testPopsDueRequestsInOrderAndSkipsStaleEntries() {
         var q = DeadlineQueue()
-        q.schedule("a", at: t + .hours(3))
-        q.schedule("b", at: t + .hours(1))
-        q.schedule("c", at: t + .hours(2))
-        q.schedule("a", at: t + .minutes(30))  // rescheduled earlier: the 3h entry is now stale
-        q.schedule("c", at: nil)                // unscheduled
+        q.schedule(a, at: t + .hours(3))
+        q.schedule(b, at: t + .hours(1))
+        q.schedule(c, at: t + .hours(2))
+        q.schedule(a, at: t + .minutes(30))  // rescheduled earlier: the 3h entry is now stale
+        q.schedule(c, at: nil)                // unscheduled
         XCTAssertEqual(q.earliest(), t + .minutes(30))
-        XCTAssertEqual(q.popDue(at: t + .hours(2)), ["a", "b"])
+        XCTAssertEqual(q.popDueKeys(at: t + .hours(2)), [a, b])
         XCTAssertNil(q.earliest(), "a's stale 3h entry and c's entry are dropped, not fired")
-        XCTAssertEqual(q.popDue(at: t + .days(1)), [])
+        XCTAssertEqual(q.popDueKeys(at: t + .days(1)), [])
     }
 
     func testManyReschedulesKeepTheHeapSmall() {
         var q = DeadlineQueue()
-        for i in 0..<10_000 { q.schedule("r", at: t + .seconds(Int64(i))) }
+        for i in 0..<10_000 { q.schedule(r, at: t + .seconds(Int64(i))) }
         XCTAssertEqual(q.count, 1)
         XCTAssertLessThan(q.heapSize, 200)
-        XCTAssertEqual(q.popDue(at: t + .days(1)), ["r"])
+        XCTAssertEqual(q.popDue(at: t + .days(1)), [r.description])
     }
 }
 

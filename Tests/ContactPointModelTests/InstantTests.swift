@@ -60,3 +60,35 @@ final class PolicyDurationTests: XCTestCase {
         XCTAssertEqual(PolicyDuration.seconds(3725).humanReadable, "1h 2m")
     }
 }
+
+final class CompactTypesTests: XCTestCase {
+    func testRequestIDsRoundTripAndRefuseNonUUIDs() {
+        let text = "2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e"
+        XCTAssertEqual(RequestID(text)?.description, text)
+        XCTAssertEqual(RequestID(text.uppercased())?.description, text)
+        for bad in ["", "2f1c7e3a9a1b4c528f0e7d1e2b3c4d5e", "2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5", "2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5g",
+                    "2f1c7e3a-9a1b-4c52-8f0e7-d1e2b3c4d5e", "------------------------------------"] {
+            XCTAssertNil(RequestID(bad), bad)
+        }
+        XCTAssertEqual(MemoryLayout<RequestID>.size, 16)
+    }
+
+    func testCountryCodesPackIntoTwoBytes() {
+        XCTAssertEqual(CountryCode("VN")?.code, "VN")
+        XCTAssertEqual(CountryCode(packed: CountryCode("DE")!.packed), CountryCode("DE"))
+        XCTAssertNil(CountryCode(packed: 0x5858))  // "XX" is not assigned
+        XCTAssertEqual(MemoryLayout<CountryCode>.size, 2)
+    }
+
+    func testASnapshotRestoresTheSameRecord() throws {
+        let request = try decode(validRequestJSON).get()
+        var r = CaseRecord(request, submittedAt: t0)
+        for e: CaseEvent in [.delivered(by: "pocd.de"), .escalated(Escalation(deadline: .acknowledge, dueAt: t0, level: 2, notify: [], lateBy: .zero)),
+                             .acknowledged, .preserved(providerReference: "P", partial: false, expiresAt: t0 + .days(60)),
+                             .reminded(expiresAt: t0 + .days(60), before: .days(14))] {
+            try r.apply(e, at: t0 + .hours(1))
+        }
+        XCTAssertEqual(CaseRecord(snapshot: r.snapshot), r)
+        XCTAssertEqual(r.id, request.id)
+    }
+}

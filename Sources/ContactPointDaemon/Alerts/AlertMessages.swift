@@ -19,7 +19,7 @@ enum AlertMessages {
         // A deadline that had escalated and is no longer running has been met (or made moot).
         if let before = c.previous {
             let running = Set(c.record.lifecycle.deadlines(policy: DeadlinePolicy.defaults[c.record.priority]).map(\.kind))
-            for (kind, level) in before.escalations where level > 0 && !running.contains(kind) {
+            for (kind, level) in before.escalations.fired where !running.contains(kind) {
                 for l in 1...level {
                     let resolved = Alert(
                         id: 0, eventID: c.stored.id, requestID: c.record.id, reference: c.record.reference, from: c.record.from,

@@ -10,12 +10,12 @@ import HeapModule
 struct DeadlineQueue {
     struct Entry: Comparable {
         var at: Instant
-        var requestID: String
+        var requestID: RequestID
         static func < (a: Entry, b: Entry) -> Bool { a.at < b.at || (a.at == b.at && a.requestID < b.requestID) }
     }
 
     private var heap = Heap<Entry>()
-    private(set) var scheduled: [String: Instant] = [:]
+    private(set) var scheduled: [RequestID: Instant] = [:]
 
     /// Requests with something scheduled.
     var count: Int { scheduled.count }
@@ -24,6 +24,12 @@ struct DeadlineQueue {
 
     /// Schedules `requestID` at `at`, replacing what it had; nil unschedules it.
     mutating func schedule(_ requestID: String, at: Instant?) {
+        guard let key = RequestID(requestID) else { return }
+        schedule(key, at: at)
+    }
+
+    /// Schedules by compact id.
+    mutating func schedule(_ requestID: RequestID, at: Instant?) {
         guard scheduled[requestID] != at else { return }
         scheduled[requestID] = at
         if let at { heap.insert(Entry(at: at, requestID: requestID)) }
@@ -41,7 +47,12 @@ struct DeadlineQueue {
 
     /// Removes and returns every request due at `now`, earliest first. They are unscheduled.
     mutating func popDue(at now: Instant) -> [String] {
-        var due: [String] = []
+        popDueKeys(at: now).map(\.description)
+    }
+
+    /// Removes and returns every request due at `now`, by compact id.
+    mutating func popDueKeys(at now: Instant) -> [RequestID] {
+        var due: [RequestID] = []
         while let top = heap.min, top.at <= now {
             heap.removeMin()
             if scheduled[top.requestID] == top.at {

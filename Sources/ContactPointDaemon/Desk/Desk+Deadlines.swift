@@ -68,11 +68,49 @@ extension Desk {
 
     // MARK: - Start and reload
 
-    /// Rebuilds every request from the log, then schedules their deadlines. Deadlines that
-    /// passed while the daemon was down fire once, at the level now due, when the timer
-    /// first fires. Returns (requests, events).
-    public func replay() throws -> (requests: Int, events: Int) {
-        try queue.sync { () throws -> (requests: Int, events: Int) in
+    /// Rebuilds every request, then schedules their deadlines. Deadlines that passed while
+    /// the daemon was down fire once, at the level now due, when the timer first fires.
+    ///
+    /// When the store's projection is current (every event came with its request's state),
+    /// the requests are read from it, one row each; otherwise the whole log is replayed,
+    /// each transition re-checked, and the projection rewritten.
+    public func replay() throws -> (requests: Int, events: Int, fromProjection: Bool) {
+        let fromProjection = try store.projectionIsCurrent()
+        let events = fromProjection ? 0 : try replayEvents()
+        try queue.sync { () throws in
+            if fromProjection {
+                var bad = 0
+                try store.forEachSnapshot { snapshot in
+                    if let record = CaseRecord(snapshot: snapshot) { cases[record.key] = record } else { bad += 1 }
+                }
+                if bad > 0 { log.error("unreadable rows in the projection, skipped", metadata: ["rows": "\(bad)"]) }
+                for stored in try store.recentAlertEvents(limit: 10_000) {
+                    let e = stored.event
+                    guard let record = cases[e.requestID],
+                          case .success(let event) = CaseEvent.decode(type: e.type, payload: e.payload) else { continue }
+                    let context = StoredEventContext(position: stored.position, eventID: e.id, at: e.at, event: event, record: record)
+                    if let alert = Alert.from(context, directory: directory) { alerts.restore(alert) }
+                }
+            }
+            stateCounts = [:]
+            for record in cases.values {
+                stateCounts[record.state, default: 0] += 1
+                if !record.state.isFinal { deadlines.schedule(record.key, at: record.nextFiring(policy: policy)) }
+            }
+            armTimer()
+        }
+        if !fromProjection && cases.count > 0 || !fromProjection && events > 0 {
+            let snapshots = queue.sync { cases.values.map(\.snapshot) }
+            if case .failure(let error) = store.appendAndWait(WriteBatch(snapshots: snapshots, replacesProjection: true)) {
+                log.error("could not rewrite the projection; the next start replays the log again", metadata: ["error": "\(error)"])
+            }
+        }
+        return (queue.sync { cases.count }, events, fromProjection)
+    }
+
+    /// Folds every event of the log into `cases`, re-checking each transition.
+    func replayEvents() throws -> Int {
+        try queue.sync { () throws -> Int in
             var count = 0
             try store.forEachEvent { stored, _ in
                 count += 1
@@ -95,13 +133,7 @@ extension Desk {
                 let context = StoredEventContext(position: stored.position, eventID: e.id, at: e.at, event: event, record: cases[e.requestID]!)
                 if let alert = Alert.from(context, directory: directory) { alerts.restore(alert) }
             }
-            stateCounts = [:]
-            for record in cases.values {
-                stateCounts[record.state, default: 0] += 1
-                if !record.state.isFinal { deadlines.schedule(record.id, at: record.nextFiring(policy: policy)) }
-            }
-            armTimer()
-            return (cases.count, count)
+            return count
         }
     }
 
@@ -111,7 +143,7 @@ extension Desk {
             policy = newPolicy
             directory = newDirectory
             for record in cases.values where !record.state.isFinal {
-                deadlines.schedule(record.id, at: record.nextFiring(policy: policy))
+                deadlines.schedule(record.key, at: record.nextFiring(policy: policy))
             }
             armedFor = nil
             armTimer()

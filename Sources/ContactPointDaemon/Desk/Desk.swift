@@ -25,7 +25,7 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
 
     var policy: DeadlinePolicy
     var directory: Directory
-    var cases: [String: CaseRecord] = [:]
+    var cases = CaseTable()
     var stateCounts: [RequestState: Int] = [:]
     var deadlines = DeadlineQueue()
     var busy: Set<String> = []
@@ -116,7 +116,8 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
         busy.insert(requestID)
         let outboxWritten = !outbox.isEmpty || !outboxUpdates.isEmpty
         let submittedFresh = cases[requestID] == nil
-        store.append(WriteBatch(events: newEvents, outbox: outbox, outboxUpdates: outboxUpdates)) { [self] result in
+        let batch = WriteBatch(events: newEvents, outbox: outbox, outboxUpdates: outboxUpdates, snapshots: base.map { [$0.snapshot] } ?? [])
+        store.append(batch) { [self] result in
             queue.async { [self] in
                 switch result {
                 case .success(.stored(let stored)):

@@ -48,8 +48,9 @@ public final class Daemon: @unchecked Sendable {  // `configuration` and `stoppi
     /// Replays the log, starts listening and delivering. Throws a one-line reason (port in use).
     public func start() throws {
         let started = Date()
-        let (requests, events) = try desk.replay()
+        let (requests, events, fromProjection) = try desk.replay()
         log.info("replayed the event log", metadata: ["requests": "\(requests)", "events": "\(events)",
+                                                     "source": "\(fromProjection ? "projection" : "events")",
                                                      "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))"])
         try server.start()
         desk.onDurable = { [outbox] in outbox.wake() }

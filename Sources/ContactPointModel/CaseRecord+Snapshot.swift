@@ -1,0 +1,84 @@
+/// A `CaseRecord` as flat columns, for the store's projection table: restarting with a
+/// million open requests reads one row each instead of replaying and re-validating every
+/// event. The projection is derived data; the event log stays the truth.
+extension CaseRecord {
+    public struct Snapshot: Sendable, Hashable {
+        public var id: RequestID
+        public var reference: String
+        public var from: UInt16
+        public var to: UInt16
+        public var kind: String
+        public var priority: String
+        public var state: String
+        public var eventCount: Int64
+        /// submitted, delivered, acknowledged, risk-notified, proceeded, preserved, expires,
+        /// expiry-set, mla-linked, ended (milliseconds; Int64.min for "not yet").
+        public var times: [Int64]
+        /// deliver, acknowledge, preserve, answer-risk.
+        public var levels: [Int64]
+        public var reminderExpires: Int64
+        public var reminderBefore: Int64
+
+        public init(id: RequestID, reference: String, from: UInt16, to: UInt16, kind: String, priority: String, state: String,
+                    eventCount: Int64, times: [Int64], levels: [Int64], reminderExpires: Int64, reminderBefore: Int64) {
+            self.id = id
+            self.reference = reference
+            self.from = from
+            self.to = to
+            self.kind = kind
+            self.priority = priority
+            self.state = state
+            self.eventCount = eventCount
+            self.times = times
+            self.levels = levels
+            self.reminderExpires = reminderExpires
+            self.reminderBefore = reminderBefore
+        }
+    }
+
+    /// The record's columns.
+    public var snapshot: Snapshot {
+        let t = lifecycle.times
+        return Snapshot(
+            id: key, reference: reference, from: from.packed, to: to.packed, kind: kind.rawValue, priority: priority.rawValue,
+            state: lifecycle.state.rawValue, eventCount: Int64(eventCount),
+            times: [lifecycle.submittedAt.millisecondsSince1970, t.delivered, t.acknowledged, t.riskNotified, t.proceeded,
+                    t.preserved, t.expires, t.expirySet, t.mlaLinked, t.ended],
+            levels: [DeadlineKind.deliver, .acknowledge, .preserve, .answerRisk].map { Int64(escalations[$0] ?? 0) },
+            reminderExpires: lastReminder?.expiresAt.millisecondsSince1970 ?? Int64.min,
+            reminderBefore: lastReminder?.before.seconds ?? 0)
+    }
+
+    /// A record from its columns; nil if they do not describe one.
+    public init?(snapshot s: Snapshot) {
+        guard let from = CountryCode(packed: s.from), let to = CountryCode(packed: s.to),
+              let kind = RequestKind(rawValue: s.kind), let priority = Priority(rawValue: s.priority),
+              let state = RequestState(rawValue: s.state), s.times.count == 10, s.levels.count == 4
+        else { return nil }
+        key = s.id
+        reference = s.reference
+        self.from = from
+        self.to = to
+        self.kind = kind
+        self.priority = priority
+        var l = Lifecycle(submittedAt: Instant(millisecondsSince1970: s.times[0]))
+        l.restore(state: state, times: Lifecycle.Times(
+            delivered: s.times[1], acknowledged: s.times[2], riskNotified: s.times[3], proceeded: s.times[4], preserved: s.times[5],
+            expires: s.times[6], expirySet: s.times[7], mlaLinked: s.times[8], ended: s.times[9]))
+        lifecycle = l
+        for (i, k) in [DeadlineKind.deliver, .acknowledge, .preserve, .answerRisk].enumerated() where s.levels[i] > 0 {
+            escalations[k] = Int(s.levels[i])
+        }
+        if s.reminderExpires != Int64.min {
+            lastReminder = Reminder(expiresAt: Instant(millisecondsSince1970: s.reminderExpires), before: .seconds(s.reminderBefore))
+        }
+        eventCount = Int(s.eventCount)
+    }
+}
+
+extension Lifecycle {
+    mutating func restore(state: RequestState, times: Times) {
+        self.state = state
+        self.times = times
+    }
+}
