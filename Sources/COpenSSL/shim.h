@@ -42,4 +42,23 @@ static inline GENERAL_NAME *cpo_sk_GENERAL_NAME_value(const GENERAL_NAMES *names
     return sk_GENERAL_NAME_value(names, i);
 }
 
+static inline long cpo_SSL_set_mode(SSL *ssl, long mode) {
+    return SSL_set_mode(ssl, mode);
+}
+static inline void cpo_OPENSSL_free(void *pointer) {
+    OPENSSL_free(pointer);
+}
+// The SSL_OP_* options are 64-bit expressions Swift cannot import: the transport's fixed
+// hardening (no renegotiation, no session tickets, no compression, server cipher order).
+static inline void cpo_SSL_CTX_set_hardening_options(SSL_CTX *ctx) {
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
+                             SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+}
+static inline void cpo_sk_X509_NAME_pop_free(STACK_OF(X509_NAME) *names) {
+    sk_X509_NAME_pop_free(names, X509_NAME_free);
+}
+static inline int cpo_sk_X509_NAME_num(const STACK_OF(X509_NAME) *names) {
+    return sk_X509_NAME_num(names);
+}
+
 #endif

@@ -1,0 +1,80 @@
+/// Serialises responses: status line, header fields, framing, and chunks for streams.
+///
+/// The encoder owns framing: it drops a caller's `Content-Length`, `Transfer-Encoding`
+/// and `Connection` fields and writes its own, and it drops any field whose name is not
+/// a token or whose value holds CR, LF or NUL (no response splitting through headers).
+enum HTTPResponseEncoder {
+    private static let framingFields = ["content-length", "transfer-encoding", "connection"]
+
+    /// The bytes of a complete response. `headOnly` (for HEAD) keeps `Content-Length`
+    /// but sends no body; `close` adds `Connection: close`.
+    static func encode(_ response: HTTPResponse, headOnly: Bool, close: Bool) -> [UInt8] {
+        let noBody = HTTPStatus.forbidsBody(response.status)
+        var bytes = head(status: response.status, headers: response.headers,
+                         framing: noBody ? nil : "Content-Length: \(response.body.count)", close: close)
+        if !headOnly && !noBody {
+            bytes += response.body
+        }
+        return bytes
+    }
+
+    /// The head of a chunked (streamed) response.
+    static func streamHead(status: Int, headers: HTTPHeaders, close: Bool) -> [UInt8] {
+        head(status: status, headers: headers, framing: "Transfer-Encoding: chunked", close: close)
+    }
+
+    /// One chunk carrying `bytes` (which must not be empty: an empty chunk ends the body).
+    static func chunk(_ bytes: [UInt8]) -> [UInt8] {
+        Array(String(bytes.count, radix: 16).utf8) + [13, 10] + bytes + [13, 10]
+    }
+
+    /// The last chunk, ending a streamed body.
+    static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
+
+    /// `100 Continue`, sent when a client waits for it before sending the body.
+    static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    /// Whether the handler asked for the connection to close (`Connection: close`).
+    static func asksToClose(_ headers: HTTPHeaders) -> Bool {
+        headers.tokens("Connection").contains("close")
+    }
+
+    private static func head(status: Int, headers: HTTPHeaders, framing: String?, close: Bool) -> [UInt8] {
+        var text = "HTTP/1.1 \(status) \(HTTPStatus.reasonPhrase(status))\r\n"
+        for field in headers where isSafe(field) && !framingFields.contains(field.name.lowercased()) {
+            text += "\(field.name): \(field.value)\r\n"
+        }
+        if let framing { text += framing + "\r\n" }
+        if close { text += "Connection: close\r\n" }
+        text += "\r\n"
+        return Array(text.utf8)
+    }
+
+    private static func isSafe(_ field: HTTPHeaders.Element) -> Bool {
+        !field.name.isEmpty && field.name.utf8.allSatisfy(HTTPSyntax.isTokenByte)
+            && !field.value.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }
+    }
+}
+
+/// Byte classes of RFC 9110 / 9112.
+enum HTTPSyntax {
+    /// `tchar`: the characters of methods, header names and other tokens.
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// A byte allowed in a field value: HTAB, SP, visible ASCII, obs-text.
+    static func isFieldValueByte(_ byte: UInt8) -> Bool {
+        byte == 9 || (byte >= 0x20 && byte != 0x7F)
+    }
+}
