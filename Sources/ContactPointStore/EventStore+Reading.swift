@@ -202,3 +202,15 @@ extension EventStore {
         }
     }
 }
+
+extension EventStore {
+    /// Rows in the projection.
+    public func projectionCount() throws(StoreError) -> Int64 {
+        try onReader { () throws(StoreError) -> Int64 in
+            let s = try reader.prepare("SELECT count(*) FROM cases")
+            defer { s.reset() }
+            _ = try s.step()
+            return s.int64(0)
+        }
+    }
+}

@@ -10,6 +10,10 @@ import Foundation
 ///     poc-store-bench append DIR --writers N --seconds S   appends/s with N concurrent writers
 ///     poc-store-bench fsync DIR --seconds S       plain write(4 KiB)+fsync per second on the same disk
 ///     poc-store-bench verify DIR                  walk the chain
+///     poc-store-bench seed DIR --requests N [--due-from MS --due-spread MS --priority P --to CC]
+///         N requests VN→CC as pocd would store them (submitted + delivered, with snapshots);
+///         with --due-from, their acknowledgement falls due evenly over [due-from, due-from+spread]
+///     poc-store-bench lateness DIR --due-from MS  p50/p99/max of (escalation event time − due time)
 enum StoreBenchCommand {
     static func main(_ args: [String]) {
         guard args.count >= 3 else { usage() }
@@ -20,6 +24,14 @@ enum StoreBenchCommand {
         case "loop": loop(dir: dir, writers: writers)
         case "append": appendBench(dir: dir, writers: writers, seconds: seconds)
         case "fsync": fsyncBench(dir: dir, seconds: seconds)
+        case "seed":
+            seed(dir: dir, count: Int(option("--requests", in: args) ?? "1000") ?? 1000,
+                 dueFrom: option("--due-from", in: args).flatMap { Int64($0) },
+                 dueSpread: Int64(option("--due-spread", in: args) ?? "60000") ?? 60000,
+                 priority: Priority(rawValue: option("--priority", in: args) ?? "routine") ?? .routine,
+                 to: option("--to", in: args) ?? "DE")
+        case "lateness":
+            lateness(dir: dir, dueFrom: Int64(option("--due-from", in: args) ?? "0") ?? 0)
         case "verify":
             do {
                 let store = try EventStore(directory: dir)
@@ -118,6 +130,72 @@ enum StoreBenchCommand {
         emit(String(format: "writers=%d appends=%d seconds=%.2f appends_per_s=%.0f commits=%d commits_per_s=%.0f events_per_commit=%.2f largest_group=%d",
                      writers, total, elapsed, Double(total) / elapsed, s.commits, Double(s.commits) / elapsed,
                      Double(s.events) / Double(max(1, s.commits)), s.largestGroup))
+        exit(0)
+    }
+
+    /// Writes what the Desk would for `count` new requests, in batches of 2,000 requests per
+    /// commit: the `submitted` and `delivered` events and each request's snapshot.
+    static func seed(dir: String, count: Int, dueFrom: Int64?, dueSpread: Int64, priority: Priority, to: String) -> Never {
+        let store = open(dir)
+        let template: EvidenceRequest
+        let example = #"{"reference":"VN-A05-2026-0113","from":"VN","to":"DE","kind":"preservation","priority":"urgent","language":"en","authority":{"name":"Department of Cybersecurity and High-Tech Crime Prevention","contact":"duty@example.vn"},"offence":{"description":"Computer fraud","legal_provision":"Art. 290 Criminal Code","summary":"Victims paid for goods never delivered; the proceeds went to the account below."},"data":[{"description":"Subscriber and traffic data of account","relation_to_offence":"account received the proceeds","identifiers":[{"type":"email","value":"x@example.org"}],"period":{"from":"2026-10-01T00:00:00Z","to":"2026-11-01T00:00:00Z"}}],"custodian":{"name":"Example Mail GmbH","location":"DE"},"necessity":"data is deleted after 30 days","mla_intended":true}"#
+        switch EvidenceRequest.decode(Array(example.utf8), newID: { UUID().uuidString.lowercased() }) {
+        case .success(let r): template = r
+        case .failure(let p): fail("template: \(p)")
+        }
+        let ackWithin = DeadlinePolicy.defaults[priority].acknowledgeWithin
+        let started = Date()
+        var batch = WriteBatch()
+        var written = 0
+        for i in 0..<count {
+            var r = template
+            r.id = UUID().uuidString.lowercased()
+            r.reference = "SEED-\(i)"
+            r.priority = priority
+            r.to = CountryCode(to) ?? r.to
+            let submittedAt: Instant
+            if let dueFrom {
+                let due = dueFrom + (count > 1 ? dueSpread * Int64(i) / Int64(count - 1) : 0)
+                submittedAt = Instant(millisecondsSince1970: due) - ackWithin
+            } else {
+                submittedAt = .now()
+            }
+            var record = CaseRecord(r, submittedAt: submittedAt)
+            try! record.apply(.delivered(by: "pocd.vn"), at: submittedAt)
+            batch.events.append(NewEvent(id: UUID().uuidString.lowercased(), requestID: r.id, sequence: 0, type: "submitted",
+                                         actor: "officer.vn.alice", at: submittedAt, payload: CaseEvent.submitted(r).payload))
+            batch.events.append(NewEvent(id: UUID().uuidString.lowercased(), requestID: r.id, sequence: 1, type: "delivered",
+                                         actor: "pocd.vn", at: submittedAt, payload: CaseEvent.delivered(by: "pocd.vn").payload))
+            batch.snapshots.append(record.snapshot)
+            if batch.snapshots.count == 2000 || i == count - 1 {
+                if case .failure(let e) = store.appendAndWait(batch) { fail("\(e)") }
+                written += batch.snapshots.count
+                batch = WriteBatch()
+                if written % 100_000 == 0 { FileHandle.standardError.write(Data("seeded \(written)\n".utf8)) }
+            }
+        }
+        emit(String(format: "seeded=%d seconds=%.1f", written, Date().timeIntervalSince(started)))
+        exit(0)
+    }
+
+    /// How late each acknowledgement escalation (level 1, due at or after `dueFrom`) was recorded.
+    static func lateness(dir: String, dueFrom: Int64) -> Never {
+        let store = open(dir)
+        var late: [Int64] = []
+        do {
+            try store.forEachEvent { stored, _ in
+                let e = stored.event
+                guard e.type == "escalated", e.payload["deadline"]?.stringValue == "acknowledge",
+                      e.payload["level"]?.intValue == 1,
+                      let due = e.payload["due_at"]?.stringValue.flatMap(Instant.init(rfc3339:)),
+                      due.millisecondsSince1970 >= dueFrom
+                else { return }
+                late.append(e.at.milliseconds(since: due))
+            }
+        } catch { fail("\(error)") }
+        late.sort()
+        func pct(_ p: Double) -> Int64 { late.isEmpty ? -1 : late[min(late.count - 1, Int(Double(late.count) * p))] }
+        emit("escalations=\(late.count) p50_ms=\(pct(0.50)) p99_ms=\(pct(0.99)) max_ms=\(late.last ?? -1) min_ms=\(late.first ?? -1)")
         exit(0)
     }
 

@@ -5,7 +5,7 @@ import XCTest
 final class DeadlineQueueTests: XCTestCase {
     let t = Instant(rfc3339: "2026-11-23T08:00:00Z")!
 
-    let a = RequestID(high: 0, low: 1), b = RequestID(high: 0, low: 2), c = RequestID(high: 0, low: 3), r = RequestID(high: 9, low: 9)
+    let a: Int32 = 0, b: Int32 = 1, c: Int32 = 2, r: Int32 = 7
 
     func testPopsDueRequestsInOrderAndSkipsStaleEntries() {
         var q = DeadlineQueue()
@@ -15,9 +15,18 @@ final class DeadlineQueueTests: XCTestCase {
         q.schedule(a, at: t + .minutes(30))  // rescheduled earlier: the 3h entry is now stale
         q.schedule(c, at: nil)                // unscheduled
         XCTAssertEqual(q.earliest(), t + .minutes(30))
-        XCTAssertEqual(q.popDueKeys(at: t + .hours(2)), [a, b])
+        XCTAssertEqual(q.popDue(at: t + .hours(2)), [a, b])
         XCTAssertNil(q.earliest(), "a's stale 3h entry and c's entry are dropped, not fired")
-        XCTAssertEqual(q.popDueKeys(at: t + .days(1)), [])
+        XCTAssertEqual(q.popDue(at: t + .days(1)), [])
+    }
+
+    func testARebuildSchedulesEverythingAtOnce() {
+        var q = DeadlineQueue()
+        q.rebuild([(0, t + .hours(2)), (1, nil), (2, t + .hours(1))])
+        XCTAssertEqual(q.count, 2)
+        XCTAssertEqual(q.earliest(), t + .hours(1))
+        XCTAssertEqual(q.popDue(at: t + .days(1)), [2, 0])
+        XCTAssertEqual(q.count, 0)
     }
 
     func testManyReschedulesKeepTheHeapSmall() {
@@ -25,7 +34,8 @@ final class DeadlineQueueTests: XCTestCase {
         for i in 0..<10_000 { q.schedule(r, at: t + .seconds(Int64(i))) }
         XCTAssertEqual(q.count, 1)
         XCTAssertLessThan(q.heapSize, 200)
-        XCTAssertEqual(q.popDue(at: t + .days(1)), [r.description])
+        XCTAssertEqual(q.time(of: r), t + .seconds(9999))
+        XCTAssertEqual(q.popDue(at: t + .days(1)), [r])
     }
 }
 

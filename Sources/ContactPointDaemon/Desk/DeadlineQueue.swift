@@ -2,62 +2,88 @@ import ContactPointModel
 import HeapModule
 
 /// The priority queue of the next moment each open request needs the Desk: a binary heap
-/// of (when, request id), with lazy invalidation. Rescheduling a request does not search
-/// the heap; it records the new time in `scheduled` and pushes a new entry. An entry whose
-/// time no longer matches `scheduled` is stale and is dropped when it reaches the top.
+/// of (when, slot), with lazy invalidation. Rescheduling a request does not search the
+/// heap; it records the new time in `scheduled` (an array indexed by the request's slot in
+/// the `CaseTable`) and pushes a new entry. An entry whose time no longer matches is stale
+/// and is dropped when it reaches the top; the heap is rebuilt when stale entries outnumber
+/// live ones.
 ///
 /// A value type owned by the Desk's queue, like everything the Desk holds.
 struct DeadlineQueue {
+    typealias Slot = CaseTable.Slot
+
     struct Entry: Comparable {
-        var at: Instant
-        var requestID: RequestID
-        static func < (a: Entry, b: Entry) -> Bool { a.at < b.at || (a.at == b.at && a.requestID < b.requestID) }
+        var at: Int64
+        var slot: Slot
+        static func < (a: Entry, b: Entry) -> Bool { a.at < b.at || (a.at == b.at && a.slot < b.slot) }
     }
 
+    private static let none = Int64.min
     private var heap = Heap<Entry>()
-    private(set) var scheduled: [RequestID: Instant] = [:]
+    /// The live time of each slot, or `none`.
+    private var scheduled: [Int64] = []
+    private(set) var count = 0
 
-    /// Requests with something scheduled.
-    var count: Int { scheduled.count }
     /// Heap entries, stale ones included (for the metrics that watch the lazy deletion).
     var heapSize: Int { heap.count }
 
-    /// Schedules `requestID` at `at`, replacing what it had; nil unschedules it.
-    mutating func schedule(_ requestID: String, at: Instant?) {
-        guard let key = RequestID(requestID) else { return }
-        schedule(key, at: at)
+    /// When `slot` is scheduled, if it is.
+    func time(of slot: Slot) -> Instant? {
+        Int(slot) < scheduled.count && scheduled[Int(slot)] != Self.none
+            ? Instant(millisecondsSince1970: scheduled[Int(slot)]) : nil
     }
 
-    /// Schedules by compact id.
-    mutating func schedule(_ requestID: RequestID, at: Instant?) {
-        guard scheduled[requestID] != at else { return }
-        scheduled[requestID] = at
-        if let at { heap.insert(Entry(at: at, requestID: requestID)) }
-        if heap.count > 64 && heap.count > 2 * scheduled.count { compact() }
+    /// Schedules `slot` at `at`, replacing what it had; nil unschedules it.
+    mutating func schedule(_ slot: Slot, at: Instant?) {
+        let i = Int(slot)
+        if i >= scheduled.count { scheduled.append(contentsOf: repeatElement(Self.none, count: i - scheduled.count + 1)) }
+        let new = at?.millisecondsSince1970 ?? Self.none
+        guard scheduled[i] != new else { return }
+        if scheduled[i] == Self.none { count += 1 }
+        if new == Self.none { count -= 1 }
+        scheduled[i] = new
+        if new != Self.none { heap.insert(Entry(at: new, slot: slot)) }
+        if heap.count > 64 && heap.count > 2 * count { compact() }
+    }
+
+    /// Room for `n` slots (replay knows how many requests there are).
+    mutating func reserve(_ n: Int) {
+        scheduled.reserveCapacity(n)
+    }
+
+    /// Builds the queue for many slots at once in O(n) (replay), replacing its contents.
+    mutating func rebuild(_ times: [(Slot, Instant?)]) {
+        scheduled = Array(repeating: Self.none, count: times.map { Int($0.0) + 1 }.max() ?? 0)
+        var entries: [Entry] = []
+        entries.reserveCapacity(times.count)
+        count = 0
+        for (slot, at) in times {
+            guard let at else { continue }
+            scheduled[Int(slot)] = at.millisecondsSince1970
+            entries.append(Entry(at: at.millisecondsSince1970, slot: slot))
+            count += 1
+        }
+        heap = Heap(entries)
     }
 
     /// The earliest live time, dropping stale entries on the way.
     mutating func earliest() -> Instant? {
         while let top = heap.min {
-            if scheduled[top.requestID] == top.at { return top.at }
+            if scheduled[Int(top.slot)] == top.at { return Instant(millisecondsSince1970: top.at) }
             heap.removeMin()
         }
         return nil
     }
 
-    /// Removes and returns every request due at `now`, earliest first. They are unscheduled.
-    mutating func popDue(at now: Instant) -> [String] {
-        popDueKeys(at: now).map(\.description)
-    }
-
-    /// Removes and returns every request due at `now`, by compact id.
-    mutating func popDueKeys(at now: Instant) -> [RequestID] {
-        var due: [RequestID] = []
-        while let top = heap.min, top.at <= now {
+    /// Removes and returns every slot due at `now`, earliest first. They are unscheduled.
+    mutating func popDue(at now: Instant) -> [Slot] {
+        var due: [Slot] = []
+        while let top = heap.min, top.at <= now.millisecondsSince1970 {
             heap.removeMin()
-            if scheduled[top.requestID] == top.at {
-                scheduled[top.requestID] = nil
-                due.append(top.requestID)
+            if scheduled[Int(top.slot)] == top.at {
+                scheduled[Int(top.slot)] = Self.none
+                count -= 1
+                due.append(top.slot)
             }
         }
         return due
@@ -65,6 +91,9 @@ struct DeadlineQueue {
 
     /// Rebuilds the heap from the live entries when stale ones outnumber them.
     private mutating func compact() {
-        heap = Heap(scheduled.map { Entry(at: $0.value, requestID: $0.key) })
+        var entries: [Entry] = []
+        entries.reserveCapacity(count)
+        for (i, at) in scheduled.enumerated() where at != Self.none { entries.append(Entry(at: at, slot: Slot(i))) }
+        heap = Heap(entries)
     }
 }

@@ -11,8 +11,9 @@ extension Desk {
     /// Computes the request's next firing and puts it in the deadline queue.
     func reschedule(_ requestID: String) {
         dispatchPrecondition(condition: .onQueue(queue))
-        let next = cases[requestID].flatMap { $0.state.isFinal ? nil : $0.nextFiring(policy: policy) }
-        deadlines.schedule(requestID, at: next)
+        guard let slot = cases.slot(of: requestID) else { return }
+        let record = cases[slot]
+        deadlines.schedule(slot, at: record.state.isFinal ? nil : record.nextFiring(policy: policy))
         armTimer()
     }
 
@@ -48,7 +49,8 @@ extension Desk {
     func fireDue() {
         dispatchPrecondition(condition: .onQueue(queue))
         let now = clock()
-        for id in deadlines.popDue(at: now) {
+        for slot in deadlines.popDue(at: now) {
+            let id = cases[slot].id
             perform(on: id) { [self] in
                 guard let record = cases[id] else { return }
                 let due = record.dueEvents(at: clock(), policy: policy)
@@ -57,7 +59,7 @@ extension Desk {
                     if case .failure(let p) = result {
                         // Not recorded: try again shortly rather than lose the escalation.
                         log.error("escalation not recorded; retrying in 5s", metadata: ["request": "\(id)", "error": "\(p.detail)"])
-                        deadlines.schedule(id, at: clock() + .seconds(5))
+                        deadlines.schedule(slot, at: clock() + .seconds(5))
                         armTimer()
                     }
                 }
@@ -80,6 +82,7 @@ extension Desk {
         try queue.sync { () throws in
             if fromProjection {
                 var bad = 0
+                cases.reserve(Int(try store.projectionCount()))
                 try store.forEachSnapshot { snapshot in
                     if let record = CaseRecord(snapshot: snapshot) { cases[record.key] = record } else { bad += 1 }
                 }
@@ -93,10 +96,14 @@ extension Desk {
                 }
             }
             stateCounts = [:]
-            for record in cases.values {
+            var times: [(CaseTable.Slot, Instant?)] = []
+            times.reserveCapacity(cases.count)
+            for slot in cases.slots {
+                let record = cases[slot]
                 stateCounts[record.state, default: 0] += 1
-                if !record.state.isFinal { deadlines.schedule(record.key, at: record.nextFiring(policy: policy)) }
+                times.append((slot, record.state.isFinal ? nil : record.nextFiring(policy: policy)))
             }
+            deadlines.rebuild(times)
             armTimer()
         }
         if !fromProjection && cases.count > 0 || !fromProjection && events > 0 {
@@ -142,9 +149,10 @@ extension Desk {
         queue.async { [self] in
             policy = newPolicy
             directory = newDirectory
-            for record in cases.values where !record.state.isFinal {
-                deadlines.schedule(record.key, at: record.nextFiring(policy: policy))
-            }
+            deadlines.rebuild(cases.slots.map { slot in
+                let record = cases[slot]
+                return (slot, record.state.isFinal ? nil : record.nextFiring(policy: policy))
+            })
             armedFor = nil
             armTimer()
             log.info("policy and directory reloaded; deadlines rescheduled", metadata: ["open": "\(deadlines.count)"])
