@@ -129,6 +129,30 @@ final class HTTPServerCurlTests: XCTestCase {
         XCTAssertEqual(Set(harness.seen.map(\.remoteAddress)).count, 1)
     }
 
+    func testSClientWithoutOrWithABadCertificateGetsNoAnswer() throws {
+        let harness = try ServerHarness(test: self, pki: pki)
+        let cases: [([String], String)] = [
+            ([], "certificate required"),
+            (["-cert", pki.foreignCert, "-key", pki.foreignKey], "unknown ca"),
+            (["-cert", pki.expiredCert, "-key", pki.expiredKey], "certificate expired"),
+        ]
+        for (credentials, alert) in cases {
+            let result = try runProcess("/usr/bin/openssl", [
+                "s_client", "-connect", "127.0.0.1:\(harness.port)", "-quiet", "-CAfile", pki.caCert,
+            ] + credentials, input: "GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout: 60)
+            XCTAssertFalse(result.stdout.contains("HTTP/1.1"), "no HTTP answer without a valid certificate")
+            XCTAssertTrue(result.stderr.contains(alert), "\(alert): \(result.stderr)")
+        }
+        XCTAssertTrue(harness.seen.isEmpty)
+        XCTAssertTrue(harness.wait { harness.server.statistics.handshakeFailures == 3 })
+        let valid = try runProcess("/usr/bin/openssl", [
+            "s_client", "-connect", "127.0.0.1:\(harness.port)", "-quiet", "-CAfile", pki.caCert,
+            "-cert", pki.certificate("officer.test"), "-key", pki.privateKey("officer.test"),
+        ], input: "GET /whoami HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout: 60)
+        XCTAssertTrue(valid.stdout.hasPrefix("HTTP/1.1 200 OK\r\n"), valid.stdout + valid.stderr)
+        XCTAssertTrue(valid.stdout.hasSuffix("\r\n\r\nofficer.test"), valid.stdout)
+    }
+
     func testSClientPipelinedRequestsAreAnsweredInOrder() throws {
         let harness = try ServerHarness(test: self, pki: pki)
         let requests = "GET /slow?ms=300&n=1 HTTP/1.1\r\nHost: x\r\n\r\n"

@@ -130,12 +130,14 @@ final class HostileClientTests: XCTestCase {
         // Nothing more is sent: the server closes the kept-alive connection (close_notify).
         XCTAssertEqual(client.readUntilClosed(), [])
         XCTAssertTrue(harness.wait { harness.server.statistics.openConnections == 0 })
+        XCTAssertTrue(harness.goodClientIsServed())
     }
 
     func testNoFirstRequestAfterTheHandshakeIsClosed() throws {
         let harness = try ServerHarness(test: self, pki: pki, limits: HTTPLimits(headerTimeout: 1.5))
         let client = try connect(harness)
         XCTAssertEqual(client.readUntilClosed(), [], "closed quietly: there was no request to answer")
+        XCTAssertTrue(harness.goodClientIsServed())
     }
 
     func testSlowBodyGets408() throws {
@@ -143,6 +145,8 @@ final class HostileClientTests: XCTestCase {
         let client = try connect(harness)
         client.write("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc")
         problem(client.readResponse(), 408)
+        XCTAssertTrue(harness.seen.isEmpty)
+        XCTAssertTrue(harness.goodClientIsServed())
     }
 
     func testClientThatStopsReadingAStreamIsDisconnected() throws {
