@@ -52,6 +52,13 @@ public enum Subprocess {
                              stderr: String(decoding: e, as: UTF8.self))
     }
 
+    /// Runs `executable`, feeding `input` as UTF-8 text.
+    @discardableResult
+    public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
+                           input: String, timeout: TimeInterval = 60) throws -> ProcessOutput {
+        try run(executable, arguments, environment: environment, input: Array(input.utf8), timeout: timeout)
+    }
+
     /// The absolute path of a program on PATH.
     public static func which(_ name: String) throws -> String {
         for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":") {

@@ -19,7 +19,7 @@ final class HTTPServerCurlTests: XCTestCase {
         var arguments = ["-sS", "--max-time", "30", "--cacert", pki.caCert, "-o", "-", "-w", "\n%{http_code}"]
         if let certificate, let key { arguments += ["--cert", certificate, "--key", key] }
         arguments += extra + ["\(harness.url)\(path)"]
-        let result = try runProcess("/usr/bin/curl", arguments, timeout: 60)
+        let result = try Subprocess.run("/usr/bin/curl", arguments, timeout: 60)
         var lines = result.stdout.components(separatedBy: "\n")
         let code = lines.popLast() ?? ""
         return (result.status, lines.joined(separator: "\n"), code, result.stderr)
@@ -137,7 +137,7 @@ final class HTTPServerCurlTests: XCTestCase {
             (["-cert", pki.expiredCert, "-key", pki.expiredKey], "certificate expired"),
         ]
         for (credentials, alert) in cases {
-            let result = try runProcess("/usr/bin/openssl", [
+            let result = try Subprocess.run("/usr/bin/openssl", [
                 "s_client", "-connect", "127.0.0.1:\(harness.port)", "-quiet", "-CAfile", pki.caCert,
             ] + credentials, input: "GET /ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout: 60)
             XCTAssertFalse(result.stdout.contains("HTTP/1.1"), "no HTTP answer without a valid certificate")
@@ -145,7 +145,7 @@ final class HTTPServerCurlTests: XCTestCase {
         }
         XCTAssertTrue(harness.seen.isEmpty)
         XCTAssertTrue(harness.wait { harness.server.statistics.handshakeFailures == 3 })
-        let valid = try runProcess("/usr/bin/openssl", [
+        let valid = try Subprocess.run("/usr/bin/openssl", [
             "s_client", "-connect", "127.0.0.1:\(harness.port)", "-quiet", "-CAfile", pki.caCert,
             "-cert", pki.certificate("officer.test"), "-key", pki.privateKey("officer.test"),
         ], input: "GET /whoami HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout: 60)
@@ -158,7 +158,7 @@ final class HTTPServerCurlTests: XCTestCase {
         let requests = "GET /slow?ms=300&n=1 HTTP/1.1\r\nHost: x\r\n\r\n"
             + "GET /slow?ms=10&n=2 HTTP/1.1\r\nHost: x\r\n\r\n"
             + "GET /slow?ms=1&n=3 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
-        let result = try runProcess("/usr/bin/openssl", [
+        let result = try Subprocess.run("/usr/bin/openssl", [
             "s_client", "-connect", "127.0.0.1:\(harness.port)", "-quiet", "-CAfile", pki.caCert,
             "-cert", pki.certificate("officer.test"), "-key", pki.privateKey("officer.test"),
         ], input: requests, timeout: 60)

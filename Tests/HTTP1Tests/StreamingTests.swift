@@ -66,7 +66,7 @@ final class StreamingTests: XCTestCase {
 
     func testCurlReadsTheStream() throws {
         let harness = try ServerHarness(test: self, pki: pki)
-        let result = try runProcess("/usr/bin/curl", [
+        let result = try Subprocess.run("/usr/bin/curl", [
             "-sS", "-N", "--max-time", "30", "--cacert", pki.caCert, "--cert", pki.certificate("officer.test"),
             "--key", pki.privateKey("officer.test"), "\(harness.url)/stream?events=3&interval=20",
         ], timeout: 60)

@@ -8,7 +8,7 @@ final class PKIScriptTests: XCTestCase {
         let directory = try TemporaryDirectory(prefix: "pki-script")
         defer { directory.remove() }
         let script = ProjectRoot.path("Scripts/pki.sh")
-        let first = try runProcess("/bin/bash", [script, directory.path, "--server", "pocd.vn", "--client", "officer.vn.alice"])
+        let first = try Subprocess.run("/bin/bash", [script, directory.path, "--server", "pocd.vn", "--client", "officer.vn.alice"])
         XCTAssertEqual(first.status, 0, first.stderr)
         XCTAssertEqual(first.stdout + first.stderr, "", "silent without -v")
         let expected = ["ca.crt", "ca.key", "pocd.vn.crt", "pocd.vn.key", "officer.vn.alice.crt", "officer.vn.alice.key",
@@ -22,14 +22,14 @@ final class PKIScriptTests: XCTestCase {
         let caBefore = try String(contentsOfFile: directory.path("ca.crt"), encoding: .utf8)
         let serverBefore = try String(contentsOfFile: directory.path("pocd.vn.crt"), encoding: .utf8)
 
-        let second = try runProcess("/bin/bash", [script, directory.path, "--server", "pocd.vn", "--client", "officer.vn.bob"])
+        let second = try Subprocess.run("/bin/bash", [script, directory.path, "--server", "pocd.vn", "--client", "officer.vn.bob"])
         XCTAssertEqual(second.status, 0, second.stderr)
         XCTAssertEqual(try String(contentsOfFile: directory.path("ca.crt"), encoding: .utf8), caBefore, "the CA is kept")
         XCTAssertEqual(try String(contentsOfFile: directory.path("pocd.vn.crt"), encoding: .utf8), serverBefore)
         XCTAssertTrue(FileManager.default.fileExists(atPath: directory.path("officer.vn.bob.crt")), "new names are added")
 
         let openssl = { (arguments: [String]) throws -> String in
-            let result = try runProcess("/usr/bin/openssl", arguments)
+            let result = try Subprocess.run("/usr/bin/openssl", arguments)
             XCTAssertEqual(result.status, 0, result.stderr)
             return result.stdout
         }
@@ -42,11 +42,11 @@ final class PKIScriptTests: XCTestCase {
         XCTAssertTrue(client.contains("TLS Web Client Authentication") && !client.contains("Server"))
         let expired = try openssl(["x509", "-in", directory.path("expired.crt"), "-noout", "-subject", "-enddate"])
         XCTAssertTrue(expired.contains("CN = expired.client") && expired.contains("2020"), expired)
-        let verify = try runProcess("/usr/bin/openssl", ["verify", "-CAfile", directory.path("ca.crt"), directory.path("expired.crt")])
+        let verify = try Subprocess.run("/usr/bin/openssl", ["verify", "-CAfile", directory.path("ca.crt"), directory.path("expired.crt")])
         XCTAssertTrue(verify.stdout.contains("certificate has expired") || verify.stderr.contains("certificate has expired"))
         let foreign = try openssl(["x509", "-in", directory.path("foreign.crt"), "-noout", "-subject", "-issuer", "-ext", "subjectAltName"])
         XCTAssertTrue(foreign.contains("CN = foreign.client") && foreign.contains("Foreign test CA") && foreign.contains("127.0.0.1"))
-        let revoked = try runProcess("/usr/bin/openssl", ["verify", "-crl_check", "-CAfile", directory.path("ca.crt"),
+        let revoked = try Subprocess.run("/usr/bin/openssl", ["verify", "-crl_check", "-CAfile", directory.path("ca.crt"),
                                                           "-CRLfile", directory.path("ca.crl"), directory.path("revoked.crt")])
         XCTAssertTrue((revoked.stdout + revoked.stderr).contains("certificate revoked"))
     }
@@ -55,12 +55,12 @@ final class PKIScriptTests: XCTestCase {
         let directory = try TemporaryDirectory(prefix: "pki-script")
         defer { directory.remove() }
         let script = ProjectRoot.path("Scripts/pki.sh")
-        XCTAssertNotEqual(try runProcess("/bin/bash", [script]).status, 0)
-        XCTAssertNotEqual(try runProcess("/bin/bash", [script, directory.path, "--server"]).status, 0)
-        let reserved = try runProcess("/bin/bash", [script, directory.path, "--client", "expired"])
+        XCTAssertNotEqual(try Subprocess.run("/bin/bash", [script]).status, 0)
+        XCTAssertNotEqual(try Subprocess.run("/bin/bash", [script, directory.path, "--server"]).status, 0)
+        let reserved = try Subprocess.run("/bin/bash", [script, directory.path, "--client", "expired"])
         XCTAssertNotEqual(reserved.status, 0)
         XCTAssertTrue(reserved.stderr.contains("reserved"))
-        let verbose = try runProcess("/bin/bash", [script, directory.path, "-v"])
+        let verbose = try Subprocess.run("/bin/bash", [script, directory.path, "-v"])
         XCTAssertEqual(verbose.status, 0)
         XCTAssertFalse(verbose.stderr.isEmpty, "-v reports what it makes")
     }

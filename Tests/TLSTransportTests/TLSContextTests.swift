@@ -91,7 +91,7 @@ final class TLSContextTests: XCTestCase {
 
     func testEncryptedKeyIsRefusedWithoutPrompting() throws {
         let encrypted = scratch.path("encrypted.key")
-        let result = try runProcess("/usr/bin/openssl", ["pkey", "-in", pki.privateKey("pocd.test"), "-aes256",
+        let result = try Subprocess.run("/usr/bin/openssl", ["pkey", "-in", pki.privateKey("pocd.test"), "-aes256",
                                                          "-passout", "pass:secret", "-out", encrypted])
         XCTAssertEqual(result.status, 0, result.stderr)
         var configuration = pki.serverTLS("pocd.test")

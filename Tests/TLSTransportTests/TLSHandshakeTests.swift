@@ -13,11 +13,11 @@ final class TLSHandshakeTests: XCTestCase {
     }
 
     /// Runs `openssl s_client` sending "hello" then "BYE" (the echo server closes after it).
-    private func sClient(port: Int, certificate: String?, key: String?, extra: [String] = []) throws -> ProcessResult {
+    private func sClient(port: Int, certificate: String?, key: String?, extra: [String] = []) throws -> ProcessOutput {
         var arguments = ["s_client", "-connect", "127.0.0.1:\(port)", "-CAfile", pki.caCert,
                          "-verify_return_error", "-quiet"]
         if let certificate, let key { arguments += ["-cert", certificate, "-key", key] }
-        return try runProcess("/usr/bin/openssl", arguments + extra, input: "hello\nBYE\n", timeout: 30)
+        return try Subprocess.run("/usr/bin/openssl", arguments + extra, input: Array("hello\nBYE\n".utf8), timeout: 30)
     }
 
     private func failure(of server: EchoServer) -> TLSFailure? {
