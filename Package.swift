@@ -64,7 +64,8 @@ let package = Package(
         .testTarget(name: "TLSTransportTests", dependencies: ["TLSTransport", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TLSTransport", "TestSupport"]),
         .testTarget(name: "ContactPointDaemonTests",
-                    dependencies: ["ContactPointDaemon", "ContactPointModel", "ContactPointStore", "TestSupport"]),
+                    dependencies: ["ContactPointDaemon", "ContactPointModel", "ContactPointStore", "TestSupport",
+                                   .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "EndToEndTests",
                     dependencies: ["ContactPointClient", "ContactPointModel", "ContactPointStore", "TestSupport", "HTTP1", "TLSTransport"]),
     ]
