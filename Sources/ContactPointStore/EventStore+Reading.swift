@@ -214,3 +214,16 @@ extension EventStore {
         }
     }
 }
+
+extension EventStore {
+    /// `contains(eventID:)` on the reader queue, calling back there.
+    public func contains(eventID: String, completion: @escaping @Sendable (Bool) -> Void) {
+        readerQueue.async {
+            let s = try? self.reader.prepare("SELECT 1 FROM events WHERE id = ?")
+            s?.bind(1, eventID)
+            let found = (try? s?.step()) == true
+            s?.reset()
+            completion(found)
+        }
+    }
+}

@@ -86,6 +86,17 @@ final class BadInputEndToEndTests: XCTestCase {
         XCTAssertEqual(try daemon.curl("officer.vn.alice", "GET", "/healthz").status, 200, "still serving")
     }
 
+    func testAScrapeIdentityReadsMetricsAndNothingElse() throws {
+        daemon.stop()
+        daemon = try E2E.localDaemon(extra: "metrics:\n  identities: [stranger.xx]")
+        let scrape = try daemon.curl("stranger.xx", "GET", "/metrics")
+        XCTAssertEqual(scrape.status, 200, scrape.body)
+        XCTAssertTrue(scrape.body.contains("# TYPE contactpoint_requests gauge"))
+        assertProblem(try daemon.curl("stranger.xx", "GET", "/v1/queue"), 403, field: "client_certificate")
+        assertProblem(try daemon.curl("officer.vn.alice", "GET", "/v1/alerts?limit=0&since=yesterday"), 422, field: "limit")
+        assertProblem(try daemon.curl("officer.vn.alice", "GET", "/v1/alerts?limit=0&since=yesterday"), 422, field: "since")
+    }
+
     func testTLSRefusesWhatTheDirectoryCannotKnow() throws {
         // No client certificate, an expired one, one from a foreign CA: the handshake fails.
         for extra in [[String](), ["--cert", daemon.pki.expiredCert, "--key", daemon.pki.expiredKey],

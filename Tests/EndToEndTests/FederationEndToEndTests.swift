@@ -91,6 +91,16 @@ final class FederationEndToEndTests: XCTestCase {
         let refused = try vn.curl("pocd.us", "POST", "/v1/requests/\(id)/events", json: forged)
         XCTAssertEqual(refused.status, 403, refused.body)
         XCTAssertEqual(refused.body.json["errors"]?[0]?["field"], "type")
+
+        // A retried delivery of an event VN already has is stored once (200) — for DE's daemon
+        // only: another daemon learns nothing about the event from the answer.
+        let acknowledged = try view(vn, "officer.vn.alice", id)["history"]![2]!
+        let again = #"{"id":"\#(acknowledged["id"]!.stringValue!)","request_id":"\#(id)","type":"acknowledged","actor":"officer.de.bob","at":"\#(acknowledged["at"]!.stringValue!)","payload":{}}"#
+        let duplicate = try vn.curl("pocd.de", "POST", "/v1/requests/\(id)/events", json: again)
+        XCTAssertEqual(duplicate.status, 200, duplicate.body)
+        XCTAssertEqual(duplicate.body.json["duplicate"], true)
+        XCTAssertEqual(try vn.curl("pocd.us", "POST", "/v1/requests/\(id)/events", json: again).status, 403)
+        XCTAssertEqual(types(try view(vn, "officer.vn.alice", id)), expected, "nothing added")
     }
 
     func testAThirdCountryDisclosureLeadsToALinkedRequest() throws {

@@ -64,6 +64,9 @@ final class Router: Sendable {
         if template == "/healthz" {
             return desk.health { finish(Self.json(200, $0)) }
         }
+        if template == "/metrics" && metricsIdentities.contains(identity) {
+            return scrape(finish)  // a scrape identity needs no directory entry, and gets nothing else
+        }
         let caller = Caller(identity: identity, principals: directory.current.principals(for: identity))
         guard !caller.principals.isEmpty else {
             log.warning("certificate identity not in the directory", metadata: ["identity": "\(identity)", "remote": "\(request.remoteAddress)", "path": "\(request.path)"])
@@ -115,17 +118,21 @@ final class Router: Sendable {
             stream(request, caller, responder)
             metrics.increment("contactpoint_http_requests_total", [("route", template), ("status", "200")])
         case ("GET", "/metrics"):
-            guard caller.has(.supervisor) || metricsIdentities.contains(identity) else {
+            guard caller.has(.supervisor) else {
                 return finish(Self.problem(.forbidden("metrics are for supervisors and configured scrape identities", field: "client_certificate")))
             }
-            let extra = extraGauges()
-            desk.gauges { [metrics, alerts] gauges in
-                let sse = Metrics.Gauge("contactpoint_sse_subscribers", help: "Open alert streams", [([], Double(alerts.subscriberCount))])
-                let text = metrics.render(gauges: gauges + extra + [sse])
-                finish(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]), body: Array(text.utf8)))
-            }
+            scrape(finish)
         default:
             finish(Self.problem(.notFound("no route \(request.path)", field: "path")))
+        }
+    }
+
+    private func scrape(_ finish: @escaping @Sendable (HTTPResponse) -> Void) {
+        let extra = extraGauges()
+        desk.gauges { [metrics, alerts] gauges in
+            let sse = Metrics.Gauge("contactpoint_sse_subscribers", help: "Open alert streams", [([], Double(alerts.subscriberCount))])
+            let text = metrics.render(gauges: gauges + extra + [sse])
+            finish(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]), body: Array(text.utf8)))
         }
     }
 
@@ -145,22 +152,20 @@ final class Router: Sendable {
     private func listAlerts(_ request: HTTPRequest, _ caller: Caller, _ finish: (HTTPResponse) -> Void) {
         var since: Instant?
         var limit = 100
-        for (key, value) in request.query {
+        var problems = FieldProblems()
+        for (key, value) in request.query.sorted(by: { $0.key < $1.key }) {
             switch key {
             case "since":
-                guard let t = Instant(rfc3339: value) else {
-                    return finish(Self.problem(.invalid(FieldProblems([FieldProblem(field: "since", reason: "must be an RFC 3339 time with a zone, such as 2026-11-23T08:00:00Z")]), what: "the query")))
+                if let t = Instant(rfc3339: value) { since = t } else {
+                    problems.add("since", "must be an RFC 3339 time with a zone, such as 2026-11-23T08:00:00Z (write + as %2B)")
                 }
-                since = t
             case "limit":
-                guard let n = Int(value), (1...10_000).contains(n) else {
-                    return finish(Self.problem(.invalid(FieldProblems([FieldProblem(field: "limit", reason: "must be a number from 1 to 10000")]), what: "the query")))
-                }
-                limit = n
+                if let n = Int(value), (1...10_000).contains(n) { limit = n } else { problems.add("limit", "must be a number from 1 to 10000") }
             default:
-                return finish(Self.problem(.invalid(FieldProblems([FieldProblem(field: key, reason: "unknown query parameter (since, limit)")]), what: "the query")))
+                problems.add(key, "unknown query parameter (since, limit)")
             }
         }
+        guard problems.isEmpty else { return finish(Self.problem(.invalid(problems, what: "the query"))) }
         let list = alerts.list(since: since, limit: limit, filter: alertFilter(caller))
         finish(Self.json(200, ["count": .number(Double(list.count)), "alerts": .array(list.map(\.json))]))
     }
@@ -202,7 +207,7 @@ final class Router: Sendable {
 
     /// The body, if the content type is JSON; otherwise answers 415 and returns nil.
     static func jsonBody(_ request: HTTPRequest, _ finish: (HTTPResponse) -> Void, allowEmpty: Bool = false) -> [UInt8]? {
-        if allowEmpty && request.body.isEmpty { return [] }
+        if allowEmpty && request.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [] }
         let type = (request.headers["Content-Type"] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         guard type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json")) else {
             finish(problem(Problem(status: 415, slug: "unsupported-media-type", title: "Unsupported media type",
@@ -220,7 +225,7 @@ final class Router: Sendable {
     static func queueFilter(_ query: [String: String]) -> Result<QueueFilter, Problem> {
         var f = QueueFilter()
         var problems = FieldProblems()
-        for (key, value) in query {
+        for (key, value) in query.sorted(by: { $0.key < $1.key }) {
             switch key {
             case "overdue":
                 if value == "true" { f.overdue = true } else if value == "false" { f.overdue = false } else { problems.add(key, "must be true or false") }

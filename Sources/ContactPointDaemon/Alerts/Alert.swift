@@ -60,7 +60,8 @@ public struct Alert: Sendable, Hashable {
 
     /// One readable line: what, which request, how late, whom.
     public var summary: String {
-        let whom = notify.map { "\($0.role) \($0.contactPoint)" }.joined(separator: ", ")
+        let names = notify.map { "\($0.role) \($0.contactPoint)" }.joined(separator: ", ")
+        let whom = names.isEmpty ? "nobody further" : names
         let head = "\(reference) (\(priority.rawValue), \(from)→\(to))"
         switch reason {
         case .overdue(let d, let level):

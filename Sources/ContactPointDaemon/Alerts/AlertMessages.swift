@@ -18,15 +18,19 @@ enum AlertMessages {
         }
         // A deadline that had escalated and is no longer running has been met (or made moot).
         if let before = c.previous {
-            let running = Set(c.record.lifecycle.deadlines(policy: DeadlinePolicy.defaults[c.record.priority]).map(\.kind))
+            let running = Set(c.record.deadlines(policy: c.policy).map(\.kind))
+            let was = before.deadlines(policy: c.policy)
             for (kind, level) in before.escalations.fired where !running.contains(kind) {
+                let due = was.first { $0.kind == kind }?.dueAt ?? c.stored.at
                 for l in 1...level {
                     let resolved = Alert(
                         id: 0, eventID: c.stored.id, requestID: c.record.id, reference: c.record.reference, from: c.record.from,
                         to: c.record.to, priority: c.record.priority, reason: .overdue(kind, level: l),
-                        contactPoint: c.record.lifecycleOwner(of: kind), dueAt: c.stored.at, lateBy: .zero, level: l, notify: [],
-                        at: c.stored.at)
-                    for r in receivers { out.append(message(resolved, status: "resolved", at: c.stored.at, receiver: r, eventID: c.stored.id)) }
+                        contactPoint: c.record.lifecycleOwner(of: kind), dueAt: due,
+                        lateBy: .seconds(max(0, c.stored.at.milliseconds(since: due) / 1000)), level: l, notify: [], at: c.stored.at)
+                    // Each level is its own alert at the receiver, so each resolution has its own id.
+                    let id = "\(c.stored.id):resolved:\(kind.rawValue):\(l)"
+                    for r in receivers { out.append(message(resolved, status: "resolved", at: c.stored.at, receiver: r, eventID: id)) }
                 }
             }
         }
@@ -81,7 +85,7 @@ enum AlertMessages {
         var o = JSONObject()
         o["labels"] = .object(labels)
         o["annotations"] = .object(annotations)
-        o["startsAt"] = .string((status == "resolved" ? a.dueAt : at).rfc3339)
+        o["startsAt"] = .string((status == "resolved" ? a.dueAt : at).rfc3339)  // the resolution's due time is the deadline
         o["endsAt"] = .string(endsAt.rfc3339)
         return .object(o)
     }

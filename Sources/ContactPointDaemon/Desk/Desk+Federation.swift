@@ -67,9 +67,6 @@ extension Desk {
         guard problems.isEmpty, let event, let action = event.action, let reportedAt = at else {
             return reply(.problem(.invalid(problems, what: "the forwarded event")))
         }
-        if (try? store.contains(eventID: id)) == true {
-            return reply(.ok(status: 200, body: ["event_id": .string(id), "stored": true, "duplicate": true]))
-        }
         queue.async { [self] in
             perform(on: requestID) { [self] in
                 guard let record = cases[requestID] else {
@@ -80,17 +77,30 @@ extension Desk {
                     return reply(.problem(.forbidden("\(caller.identity) may forward events only for the contact point it hosts; \(action.rawValue) belongs to \(acting)", field: "type")))
                 }
                 let at = min(reportedAt, clock())
-                var events: [(CaseEvent, actor: String, id: String?)] = []
-                if record.state == .submitted && action.side == .requested {
-                    events.append((.delivered(by: caller.identity), caller.identity, nil))
-                }
-                events.append((event, "\(actor) via \(caller.identity)", id))
-                commit(events, for: requestID, at: at) { result, duplicate in
-                    switch result {
-                    case .success:
-                        reply(.ok(status: duplicate ? 200 : 201, body: ["event_id": .string(id), "stored": true, "duplicate": .bool(duplicate)]))
-                    case .failure(let p):
-                        reply(.problem(p))
+                // A retried delivery: stored once already (checked off the Desk's queue, with
+                // this request's later commands held until the answer).
+                busy.insert(requestID)
+                store.contains(eventID: id) { [self] found in
+                    queue.async { [self] in
+                        busy.remove(requestID)
+                        if found {
+                            reply(.ok(status: 200, body: ["event_id": .string(id), "stored": true, "duplicate": true]))
+                            return finish(requestID)
+                        }
+                        var events: [(CaseEvent, actor: String, id: String?)] = []
+                        if record.state == .submitted && action.side == .requested {
+                            events.append((.delivered(by: caller.identity), caller.identity, nil))
+                        }
+                        events.append((event, "\(actor) via \(caller.identity)", id))
+                        commit(events, for: requestID, at: at) { result, duplicate in
+                            switch result {
+                            case .success:
+                                reply(.ok(status: duplicate ? 200 : 201, body: ["event_id": .string(id), "stored": true, "duplicate": .bool(duplicate)]))
+                            case .failure(let p):
+                                reply(.problem(p))
+                            }
+                        }
+                        if !busy.contains(requestID) { finish(requestID) }  // refused before the append
                     }
                 }
             }

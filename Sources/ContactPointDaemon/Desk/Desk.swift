@@ -68,7 +68,8 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
         }
     }
 
-    private func finish(_ requestID: String) {
+    /// Ends the command in flight for `requestID` and runs the next one waiting.
+    func finish(_ requestID: String) {
         dispatchPrecondition(condition: .onQueue(queue))
         busy.remove(requestID)
         guard var queue = waiting[requestID], !queue.isEmpty else { return }
@@ -107,7 +108,7 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
                 }
             }
             let context = OutboxContext(event: event, stored: newEvent, previous: previous, record: base!,
-                                        localCodes: localCodes, directory: directory)
+                                        localCodes: localCodes, directory: directory, policy: policy)
             outbox += partnerMessages(for: context)
             for hook in outboxHooks { outbox += hook(context) }
             newEvents.append(newEvent)
@@ -191,4 +192,5 @@ public struct OutboxContext: Sendable {
     public var record: CaseRecord
     public var localCodes: Set<CountryCode>
     public var directory: Directory
+    public var policy: DeadlinePolicy
 }
