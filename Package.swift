@@ -10,6 +10,10 @@ let package = Package(
         .executable(name: "pocd", targets: ["pocd"]),
         .executable(name: "poc", targets: ["poc"]),
         .executable(name: "poc-store-bench", targets: ["StoreBench"]),
+        // Libraries for the fuzz harnesses in Fuzz/ (a separate package, built with -sanitize=fuzzer).
+        .library(name: "ContactPointModel", targets: ["ContactPointModel"]),
+        .library(name: "HTTP1", targets: ["HTTP1"]),
+        .library(name: "ContactPointDaemon", targets: ["ContactPointDaemon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -28,6 +28,11 @@ public struct DaemonConfiguration: Sendable {
         do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
             throw ConfigurationErrors([ConfigurationError(file: file, key: "", reason: "cannot read: \(Self.reason(error))")])
         }
+        return try load(yaml: text, file: file)
+    }
+
+    /// Loads `pocd.yaml` text; `file` names it in errors and anchors relative paths.
+    public static func load(yaml text: String, file: String) throws(ConfigurationErrors) -> DaemonConfiguration {
         let base = (file as NSString).deletingLastPathComponent
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") ? path : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(path)
