@@ -72,7 +72,7 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
     /// Starts the daemon and waits until it serves (or fails with its log).
     public func start(timeout: TimeInterval = 60) throws {
         if port != 0 { try writeConfig(port: port, extra: extraConfig) }
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         let offset = log.offsetInFile
@@ -144,7 +144,7 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
                      extra: [String] = []) throws -> (status: Int, body: String) {
         var args = ["-s", "--cacert", pki.caCert, "-X", method, "-w", "\n%{http_code}", "--max-time", "30"]
         if let identity { args += ["--cert", pki.certificate(identity), "--key", pki.privateKey(identity)] }
-        if let json { args += ["-H", "Content-Type: application/json", "--data-binary", "@-"] }
+        if json != nil { args += ["-H", "Content-Type: application/json", "--data-binary", "@-"] }
         args += extra + [url + path]
         let out = try Subprocess.run("curl", args, input: json.map { Array($0.utf8) })
         let lines = out.stdout.split(separator: "\n", omittingEmptySubsequences: false)

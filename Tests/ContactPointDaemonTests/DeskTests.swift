@@ -73,7 +73,7 @@ final class DeskTests: XCTestCase {
         clock.advance(d)
         desk.queue.sync { desk.fireDue() }
         // Appends complete on the store's queue and land back on the Desk's.
-        for _ in 0..<3 { desk.queue.sync {}; store.appendAndWait(WriteBatch()).map { _ in () }; desk.queue.sync {} }
+        for _ in 0..<3 { desk.queue.sync {}; _ = store.appendAndWait(WriteBatch()); desk.queue.sync {} }
     }
 
     func history(_ id: String) throws -> [String] { try store.history(of: id).map(\.event.type) }

@@ -116,7 +116,7 @@ final class Received: @unchecked Sendable {  // guarded by lock
 
 extension URL {
     func creatingFile() -> URL {
-        FileManager.default.createFile(atPath: path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
         return self
     }
 }

@@ -80,8 +80,6 @@ final class PocCLIEndToEndTests: XCTestCase {
             XCTAssertEqual(out.status, 0, "\(args): \(out)")
             XCTAssertTrue(out.stdout.contains("is now \(state)"), "\(args): \(out.stdout)")
         }
-        let other = try poc("officer.vn.alice", ["submit", example.replacingOccurrences(of: "x", with: "x"), "--json"])
-        _ = other
         let yamlID = fromYAML.stdout.json["id"]!.stringValue!
         XCTAssertTrue(try poc("officer.de.bob", ["notify-risk", yamlID, "--reason", "users are notified"]).stdout.contains("is now risk-notified"))
         XCTAssertTrue(try poc("officer.vn.alice", ["proceed", yamlID]).stdout.contains("is now acknowledged"))
@@ -171,8 +169,8 @@ final class PocCLIEndToEndTests: XCTestCase {
 
     func testWatchPrintsAlertsAndFollowsTheDaemonAcrossARestart() throws {
         let out = try TemporaryDirectory(prefix: "poc-watch")
-        FileManager.default.createFile(atPath: out.path("out"), contents: nil)
-        FileManager.default.createFile(atPath: out.path("err"), contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path("out"), contents: nil)
+        _ = FileManager.default.createFile(atPath: out.path("err"), contents: nil)
         let watch = Process()
         watch.executableURL = URL(fileURLWithPath: BuiltProducts.executable("poc"))
         watch.arguments = ["watch"]
