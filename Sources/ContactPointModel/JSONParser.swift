@@ -154,6 +154,20 @@ public struct JSONParser {
 
     private mutating func parseString() throws(Error) -> String {
         index += 1  // opening quote
+        // Fast path, the common case: no escapes, no control characters, valid UTF-8.
+        var end = index
+        while end < bytes.count {
+            let b = bytes[end]
+            if b == UInt8(ascii: "\"") {
+                if let s = String(validating: bytes[index..<end], as: UTF8.self) {
+                    index = end + 1
+                    return s
+                }
+                break  // invalid UTF-8: the slow path names the byte
+            }
+            if b == UInt8(ascii: "\\") || b < 0x20 { break }
+            end += 1
+        }
         var scalars = String.UnicodeScalarView()
         while true {
             guard index < bytes.count else { throw error("unterminated string") }

@@ -111,7 +111,8 @@ extension EventStore {
             """)
         for event in batch.events {
             let position = lastPosition + 1
-            let hash = HashChain.hash(previous: lastHash, envelope: event.canonicalEnvelope)
+            let payload = event.payload.canonicalBytes()
+            let hash = HashChain.hash(previous: lastHash, envelope: event.canonicalEnvelope(payload: payload))
             insert.reset()
             insert.bind(1, position)
             insert.bind(2, event.id)
@@ -120,7 +121,7 @@ extension EventStore {
             insert.bind(5, event.type)
             insert.bind(6, event.actor)
             insert.bind(7, event.at.rfc3339)
-            insert.bind(8, bytes: event.payload.canonicalBytes())
+            insert.bind(8, bytes: payload)
             insert.bind(9, lastHash)
             insert.bind(10, hash)
             do {

@@ -29,11 +29,24 @@ public struct NewEvent: Sendable, Hashable {
     /// What the chain hashes for this event: every column a court would care about, in
     /// canonical JSON. Changing any of them breaks the chain from this event on.
     public var canonicalEnvelope: [UInt8] {
-        let envelope: JSONValue = [
-            "id": .string(id), "request_id": .string(requestID), "sequence": .number(Double(sequence)),
-            "type": .string(type), "actor": .string(actor), "at": .string(at.rfc3339), "payload": payload,
-        ]
-        return envelope.canonicalBytes()
+        canonicalEnvelope(payload: payload.canonicalBytes())
+    }
+
+    /// The canonical envelope around payload bytes already in canonical form (the store
+    /// computes them once for both the hash and the column). Keys in byte order, as
+    /// `JSONValue.canonicalBytes()` writes them.
+    public func canonicalEnvelope(payload canonicalPayload: [UInt8]) -> [UInt8] {
+        func text(_ s: String) -> [UInt8] { JSONValue.string(s).canonicalBytes() }
+        var out: [UInt8] = []
+        out.reserveCapacity(canonicalPayload.count + 200)
+        out += Array(#"{"actor":"#.utf8) + text(actor)
+        out += Array(#","at":"#.utf8) + text(at.rfc3339)
+        out += Array(#","id":"#.utf8) + text(id)
+        out += Array(#","payload":"#.utf8) + canonicalPayload
+        out += Array(#","request_id":"#.utf8) + text(requestID)
+        out += Array(#","sequence":"#.utf8) + Array(String(sequence).utf8)
+        out += Array(#","type":"#.utf8) + text(type) + [UInt8(ascii: "}")]
+        return out
     }
 }
 

@@ -94,6 +94,11 @@ extension TLSConnection {
         rescheduleTimer()
     }
 
+    /// Arms the timer for the earliest deadline, lazily: a deadline that moves *later* (every
+    /// request pushes the idle and header deadlines forward) leaves the timer where it is;
+    /// when it fires early, `timerFired` finds nothing due and re-arms it once. Re-arming a
+    /// Dispatch timer costs a write to libdispatch's manager thread, so doing it on every read
+    /// was a measurable share of a keep-alive request.
     func rescheduleTimer() {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let timer = timerSource else { return }
@@ -101,6 +106,9 @@ extension TLSConnection {
         for due in deadlines.values where earliest.map({ due < $0 }) ?? true {
             earliest = due
         }
-        timer.schedule(deadline: earliest ?? .distantFuture, leeway: .milliseconds(20))
+        guard let earliest else { return }  // nothing due: an armed timer just fires and finds nothing
+        if let armed = armedDeadline, armed <= earliest { return }
+        armedDeadline = earliest
+        timer.schedule(deadline: earliest, leeway: .milliseconds(20))
     }
 }

@@ -83,6 +83,8 @@ package final class TLSConnection: @unchecked Sendable {
     var liveSources = 0
     var descriptorClosed = false
     var timerSource: DispatchSourceTimer?
+    /// When the timer is set to fire, if it is (see `rescheduleTimer`).
+    var armedDeadline: DispatchTime?
     var deadlines: [Machine.Deadline: DispatchTime] = [:]
     var ownerDeadline: DispatchTime?
     var readScheduled = false
@@ -288,6 +290,7 @@ package final class TLSConnection: @unchecked Sendable {
 
     func timerFired() {
         dispatchPrecondition(condition: .onQueue(queue))
+        armedDeadline = nil
         let now = DispatchTime.now()
         for deadline in [Machine.Deadline.handshake, .write, .linger] {
             guard let due = deadlines[deadline], due <= now else { continue }

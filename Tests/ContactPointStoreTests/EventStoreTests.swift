@@ -25,6 +25,14 @@ final class EventStoreTests: StoreTestCase {
                          at: Instant(millisecondsSince1970: 0), payload: [:])
         XCTAssertEqual(String(decoding: e.canonicalEnvelope, as: UTF8.self),
                        #"{"actor":"a","at":"1970-01-01T00:00:00Z","id":"e1","payload":{},"request_id":"r1","sequence":0,"type":"acknowledged"}"#)
+        let generic: JSONValue = ["id": "e1", "request_id": "r1", "sequence": 0, "type": "acknowledged", "actor": "a",
+                                  "at": "1970-01-01T00:00:00Z", "payload": [:]]
+        XCTAssertEqual(e.canonicalEnvelope, generic.canonicalBytes(), "the hand-built envelope is the canonical form")
+        var odd = e
+        odd.actor = "quote \" and é"
+        odd.payload = ["z": 1, "a": ["b": "\n"]]
+        XCTAssertEqual(odd.canonicalEnvelope, (["id": "e1", "request_id": "r1", "sequence": 0, "type": "acknowledged",
+                                                "actor": .string(odd.actor), "at": "1970-01-01T00:00:00Z", "payload": odd.payload] as JSONValue).canonicalBytes())
         XCTAssertEqual(HashChain.hash(previous: HashChain.genesis, envelope: e.canonicalEnvelope),
                        SHA256.hex(Array((HashChain.genesis + String(decoding: e.canonicalEnvelope, as: UTF8.self)).utf8)))
     }

@@ -34,7 +34,7 @@ enum RequestView {
     }
 
     /// The full view: the request as submitted, its state, deadlines, level and history.
-    static func json(_ s: Snapshot, history: [StoredEvent]) -> JSONValue {
+    static func json(_ s: Snapshot, history: [StoredEvent], request known: EvidenceRequest? = nil) -> JSONValue {
         let r = s.record
         var o = JSONObject()
         o["id"] = .string(r.id)
@@ -49,7 +49,10 @@ enum RequestView {
         o["deadlines"] = .array(s.deadlines.map(s.deadlineJSON))
         o["submitted_at"] = .string(r.lifecycle.submittedAt.rfc3339)
         if let e = r.lifecycle.expiresAt { o["expires_at"] = .string(e.rfc3339) }
-        if let first = history.first, case .success(.submitted(let request)) = CaseEvent.decode(type: first.event.type, payload: first.event.payload) {
+        if let known {
+            o["request"] = known.json
+        } else if let first = history.first,
+                  case .success(.submitted(let request)) = CaseEvent.decode(type: first.event.type, payload: first.event.payload) {
             o["request"] = request.json  // in the API's own key order
         }
         o["history"] = .array(history.map(\.json))

@@ -25,7 +25,12 @@ extension Desk {
                 if localCodes.contains(request.to) { events.append((.delivered(by: selfIdentity), selfIdentity, nil)) }
                 commit(events, for: request.id, at: now) { [self] result, _ in
                     switch result {
-                    case .success: view(request.id, status: 201, reply: reply)
+                    case .success(let stored):
+                        // A new request's whole history is what was just stored: no read back.
+                        guard let record = cases[request.id] else { return reply(.problem(.notFound("no request \(request.id)"))) }
+                        let snapshot = RequestView.Snapshot(record: record, policy: policy, now: clock())
+                        reply(.ok(status: 201, body: RequestView.json(snapshot, history: stored, request: request),
+                                  location: "/v1/requests/\(request.id)"))
                     case .failure(let p): reply(.problem(p))
                     }
                 }

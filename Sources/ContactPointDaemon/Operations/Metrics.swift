@@ -41,11 +41,14 @@ public final class Metrics: @unchecked Sendable {  // all values guarded by `loc
     private func describe(_ name: String, _ type: String, _ text: String) { help[name] = (type, text) }
 
     private static func key(_ name: String, _ labels: [(String, String)]) -> Key {
-        Key(name: name, labels: labels.map { "\($0.0)=\"\(escape($0.1))\"" }.sorted())
+        let rendered = labels.map { "\($0.0)=\"\(escape($0.1))\"" }
+        return Key(name: name, labels: rendered.count > 1 ? rendered.sorted() : rendered)
     }
 
+    /// Label values escaped for the exposition format (most need nothing, and skip the work).
     static func escape(_ v: String) -> String {
-        v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        guard v.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\"") || $0 == 0x0A }) else { return v }
+        return v.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             .replacingOccurrences(of: "\n", with: "\\n")
     }
 
