@@ -96,6 +96,34 @@ final class DeskTests: XCTestCase {
         XCTAssertEqual(listed[0].reason, .overdue(.preserve, level: 1))
     }
 
+    /// The overdue count is kept as deadlines pass and are met, without scanning: the Desk
+    /// wakes at each running deadline even when the ladder's first step is later.
+    func testTheOverdueCountFollowsDeadlinesWithoutAScan() throws {
+        var slow = DeadlinePolicy.defaults
+        slow.priorities[.urgent]!.escalation = [EscalationStep(after: .hours(2), level: 1, notify: ["officer"])]
+        desk.reload(policy: slow, directory: directory)
+        let id = try submit()
+        func health() -> JSONValue {
+            let done = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var value: JSONValue = .null
+            desk.health { value = $0; done.signal() }
+            done.wait()
+            return value
+        }
+        XCTAssertEqual(health()["open"], 1)
+        XCTAssertEqual(health()["overdue"], 0)
+        pass(.hours(4))  // acknowledge due; no ladder step yet
+        XCTAssertEqual(health()["overdue"], 1)
+        XCTAssertEqual(try history(id).filter { $0 == "escalated" }.count, 0)
+        _ = wait { desk.act(id, .acknowledge, by: caller("officer.de"), reply: $0) }
+        XCTAssertEqual(health()["overdue"], 0, "met: the preserve deadline (24h) has not passed")
+        pass(.hours(20))
+        XCTAssertEqual(health()["overdue"], 1)
+        _ = wait { desk.act(id, .reportNoData(reason: "none"), by: caller("officer.de"), reply: $0) }
+        XCTAssertEqual(health()["open"], 0)
+        XCTAssertEqual(health()["overdue"], 0)
+    }
+
     func testPreservationRemindersExpiryAndTheMLAStop() throws {
         let a = try submit(), b = try submit()
         for id in [a, b] {

@@ -143,71 +143,96 @@ extension Desk {
     }
 
     /// Open requests the caller's contact points must act on or are waiting for, by next deadline.
+    ///
+    /// A scan of every request: it runs in slices of `queueScanSlice` with the Desk's queue
+    /// free in between, so with a million open requests a listing delays a submission by one
+    /// slice, not by the whole scan. Only the rows returned are rendered.
     public func queue(for caller: Caller, filter: QueueFilter, reply: @escaping @Sendable (DeskReply) -> Void) {
         queue.async { [self] in
-            let now = clock()
-            let mine = caller.peopleCodes
-            var rows: [(next: Instant?, json: JSONValue)] = []
-            for record in cases.values where !record.state.isFinal {
-                let direction: String
-                if mine.contains(record.to) { direction = "incoming" } else if mine.contains(record.from) { direction = "outgoing" } else { continue }
-                if let d = filter.direction, d != direction { continue }
-                if let p = filter.priority, p != record.priority { continue }
-                if let s = filter.state, s != record.state { continue }
-                let snapshot = RequestView.Snapshot(record: record, policy: policy, now: now)
-                if let o = filter.overdue, o != snapshot.overdue { continue }
-                rows.append((snapshot.deadlines.first?.dueAt, RequestView.queueRow(snapshot, direction: direction)))
-            }
-            rows.sort { a, b in
-                switch (a.next, b.next) {
-                case let (x?, y?): return x < y
-                case (_?, nil): return true
-                default: return false
-                }
-            }
-            let total = rows.count
-            let items = rows.prefix(filter.limit).map(\.json)
-            reply(.ok(status: 200, body: [
-                "contact_points": .array(mine.map(\.code).sorted().map(JSONValue.string)),
-                "count": .number(Double(total)), "items": .array(Array(items)),
-                "generated_at": .string(now.rfc3339),
-            ]))
+            let scan = QueueScan(caller: caller, filter: filter, now: clock())
+            continueScan(scan, from: 0, reply: reply)
         }
     }
 
-    /// `{"status":"ok","open":N,"overdue":N}` plus outbox figures.
+    static let queueScanSlice = 50_000
+
+    private func continueScan(_ scan: QueueScan, from start: Int, reply: @escaping @Sendable (DeskReply) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let end = min(cases.count, start + Self.queueScanSlice)
+        let mine = scan.caller.peopleCodes
+        for i in start..<end {
+            let record = cases[CaseTable.Slot(i)]
+            guard !record.state.isFinal else { continue }
+            let incoming = mine.contains(record.to)
+            guard incoming || mine.contains(record.from) else { continue }
+            if let d = scan.filter.direction, d != (incoming ? "incoming" : "outgoing") { continue }
+            if let p = scan.filter.priority, p != record.priority { continue }
+            if let s = scan.filter.state, s != record.state { continue }
+            if let o = scan.filter.overdue, o != overdueSlots.contains(CaseTable.Slot(i)) { continue }
+            let next = record.deadlines(policy: policy).first?.dueAt.millisecondsSince1970 ?? Int64.max
+            scan.matches.append((next, CaseTable.Slot(i)))
+        }
+        if end < cases.count {
+            queue.async { [self] in continueScan(scan, from: end, reply: reply) }
+            return
+        }
+        scan.matches.sort { $0.next < $1.next || ($0.next == $1.next && $0.slot < $1.slot) }
+        let items = scan.matches.prefix(scan.filter.limit).map { match -> JSONValue in
+            let record = cases[match.slot]
+            let snapshot = RequestView.Snapshot(record: record, policy: policy, now: scan.now)
+            return RequestView.queueRow(snapshot, direction: mine.contains(record.to) ? "incoming" : "outgoing")
+        }
+        reply(.ok(status: 200, body: [
+            "contact_points": .array(mine.map(\.code).sorted().map(JSONValue.string)),
+            "count": .number(Double(scan.matches.count)), "items": .array(Array(items)),
+            "generated_at": .string(scan.now.rfc3339),
+        ]))
+    }
+
+    /// `{"status":"ok","open":N,"overdue":N}` plus outbox figures. Constant time on the
+    /// Desk's queue (counts kept as requests change); the outbox is read on the caller's side.
     public func health(reply: @escaping @Sendable (JSONValue) -> Void) {
         queue.async { [self] in
             let now = clock()
-            var open = 0, overdue = 0
-            for record in cases.values where !record.state.isFinal {
-                open += 1
-                if !record.overdue(at: now, policy: policy).isEmpty { overdue += 1 }
+            let open = stateCounts.filter { !$0.key.isFinal }.map(\.value).reduce(0, +)
+            let overdue = overdueSlots.count
+            DispatchQueue.global().async { [store] in
+                let outbox = try? store.outboxSummary()
+                var o = JSONObject()
+                o["status"] = "ok"
+                o["open"] = .number(Double(open))
+                o["overdue"] = .number(Double(overdue))
+                o["outbox_depth"] = .number(Double(outbox?.depth ?? 0))
+                o["outbox_oldest_age_seconds"] = .number(Double(outbox?.oldest.map { max(0, now.milliseconds(since: $0) / 1000) } ?? 0))
+                reply(.object(o))
             }
-            let outbox = try? store.outboxSummary()
-            var o = JSONObject()
-            o["status"] = "ok"
-            o["open"] = .number(Double(open))
-            o["overdue"] = .number(Double(overdue))
-            o["outbox_depth"] = .number(Double(outbox?.depth ?? 0))
-            o["outbox_oldest_age_seconds"] = .number(Double(outbox?.oldest.map { max(0, now.milliseconds(since: $0) / 1000) } ?? 0))
-            reply(.object(o))
         }
     }
 
-    /// Gauges for /metrics: requests by state, overdue, scheduled deadlines.
+    /// Gauges for /metrics: requests by state, overdue, scheduled deadlines. Constant time.
     public func gauges(reply: @escaping @Sendable ([Metrics.Gauge]) -> Void) {
         queue.async { [self] in
-            let now = clock()
-            let overdue = cases.values.filter { !$0.state.isFinal && !$0.overdue(at: now, policy: policy).isEmpty }.count
             reply([
                 Metrics.Gauge("contactpoint_requests", help: "Requests by state",
                               RequestState.allCases.map { ([("state", $0.rawValue)], Double(stateCounts[$0] ?? 0)) }),
-                Metrics.Gauge("contactpoint_requests_overdue", help: "Open requests with a missed deadline", [([], Double(overdue))]),
+                Metrics.Gauge("contactpoint_requests_overdue", help: "Open requests with a missed deadline", [([], Double(overdueSlots.count))]),
                 Metrics.Gauge("contactpoint_deadlines_scheduled", help: "Requests with a deadline, reminder or expiry scheduled",
                               [([], Double(deadlines.count))]),
             ])
         }
+    }
+}
+
+/// A queue listing in progress (owned by the Desk's queue while it scans).
+final class QueueScan: @unchecked Sendable {  // touched only on the Desk's queue
+    let caller: Caller
+    let filter: QueueFilter
+    let now: Instant
+    var matches: [(next: Int64, slot: CaseTable.Slot)] = []
+    init(caller: Caller, filter: QueueFilter, now: Instant) {
+        self.caller = caller
+        self.filter = filter
+        self.now = now
     }
 }
 

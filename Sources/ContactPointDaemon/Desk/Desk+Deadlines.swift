@@ -12,9 +12,28 @@ extension Desk {
     func reschedule(_ requestID: String) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let slot = cases.slot(of: requestID) else { return }
-        let record = cases[slot]
-        deadlines.schedule(slot, at: record.state.isFinal ? nil : record.nextFiring(policy: policy))
+        let now = clock()
+        deadlines.schedule(slot, at: wakeTime(slot, now: now))
         armTimer()
+    }
+
+    /// When the Desk next needs to look at a request: its next ladder step, reminder or
+    /// expiry, or — so the overdue count is exact without scanning — the moment a running
+    /// deadline passes. Also brings the request's overdue mark up to date.
+    func wakeTime(_ slot: CaseTable.Slot, now: Instant) -> Instant? {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let record = cases[slot]
+        guard !record.state.isFinal else {
+            overdueSlots.remove(slot)
+            return nil
+        }
+        var wake = record.nextFiring(policy: policy)
+        var overdue = false
+        for d in record.deadlines(policy: policy) where d.kind.escalates {
+            if d.dueAt <= now { overdue = true } else if wake.map({ d.dueAt < $0 }) ?? true { wake = d.dueAt }
+        }
+        if overdue { overdueSlots.insert(slot) } else { overdueSlots.remove(slot) }
+        return wake
     }
 
     /// Arms the one timer for the earliest deadline (or disarms it).
@@ -98,10 +117,10 @@ extension Desk {
             stateCounts = [:]
             var times: [(CaseTable.Slot, Instant?)] = []
             times.reserveCapacity(cases.count)
+            let now = clock()
             for slot in cases.slots {
-                let record = cases[slot]
-                stateCounts[record.state, default: 0] += 1
-                times.append((slot, record.state.isFinal ? nil : record.nextFiring(policy: policy)))
+                stateCounts[cases[slot].state, default: 0] += 1
+                times.append((slot, wakeTime(slot, now: now)))
             }
             deadlines.rebuild(times)
             armTimer()
@@ -149,10 +168,8 @@ extension Desk {
         queue.async { [self] in
             policy = newPolicy
             directory = newDirectory
-            deadlines.rebuild(cases.slots.map { slot in
-                let record = cases[slot]
-                return (slot, record.state.isFinal ? nil : record.nextFiring(policy: policy))
-            })
+            let now = clock()
+            deadlines.rebuild(cases.slots.map { ($0, wakeTime($0, now: now)) })
             armedFor = nil
             armTimer()
             log.info("policy and directory reloaded; deadlines rescheduled", metadata: ["open": "\(deadlines.count)"])

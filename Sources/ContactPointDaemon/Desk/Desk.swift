@@ -27,6 +27,8 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     var directory: Directory
     var cases = CaseTable()
     var stateCounts: [RequestState: Int] = [:]
+    /// Open requests with a missed running deadline, kept current by `wakeTime` (no scans).
+    var overdueSlots = Set<CaseTable.Slot>()
     var deadlines = DeadlineQueue()
     var busy: Set<String> = []
     var waiting: [String: [() -> Void]] = [:]
