@@ -73,6 +73,7 @@ public struct DaemonConfiguration: Sendable {
         let directory = r.string("directory", required: true).map(resolve) ?? ""
         let policy = r.string("policy", required: true).map(resolve) ?? ""
         var limits = HTTPLimits()
+        limits.maxConnections = Self.defaultMaxConnections
         if let l = r.mapping("limits", required: false) {
             if let v = l.integer("max_header_bytes", required: false) { limits.maxHeaderBytes = v }
             if let v = l.integer("max_body_bytes", required: false) { limits.maxBodyBytes = v }
@@ -101,6 +102,11 @@ public struct DaemonConfiguration: Sendable {
             directoryFile: directory, policyFile: policy, limits: limits, metricsIdentities: metricsIdentities,
             receivers: receivers)
     }
+
+    /// The daemon's default connection limit: enough that 2,000 idle or slow clients do not
+    /// lock out a duty officer (each is closed by its handshake or header timeout anyway).
+    /// The daemon raises its open-file limit to fit, or lowers this to what fits.
+    public static let defaultMaxConnections = 4096
 
     /// `127.0.0.1:8443`, `localhost:8443`, `[::1]:8443`.
     static func parseListen(_ text: String) -> (String, Int)? {

@@ -27,7 +27,8 @@ public final class Daemon: @unchecked Sendable {  // `configuration` and `stoppi
     public init(configuration: ConfigurationSet, log: Logger) throws {
         self.configuration = configuration
         self.log = log
-        let d = configuration.daemon
+        var d = configuration.daemon
+        d.limits.maxConnections = Self.fitOpenFileLimit(connections: d.limits.maxConnections, log: log)
         let identity = try PeerIdentity(certificateFile: d.tls.certificateFile).commonName
         store = try EventStore(directory: d.dataDirectory)
         alerts = AlertHub()
@@ -112,6 +113,23 @@ public final class Daemon: @unchecked Sendable {  // `configuration` and `stoppi
                 if shouldExit { Foundation.exit(0) }
             }
         }
+    }
+
+    /// Raises the soft open-file limit towards the hard one so `connections` fit (each uses a
+    /// descriptor, plus the store's and the listener's); if they cannot, serves as many as fit.
+    static func fitOpenFileLimit(connections: Int, log: Logger) -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return connections }
+        let needed = rlim_t(connections + 128)
+        if limit.rlim_cur < needed {
+            limit.rlim_cur = min(needed, limit.rlim_max)
+            _ = setrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+            _ = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit)
+        }
+        let fits = Int(limit.rlim_cur) - 128
+        guard fits < connections else { return connections }
+        log.warning("open-file limit \(limit.rlim_cur) allows only \(max(fits, 16)) connections (max_connections is \(connections)); raise LimitNOFILE")
+        return max(fits, 16)
     }
 
     static func storeGauges(_ store: EventStore) -> [Metrics.Gauge] {
