@@ -96,8 +96,14 @@ final class HTTPServerConnection: @unchecked Sendable {
 
     private func closed(_ reason: TLSConnectionStateMachine.CloseReason) {
         dispatchPrecondition(condition: .onQueue(queue))
-        if peer == nil, case .failed(let failure) = reason {
-            core.handshakeFailed(remoteAddress: tls.remoteAddress, failure: failure)
+        if case .failed(let failure) = reason {
+            if peer == nil {
+                core.handshakeFailed(remoteAddress: tls.remoteAddress, failure: failure)
+            } else if failure.kind == .timedOut {
+                // A client that stopped reading (write timeout): say so, as for an overfull stream.
+                core.count(\.timeouts)
+                core.log("closing connection to \(tls.remoteAddress) (\(peer!.commonName)): \(failure)")
+            }
         }
         machine.connectionClosed()
         let open = stream

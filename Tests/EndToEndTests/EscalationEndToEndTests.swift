@@ -141,6 +141,8 @@ final class EscalationEndToEndTests: XCTestCase {
         XCTAssertGreaterThan(after[#"contactpoint_requests{state="delivered"}"#] ?? 0, 0)
         XCTAssertGreaterThan(after[#"contactpoint_http_requests_total{route="/v1/requests",status="201"}"#] ?? 0, 0)
         XCTAssertNotNil(after["contactpoint_outbox_depth"])
+        XCTAssertNotNil(after["contactpoint_tls_handshake_failures"])
+        XCTAssertGreaterThanOrEqual(after["contactpoint_connections_open"] ?? 0, 1)
         XCTAssertEqual(try daemon.curl("officer.vn.alice", "GET", "/metrics").status, 403, "officers do not scrape")
         let health = try daemon.curl("officer.vn.alice", "GET", "/healthz").body.json
         XCTAssertEqual(health["status"], "ok")

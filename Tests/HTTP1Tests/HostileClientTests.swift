@@ -158,6 +158,8 @@ final class HostileClientTests: XCTestCase {
                       "the stream was closed by the server")
         XCTAssertTrue(harness.wait { harness.server.statistics.openConnections == 0 })
         XCTAssertTrue(harness.goodClientIsServed())
+        XCTAssertTrue(harness.wait { harness.logs.contains { $0.hasPrefix("closing ") } },
+                      "the drop is logged (buffer full or write timeout, whichever comes first): \(harness.logs)")
     }
 
     func testClientThatStopsReadingALargeResponseIsDisconnected() throws {
@@ -167,6 +169,9 @@ final class HostileClientTests: XCTestCase {
         XCTAssertTrue(harness.wait(timeout: 60) { harness.server.statistics.openConnections == 0 },
                       "dropped after the write timeout")
         XCTAssertTrue(harness.goodClientIsServed())
+        XCTAssertTrue(harness.logs.contains { $0.hasPrefix("closing connection to ") && $0.contains("officer.test") },
+                      "the write timeout is logged: \(harness.logs)")
+        XCTAssertGreaterThanOrEqual(harness.server.statistics.timeouts, 1)
         _ = client
     }
 

@@ -6,6 +6,11 @@ import HTTP1
 import Logging
 import TLSTransport
 
+/// Lets the router's gauges reach the server it is the handler of (set once, after both exist).
+final class ServerBox: @unchecked Sendable {  // written once during Daemon.init, before any request
+    var server: HTTPServer?
+}
+
 /// One running `pocd`: the store, the Desk, the HTTPS server, the outbox worker and the
 /// signal handlers, wired together. `start()` returns once it serves; `stop()` drains.
 public final class Daemon: @unchecked Sendable {  // `configuration` and `stopping` are touched only on `control`
@@ -38,12 +43,16 @@ public final class Daemon: @unchecked Sendable {  // `configuration` and `stoppi
                     metrics: metrics, selfIdentity: identity, log: log)
         outbox = try OutboxWorker(store: store, desk: desk, configuration: d, directory: directoryBox, metrics: metrics, log: log)
         desk.outboxHooks.append(contentsOf: outbox.alertHooks())
+        let connections = ServerBox()
         let router = Router(desk: desk, alerts: alerts, metrics: metrics, directory: directoryBox,
                             metricsIdentities: d.metricsIdentities, log: log,
-                            extraGauges: { [store, outbox] in Daemon.storeGauges(store) + outbox.gauges() })
+                            extraGauges: { [store, outbox, connections] in
+                                Daemon.storeGauges(store) + outbox.gauges() + Daemon.connectionGauges(connections.server?.statistics)
+                            })
         let serverLog = log
         server = try HTTPServer(host: d.host, port: d.port, tls: d.tls, limits: d.limits,
                                 log: { serverLog.notice("\($0)") }, handler: router.handle)
+        connections.server = server
     }
 
     /// Replays the log, starts listening and delivering. Throws a one-line reason (port in use).
@@ -130,6 +139,23 @@ public final class Daemon: @unchecked Sendable {  // `configuration` and `stoppi
         guard fits < connections else { return connections }
         log.warning("open-file limit \(limit.rlim_cur) allows only \(max(fits, 16)) connections (max_connections is \(connections)); raise LimitNOFILE")
         return max(fits, 16)
+    }
+
+    /// The HTTPS server's connection counters (the hostile-client figures, live).
+    static func connectionGauges(_ s: HTTPServerStatistics?) -> [Metrics.Gauge] {
+        guard let s else { return [] }
+        return [
+            Metrics.Gauge("contactpoint_connections_open", help: "TLS connections open now", [([], Double(s.openConnections))]),
+            Metrics.Gauge("contactpoint_connections_accepted", help: "Connections accepted since start", [([], Double(s.acceptedTotal))]),
+            Metrics.Gauge("contactpoint_connections_refused_over_limit", help: "Connections closed at once because max_connections were open",
+                          [([], Double(s.rejectedOverLimit))]),
+            Metrics.Gauge("contactpoint_tls_handshake_failures", help: "Handshakes that failed (certificate refused, not TLS, timeout)",
+                          [([], Double(s.handshakeFailures))]),
+            Metrics.Gauge("contactpoint_http_protocol_errors", help: "Error answers the HTTP layer gave itself (400, 408, 413, 431, ...)",
+                          [([], Double(s.protocolErrors))]),
+            Metrics.Gauge("contactpoint_http_timeouts", help: "Header, body, idle and write timeouts that closed a connection",
+                          [([], Double(s.timeouts))]),
+        ]
     }
 
     static func storeGauges(_ store: EventStore) -> [Metrics.Gauge] {
