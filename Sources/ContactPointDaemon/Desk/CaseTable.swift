@@ -1,13 +1,18 @@
 import ContactPointModel
 
-/// The Desk's requests: records in one contiguous array (a slot each, never reused: requests
+/// The Desk's requests: records in fixed-size chunks (a slot each, never reused: requests
 /// are never deleted), and an index from the 128-bit id to the slot. Sized for a million
 /// open requests: a dictionary of records would keep ~2 buckets per record at its load
 /// factor, each as large as a record; here only the index pays that, at 20 bytes a bucket.
+/// Chunks, not one array, so that growing past a million never copies every record into an
+/// array twice the size (which briefly doubled the memory in the benchmark).
 /// Owned by the Desk's queue.
 struct CaseTable {
     typealias Slot = Int32
-    private(set) var records: [CaseRecord] = []
+    static let chunkBits = 16
+    static let chunkSize = 1 << chunkBits
+    private var chunks: [[CaseRecord]] = []
+    private(set) var count = 0
     private var index: [RequestID: Slot] = [:]
 
     /// The slot of a request, if it is known.
@@ -15,42 +20,47 @@ struct CaseTable {
     func slot(of key: RequestID) -> Slot? { index[key] }
 
     subscript(slot: Slot) -> CaseRecord {
-        get { records[Int(slot)] }
-        set { records[Int(slot)] = newValue }
+        get { chunks[Int(slot) >> Self.chunkBits][Int(slot) & (Self.chunkSize - 1)] }
+        set { chunks[Int(slot) >> Self.chunkBits][Int(slot) & (Self.chunkSize - 1)] = newValue }
     }
 
     subscript(id: String) -> CaseRecord? {
-        get { slot(of: id).map { records[Int($0)] } }
+        get { slot(of: id).map { self[$0] } }
         set { if let key = RequestID(id) { self[key] = newValue } }
     }
 
     subscript(key: RequestID) -> CaseRecord? {
-        get { index[key].map { records[Int($0)] } }
+        get { index[key].map { self[$0] } }
         set {
             if let slot = index[key] {
-                if let newValue { records[Int(slot)] = newValue } else {
+                if let newValue { self[slot] = newValue } else {
                     // Only an append that failed removes a request; it was the last one added.
-                    precondition(Int(slot) == records.count - 1, "only the newest request can be removed")
-                    records.removeLast()
+                    precondition(Int(slot) == count - 1, "only the newest request can be removed")
+                    chunks[chunks.count - 1].removeLast()
+                    if chunks[chunks.count - 1].isEmpty { chunks.removeLast() }
+                    count -= 1
                     index[key] = nil
                 }
             } else if let newValue {
-                index[key] = Slot(records.count)
-                records.append(newValue)
+                index[key] = Slot(count)
+                if count & (Self.chunkSize - 1) == 0 {
+                    chunks.append([])
+                    chunks[chunks.count - 1].reserveCapacity(Self.chunkSize)
+                }
+                chunks[chunks.count - 1].append(newValue)
+                count += 1
             }
         }
     }
 
     /// Every record, in slot order.
-    var values: [CaseRecord] { records }
-    var count: Int { records.count }
-    var slots: Range<Slot> { 0..<Slot(records.count) }
+    var values: [CaseRecord] { chunks.flatMap { $0 } }
+    var slots: Range<Slot> { 0..<Slot(count) }
 
     mutating func reserve(_ n: Int) {
-        records.reserveCapacity(n)
         index.reserveCapacity(n)
     }
 
     /// The records keyed by id (tests compare two tables).
-    var byID: [RequestID: CaseRecord] { Dictionary(uniqueKeysWithValues: records.map { ($0.key, $0) }) }
+    var byID: [RequestID: CaseRecord] { Dictionary(uniqueKeysWithValues: values.map { ($0.key, $0) }) }
 }
