@@ -92,8 +92,14 @@ done
 
 echo "== 4/5 starting both daemons (logs: $state/vn/pocd.log, $state/de/pocd.log)"
 stop
+# The daemons outlive this script, so they must not inherit its caller's descriptors: a
+# caller waiting for a pipe or socket of ours to close (a test, CI) would wait forever.
+for fd in /proc/$$/fd/*; do
+    fd="${fd##*/}"
+    if [[ "$fd" -gt 2 && "$fd" -ne 255 ]]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
 for lc in vn de; do
-    nohup "$bin/pocd" --config "$state/$lc/pocd.yaml" >>"$state/$lc/pocd.log" 2>&1 &
+    nohup "$bin/pocd" --config "$state/$lc/pocd.yaml" >>"$state/$lc/pocd.log" 2>&1 </dev/null &
     echo $! >"$state/$lc/pocd.pid"
 done
 as() {  # $1 = identity, $2 = port, rest = poc arguments
