@@ -42,9 +42,14 @@ public enum Subprocess {
             group.leave()
         }
         if group.wait(timeout: .now() + timeout) == .timedOut {
-            p.terminate()
             kill(p.processIdentifier, SIGKILL)
-            group.wait()
+            // Something else may hold the pipes (a daemon the child left behind): do not wait
+            // for it forever; report what arrived, as a failure.
+            if group.wait(timeout: .now() + 5) == .timedOut {
+                let (o, e) = collected.get()
+                return ProcessOutput(status: -1, stdout: String(decoding: o, as: UTF8.self),
+                                     stderr: String(decoding: e, as: UTF8.self) + "\n(timed out after \(Int(timeout)) s)")
+            }
         }
         p.waitUntilExit()
         let (o, e) = collected.get()
