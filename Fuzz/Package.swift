@@ -11,9 +11,10 @@ let package = Package(
     name: "ContactPointFuzz",
     dependencies: [.package(path: "..")],
     targets: [
-        .executableTarget(name: "FuzzHTTPParser", dependencies: [.product(name: "HTTP1", package: main)]),
-        .executableTarget(name: "FuzzRequestDecoding", dependencies: [.product(name: "ContactPointModel", package: main)]),
-        .executableTarget(name: "FuzzConfigLoader", dependencies: [
+        .target(name: "FuzzSupport"),
+        .executableTarget(name: "FuzzHTTPParser", dependencies: ["FuzzSupport", .product(name: "HTTP1", package: main)]),
+        .executableTarget(name: "FuzzRequestDecoding", dependencies: ["FuzzSupport", .product(name: "ContactPointModel", package: main)]),
+        .executableTarget(name: "FuzzConfigLoader", dependencies: ["FuzzSupport",
             .product(name: "ContactPointModel", package: main), .product(name: "ContactPointDaemon", package: main),
         ]),
     ]

@@ -1,3 +1,4 @@
+import FuzzSupport
 @testable import ContactPointDaemon
 
 /// libFuzzer entry: see `ConfigurationSet.exercise` for what it runs and which invariants it checks.
@@ -7,16 +8,7 @@ public func fuzzConfigLoader(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32
     return 0
 }
 
-// SwiftPM links an executable's entry point as `FuzzConfigLoader_main`; it hands over to libFuzzer's
-// driver (the program is built with -sanitize=fuzzer, which provides LLVMFuzzerRunDriver).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
-
 @_cdecl("FuzzConfigLoader_main")
 public func fuzzConfigLoaderMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv, fuzzConfigLoader)
+    runFuzzer(argc, argv, fuzzConfigLoader)
 }

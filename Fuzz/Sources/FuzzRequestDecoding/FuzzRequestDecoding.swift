@@ -1,3 +1,4 @@
+import FuzzSupport
 @testable import ContactPointModel
 
 /// libFuzzer entry: see `EvidenceRequest.exercise` for what it runs and which invariants it checks.
@@ -7,16 +8,7 @@ public func fuzzRequestDecoding(_ data: UnsafePointer<UInt8>, _ size: Int) -> In
     return 0
 }
 
-// SwiftPM links an executable's entry point as `FuzzRequestDecoding_main`; it hands over to libFuzzer's
-// driver (the program is built with -sanitize=fuzzer, which provides LLVMFuzzerRunDriver).
-@_silgen_name("LLVMFuzzerRunDriver")
-func LLVMFuzzerRunDriver(
-    _ argc: UnsafeMutablePointer<Int32>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
-    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32) -> Int32
-
 @_cdecl("FuzzRequestDecoding_main")
 public func fuzzRequestDecodingMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
-    var argc = argc
-    var argv = argv
-    return LLVMFuzzerRunDriver(&argc, &argv, fuzzRequestDecoding)
+    runFuzzer(argc, argv, fuzzRequestDecoding)
 }
