@@ -17,18 +17,7 @@ public enum RequestLimits {
     /// `identifiers[].type` (`email`, `ipv4`, `account`...).
     public static let identifierType = 64
 
-    static func isUUID(_ s: String) -> Bool {
-        let b = Array(s.utf8)
-        guard b.count == 36 else { return false }
-        for (i, c) in b.enumerated() {
-            if [8, 13, 18, 23].contains(i) {
-                if c != UInt8(ascii: "-") { return false }
-            } else if !isHex(c, upperAllowed: true) {
-                return false
-            }
-        }
-        return true
-    }
+    static func isUUID(_ s: String) -> Bool { RequestID(s) != nil }
 
     static func isSHA256(_ s: String) -> Bool {
         s.utf8.count == 64 && s.utf8.allSatisfy { isHex($0, upperAllowed: false) }

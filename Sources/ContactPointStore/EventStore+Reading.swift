@@ -61,12 +61,14 @@ extension EventStore {
 
     /// Whether an event with this id is in the log (partner deliveries are idempotent by event id).
     public func contains(eventID: String) throws(StoreError) -> Bool {
-        try onReader { () throws(StoreError) -> Bool in
-            let s = try reader.prepare("SELECT 1 FROM events WHERE id = ?")
-            defer { s.reset() }
-            s.bind(1, eventID)
-            return try s.step()
-        }
+        try onReader { () throws(StoreError) -> Bool in try containsOnReader(eventID) }
+    }
+
+    private func containsOnReader(_ eventID: String) throws(StoreError) -> Bool {
+        let s = try reader.prepare("SELECT 1 FROM events WHERE id = ?")
+        defer { s.reset() }
+        s.bind(1, eventID)
+        return try s.step()
     }
 
     static func row(_ s: SQLiteStatement) throws(StoreError) -> StoredEvent {
@@ -218,12 +220,6 @@ extension EventStore {
 extension EventStore {
     /// `contains(eventID:)` on the reader queue, calling back there.
     public func contains(eventID: String, completion: @escaping @Sendable (Bool) -> Void) {
-        readerQueue.async {
-            let s = try? self.reader.prepare("SELECT 1 FROM events WHERE id = ?")
-            s?.bind(1, eventID)
-            let found = (try? s?.step()) == true
-            s?.reset()
-            completion(found)
-        }
+        readerQueue.async { completion((try? self.containsOnReader(eventID)) == true) }
     }
 }

@@ -21,10 +21,10 @@ public enum Subprocess {
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err
-        let stdin = Pipe()
-        p.standardInput = input == nil ? FileHandle.nullDevice : stdin
+        let stdin = input.map { _ in Pipe() }
+        p.standardInput = stdin ?? FileHandle.nullDevice
         try p.run()
-        if let input {
+        if let input, let stdin {
             stdin.fileHandleForWriting.write(Data(input))
             try? stdin.fileHandleForWriting.close()
         }

@@ -197,12 +197,11 @@ final class Router: Sendable {
     }
 
     static func requestID(_ text: String, _ finish: (HTTPResponse) -> Void) -> String? {
-        let id = text.lowercased()
-        guard id.count == 36, id.allSatisfy({ $0.isHexDigit || $0 == "-" }) else {
+        guard let id = RequestID(text) else {
             finish(problem(.notFound("no request \(text.prefix(64)): ids are UUIDs")))
             return nil
         }
-        return id
+        return id.description
     }
 
     /// The body, if the content type is JSON; otherwise answers 415 and returns nil.

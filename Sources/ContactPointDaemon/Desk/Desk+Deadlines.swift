@@ -107,11 +107,9 @@ extension Desk {
                 }
                 if bad > 0 { log.error("unreadable rows in the projection, skipped", metadata: ["rows": "\(bad)"]) }
                 for stored in try store.recentAlertEvents(limit: 10_000) {
-                    let e = stored.event
-                    guard let record = cases[e.requestID],
-                          case .success(let event) = CaseEvent.decode(type: e.type, payload: e.payload) else { continue }
-                    let context = StoredEventContext(position: stored.position, eventID: e.id, at: e.at, event: event, record: record)
-                    if let alert = Alert.from(context, directory: directory) { alerts.restore(alert) }
+                    guard case .success(let event) = CaseEvent.decode(type: stored.event.type, payload: stored.event.payload),
+                          let alert = alert(for: stored, event) else { continue }
+                    alerts.restore(alert)
                 }
             }
             stateCounts = [:]
@@ -125,7 +123,7 @@ extension Desk {
             deadlines.rebuild(times)
             armTimer()
         }
-        if !fromProjection && cases.count > 0 || !fromProjection && events > 0 {
+        if !fromProjection, events > 0 {
             let snapshots = queue.sync { cases.values.map(\.snapshot) }
             if case .failure(let error) = store.appendAndWait(WriteBatch(snapshots: snapshots, replacesProjection: true)) {
                 log.error("could not rewrite the projection; the next start replays the log again", metadata: ["error": "\(error)"])
@@ -156,8 +154,7 @@ extension Desk {
                     log.error("event for an unknown request, skipped", metadata: ["position": "\(stored.position)"])
                     return
                 }
-                let context = StoredEventContext(position: stored.position, eventID: e.id, at: e.at, event: event, record: cases[e.requestID]!)
-                if let alert = Alert.from(context, directory: directory) { alerts.restore(alert) }
+                if let alert = alert(for: stored, event) { alerts.restore(alert) }
             }
             return count
         }

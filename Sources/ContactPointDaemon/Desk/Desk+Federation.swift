@@ -53,7 +53,7 @@ extension Desk {
         let id = o["id"]?.stringValue ?? ""
         let actor = o["actor"]?.stringValue ?? ""
         let at = o["at"]?.stringValue.flatMap(Instant.init(rfc3339:))
-        if id.count != 36 { problems.add("id", "required: the partner's event UUID") }
+        if RequestID(id) == nil { problems.add("id", "required: the partner's event UUID") }
         if actor.isEmpty { problems.add("actor", "required") }
         if at == nil { problems.add("at", "required: an RFC 3339 time") }
         if let rid = o["request_id"]?.stringValue, rid != requestID { problems.add("request_id", "does not match the path") }

@@ -174,13 +174,23 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
         default:
             break
         }
-        let context = StoredEventContext(position: stored.position, eventID: stored.event.id, at: stored.event.at,
-                                         event: event, record: cases[id]!)
-        if let alert = Alert.from(context, directory: directory) {
+        if let alert = alert(for: stored, event) {
             alerts.publish(alert)
             metrics.increment("contactpoint_alerts_published_total", [("kind", alert.reason.kind)])
             log.warning("\(alert.summary)", metadata: ["alert": "\(alert.id)", "reason": "\(alert.reason)"])
         }
+    }
+}
+
+extension Desk {
+    /// The alert a recorded event raises (escalation, reminder, expiry), with its request as
+    /// the Desk holds it now; nil for other events or an unknown request.
+    func alert(for stored: StoredEvent, _ event: CaseEvent) -> Alert? {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard let record = cases[stored.event.requestID] else { return nil }
+        let context = StoredEventContext(position: stored.position, eventID: stored.event.id, at: stored.event.at,
+                                         event: event, record: record)
+        return Alert.from(context, directory: directory)
     }
 }
 

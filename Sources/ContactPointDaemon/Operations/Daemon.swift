@@ -62,9 +62,9 @@ public final class Daemon: @unchecked Sendable {  // `configuration` and `stoppi
         log.info("replayed the event log", metadata: ["requests": "\(requests)", "events": "\(events)",
                                                      "source": "\(fromProjection ? "projection" : "events")",
                                                      "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))"])
-        try server.start()
-        desk.onDurable = { [outbox] in outbox.wake() }
+        desk.onDurable = { [outbox] in outbox.wake() }  // before the first request can commit
         outbox.start()
+        try server.start()
         log.info("pocd serving", metadata: [
             "contact_points": "\(configuration.daemon.contactPoints.map(\.code).joined(separator: ","))",
             "listen": "\(configuration.daemon.host):\(server.port)", "data_dir": "\(configuration.daemon.dataDirectory)",

@@ -37,8 +37,8 @@ struct Run: ParsableCommand {
         abstract: "Run the daemon in the foreground (the default: `pocd --config FILE`).",
         discussion: "Example:\n  pocd --config Config/pocd.yaml")
 
-    @Option(name: .long, help: ArgumentHelp("The daemon's configuration (pocd.yaml).", valueName: "file"))
-    var config: String
+    @OptionGroup var options: ConfigOption
+    var config: String { options.config }
 
     /// The running daemon, kept for the life of the process (set once, before dispatchMain).
     nonisolated(unsafe) static var running: Daemon?
@@ -71,8 +71,8 @@ struct CheckConfig: ParsableCommand {
         abstract: "Validate config, directory and policy; print what is wrong, with file and key.",
         discussion: "Example:\n  pocd check-config --config Config/pocd.yaml")
 
-    @Option(name: .long, help: ArgumentHelp("The daemon's configuration (pocd.yaml).", valueName: "file"))
-    var config: String
+    @OptionGroup var options: ConfigOption
+    var config: String { options.config }
 
     func run() throws {
         let set: ConfigurationSet
@@ -100,8 +100,8 @@ struct Audit: ParsableCommand {
             abstract: "Walk the hash-chained event log; print the count of events and OK, or the first broken event and exit 1.",
             discussion: "Safe while the daemon runs (it reads a snapshot).\n\nExample:\n  pocd audit verify --config Config/pocd.yaml")
 
-        @Option(name: .long, help: ArgumentHelp("The daemon's configuration (pocd.yaml).", valueName: "file"))
-        var config: String
+        @OptionGroup var options: ConfigOption
+        var config: String { options.config }
 
         func run() throws {
             let d: DaemonConfiguration
@@ -127,4 +127,10 @@ struct Audit: ParsableCommand {
             if !result.isIntact { throw ExitCode(1) }
         }
     }
+}
+
+/// `--config FILE`, shared by every command.
+struct ConfigOption: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The daemon's configuration (pocd.yaml).", valueName: "file"))
+    var config: String
 }
