@@ -83,6 +83,12 @@ public final class AlertWatch: @unchecked Sendable {  // all state is owned by `
     var handle: HTTPClientStreamHandle?
     var cancelled = false
     var backoff = 1.0
+    /// When the stream last delivered a byte (alerts, or the daemon's 15-second keep-alives).
+    var lastData = DispatchTime.now()
+    var watchdog: DispatchSourceTimer?
+    /// Silence longer than this (three keep-alives) means the connection is dead without a
+    /// close (a partition, a host gone): reconnect rather than wait forever on the read.
+    static let silenceLimit = 45.0
     let onAlert: @Sendable (JSONValue, String?) -> Void
     let onState: @Sendable (String) -> Void
 
@@ -97,6 +103,8 @@ public final class AlertWatch: @unchecked Sendable {  // all state is owned by `
     func connect() {
         queue.async { [self] in
             guard !cancelled else { return }
+            startWatchdog()
+            lastData = .now()
             parser = ServerSentEventParser()
             var headers = HTTPHeaders([("Accept", "text/event-stream")])
             if let lastEventID { headers.add(name: "Last-Event-ID", value: lastEventID) }
@@ -111,6 +119,7 @@ public final class AlertWatch: @unchecked Sendable {  // all state is owned by `
                 }
             }, onData: { [self] bytes in
                 queue.async { [self] in
+                    lastData = .now()
                     for e in parser.feed(bytes) where e.event == "alert" {
                         if let id = e.id { lastEventID = id }
                         if let json = try? JSONParser.parse(e.data) { onAlert(json, e.id) }
@@ -129,11 +138,30 @@ public final class AlertWatch: @unchecked Sendable {  // all state is owned by `
         }
     }
 
+    private func startWatchdog() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard watchdog == nil else { return }
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(deadline: .now() + 5, repeating: 5)
+        timer.setEventHandler { [weak self] in
+            guard let self, !self.cancelled, let handle = self.handle, !handle.isEnded,
+                  DispatchTime.now().uptimeNanoseconds - self.lastData.uptimeNanoseconds > UInt64(Self.silenceLimit * 1e9)
+            else { return }
+            self.lastData = .now()
+            self.onState("nothing from \(self.client.settings.server) for \(Int(Self.silenceLimit))s (keep-alives come every 15s)")
+            handle.cancel()  // its end reconnects, with Last-Event-ID
+        }
+        timer.resume()
+        watchdog = timer
+    }
+
     /// Stops following.
     public func cancel() {
         queue.sync {
             cancelled = true
             handle?.cancel()
+            watchdog?.cancel()
+            watchdog = nil
         }
     }
 
