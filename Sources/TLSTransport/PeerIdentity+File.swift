@@ -5,6 +5,7 @@ extension PeerIdentity {
     /// The identity named by a PEM certificate file: how a daemon learns its own identity
     /// (the actor of its receipts and timer events) from `tls.certificate`.
     public init(certificateFile path: String) throws {
+        OpenSSLRuntime.prepare()
         guard let file = fopen(path, "r") else {
             throw TLSError(file: path, "cannot read certificate \(path): \(String(cString: strerror(errno)))")
         }

@@ -42,6 +42,7 @@ public final class TLSContext: @unchecked Sendable {
 
     private init(_ configuration: TLSConfiguration, role: Role) throws {
         ProcessSignals.ignoreBrokenPipe()
+        OpenSSLRuntime.prepare()
         OpenSSLErrors.clear()
         let method = role == .server ? TLS_server_method() : TLS_client_method()
         guard let context = SSL_CTX_new(method) else {
