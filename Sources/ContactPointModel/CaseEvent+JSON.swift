@@ -20,8 +20,14 @@ extension CaseEvent {
             return ["mla_reference": .string(ref), "sent_at": .string(sentAt.rfc3339)]
         case .expired(let expiresAt): return ["expires_at": .string(expiresAt.rfc3339)]
         case .escalated(let e):
-            return ["deadline": .string(e.deadline.rawValue), "due_at": .string(e.dueAt.rfc3339), "level": .number(Double(e.level)),
-                    "notify": .array(e.notify.map(JSONValue.string)), "late_by_seconds": .number(Double(e.lateBy.seconds))]
+            var o = JSONObject()
+            o["deadline"] = .string(e.deadline.rawValue)
+            o["due_at"] = .string(e.dueAt.rfc3339)
+            o["level"] = .number(Double(e.level))
+            o["notify"] = .array(e.notify.map(JSONValue.string))
+            o["late_by_seconds"] = .number(Double(e.lateBy.seconds))
+            if let cause = e.cause { o["cause"] = .string(cause) }  // absent otherwise: older events keep their bytes
+            return .object(o)
         case .reminded(let expiresAt, let before):
             return ["expires_at": .string(expiresAt.rfc3339), "before": .string(before.description)]
         }
@@ -87,7 +93,7 @@ extension CaseEvent {
             else { return fail("missing deadline, due_at, level, notify or late_by_seconds") }
             return .success(.escalated(Escalation(
                 deadline: d, dueAt: due, level: level, notify: notify.compactMap(\.stringValue),
-                lateBy: .seconds(Int64(late)))))
+                lateBy: .seconds(Int64(late)), cause: payload["cause"]?.stringValue)))
         case "reminded":
             guard let exp = time("expires_at"), let before = str("before").flatMap(PolicyDuration.init(parsing:))
             else { return fail("missing expires_at or before") }

@@ -71,12 +71,16 @@ public struct Escalation: Sendable, Hashable {
     /// Roles (`officer`, `supervisor`, `partner`) or principal identities, as the policy names them.
     public var notify: [String]
     public var lateBy: PolicyDuration
+    /// Why it fired before its time, when it did: a partner refused the request for good, so
+    /// the deliver deadline cannot be met (`nil` for a deadline simply missed).
+    public var cause: String?
 
-    public init(deadline: DeadlineKind, dueAt: Instant, level: Int, notify: [String], lateBy: PolicyDuration) {
+    public init(deadline: DeadlineKind, dueAt: Instant, level: Int, notify: [String], lateBy: PolicyDuration, cause: String? = nil) {
         self.deadline = deadline
         self.dueAt = dueAt
         self.level = level
         self.notify = notify
         self.lateBy = lateBy
+        self.cause = cause
     }
 }

@@ -28,12 +28,12 @@ final class ObjectReader {
 
     func problem(_ key: String, _ reason: String) { problems.add(fieldPath(key), reason) }
 
-    /// The member's value; `nil` when absent or JSON `null`.
+    /// The member's value; `nil` when absent. A JSON `null` is returned as such, so the
+    /// typed readers refuse it ("must be a string, not null"), as the OpenAPI document says:
+    /// an optional member is left out, never sent as null.
     func raw(_ key: String) -> JSONValue? {
         read.insert(key)
-        guard let v = object[key] else { return nil }
-        if case .null = v { return nil }
-        return v
+        return object[key]
     }
 
     func has(_ key: String) -> Bool { raw(key) != nil }
