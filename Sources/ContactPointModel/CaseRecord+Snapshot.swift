@@ -82,3 +82,34 @@ extension Lifecycle {
         self.times = times
     }
 }
+
+extension CaseRecord.Snapshot {
+    /// The row's bytes in one fixed layout, for the projection's digest: integers big-endian
+    /// (8 bytes; 2 for country codes), texts as a 4-byte length and their UTF-8.
+    public var canonicalBytes: [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(200 + reference.utf8.count)
+        func int(_ v: Int64) { withUnsafeBytes(of: v.bigEndian) { out += $0 } }
+        func int16(_ v: UInt16) { withUnsafeBytes(of: v.bigEndian) { out += $0 } }
+        func text(_ s: String) {
+            withUnsafeBytes(of: UInt32(s.utf8.count).bigEndian) { out += $0 }
+            out += s.utf8
+        }
+        int(Int64(bitPattern: id.high))
+        int(Int64(bitPattern: id.low))
+        text(reference)
+        int16(from)
+        int16(to)
+        text(kind)
+        text(priority)
+        text(state)
+        int(eventCount)
+        int(Int64(times.count))
+        times.forEach(int)
+        int(Int64(levels.count))
+        levels.forEach(int)
+        int(reminderExpires)
+        int(reminderBefore)
+        return out
+    }
+}

@@ -55,13 +55,20 @@ extension EventStore {
             return Array(repeating: .failure(error), count: group.count)
         }
         let projectionWasValid = projectionValid
+        let digestBefore = projectionDigest
         for batch in group {
             let savedPosition = lastPosition, savedHash = lastHash
             do {
                 try writer.execute("SAVEPOINT batch")
                 let outcome = try write(batch)
                 try writer.execute("RELEASE batch")
-                if batch.replacesProjection { projectionValid = true }
+                if batch.replacesProjection {
+                    projectionValid = true
+                    projectionDigest = ProjectionDigest(rows: batch.snapshots)
+                } else {
+                    for row in batch.replacedSnapshots { projectionDigest.toggle(row) }
+                    for row in batch.snapshots { projectionDigest.toggle(row) }
+                }
                 if case .stored(let events) = outcome, !events.isEmpty, batch.snapshots.isEmpty { projectionValid = false }
                 results.append(.success(outcome))
             } catch {
@@ -79,10 +86,16 @@ extension EventStore {
                 mark.bind(1, projectionValid ? lastPosition : -1)
                 try mark.run()
             }
+            if projectionDigest != digestBefore || group.contains(where: \.replacesProjection) {
+                let put = try writer.prepare("INSERT OR REPLACE INTO projection_digest (id, digest) VALUES (1, ?)")
+                put.bind(1, projectionDigest.hex)
+                try put.run()
+            }
             try writer.execute("COMMIT")
         } catch {
             try? writer.execute("ROLLBACK")
             projectionValid = projectionWasValid
+            projectionDigest = digestBefore
             lastPosition = headPosition
             lastHash = headHash
             return Array(repeating: .failure(StoreError(code: error.code, "commit failed: \(error.message)")), count: group.count)
@@ -134,7 +147,7 @@ extension EventStore {
             lastHash = hash
         }
         if !batch.outbox.isEmpty {
-            let now = Instant.now().millisecondsSince1970
+            let now = clock.now().millisecondsSince1970
             let add = try writer.prepare("""
                 INSERT INTO outbox (event_id, destination, kind, body, created_ms, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?)
                 """)
@@ -172,21 +185,56 @@ extension EventStore {
                 try put.run()
             }
         }
-        for update in batch.outboxUpdates {
-            switch update {
-            case .delivered(let id, let at):
-                let s = try writer.prepare("UPDATE outbox SET delivered_ms = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?")
-                s.bind(1, at.millisecondsSince1970)
-                s.bind(2, id)
-                try s.run()
-            case .failed(let id, let error, let retryAt):
-                let s = try writer.prepare("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? WHERE id = ?")
-                s.bind(1, error)
-                s.bind(2, retryAt.millisecondsSince1970)
-                s.bind(3, id)
-                try s.run()
-            }
-        }
+        for update in batch.outboxUpdates { try apply(update) }
         return .stored(stored)
+    }
+
+    private func apply(_ update: OutboxUpdate) throws(StoreError) {
+        switch update {
+        case .delivered(let id, let at):
+            let s = try writer.prepare("UPDATE outbox SET delivered_ms = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?")
+            s.bind(1, at.millisecondsSince1970)
+            s.bind(2, id)
+            try s.run()
+        case .failed(let id, let error, let retryAt):
+            let s = try writer.prepare("UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_ms = ? WHERE id = ?")
+            s.bind(1, error)
+            s.bind(2, retryAt.millisecondsSince1970)
+            s.bind(3, id)
+            try s.run()
+        case .parked(let id, let error, let at):
+            let s = try writer.prepare("UPDATE outbox SET attempts = attempts + 1, last_error = ?, parked_ms = ? WHERE id = ?")
+            s.bind(1, error)
+            s.bind(2, at.millisecondsSince1970)
+            s.bind(3, id)
+            try s.run()
+        case .retried(let id, let at, let by, let reason):
+            let s = try writer.prepare("""
+                UPDATE outbox SET parked_ms = NULL, next_attempt_ms = ?, resolution = ?
+                WHERE id = ? AND parked_ms IS NOT NULL AND delivered_ms IS NULL AND dropped_ms IS NULL
+                """)
+            s.bind(1, at.millisecondsSince1970)
+            s.bind(2, "retried by \(by) at \(at.rfc3339): \(reason)")
+            s.bind(3, id)
+            try s.run()
+            try requireChanged(id, "retried")
+        case .dropped(let id, let at, let by, let reason):
+            let s = try writer.prepare("""
+                UPDATE outbox SET dropped_ms = ?, resolution = ?
+                WHERE id = ? AND parked_ms IS NOT NULL AND delivered_ms IS NULL AND dropped_ms IS NULL
+                """)
+            s.bind(1, at.millisecondsSince1970)
+            s.bind(2, "dropped by \(by) at \(at.rfc3339): \(reason)")
+            s.bind(3, id)
+            try s.run()
+            try requireChanged(id, "dropped")
+        }
+    }
+
+    /// A supervisor's retry or drop applies to a parked message only.
+    private func requireChanged(_ id: Int64, _ what: String) throws(StoreError) {
+        guard sqlite3_changes(writer.handle) == 1 else {
+            throw StoreError("outbox message \(id) cannot be \(what): it is not parked")
+        }
     }
 }

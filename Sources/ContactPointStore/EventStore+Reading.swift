@@ -103,8 +103,9 @@ extension EventStore {
     public func dueOutbox(at now: Instant, limit: Int = 100) throws(StoreError) -> [OutboxEntry] {
         try onReader { () throws(StoreError) -> [OutboxEntry] in
             let s = try reader.prepare("""
-                SELECT id, event_id, destination, kind, body, created_ms, attempts, next_attempt_ms, last_error
-                FROM outbox WHERE delivered_ms IS NULL AND next_attempt_ms <= ? ORDER BY id LIMIT ?
+                SELECT id, event_id, destination, kind, body, created_ms, attempts, next_attempt_ms, last_error, parked_ms, delivered_ms, dropped_ms, resolution
+                FROM outbox WHERE delivered_ms IS NULL AND parked_ms IS NULL AND dropped_ms IS NULL AND next_attempt_ms <= ?
+                ORDER BY id LIMIT ?
                 """)
             defer { s.reset() }
             s.bind(1, now.millisecondsSince1970)
@@ -115,12 +116,19 @@ extension EventStore {
         }
     }
 
-    /// Every undelivered message, oldest first (for metrics and the operator).
-    public func undeliveredOutbox(limit: Int = 1000) throws(StoreError) -> [OutboxEntry] {
-        try onReader { () throws(StoreError) -> [OutboxEntry] in
+    /// Messages in one state (`waiting`, `parked`), oldest first, or every message not
+    /// delivered nor dropped when `state` is nil (for the operator and supervisors).
+    public func outboxEntries(state: String? = nil, limit: Int = 1000) throws(StoreError) -> [OutboxEntry] {
+        let condition: String
+        switch state {
+        case "parked": condition = "parked_ms IS NOT NULL AND delivered_ms IS NULL AND dropped_ms IS NULL"
+        case "waiting": condition = "parked_ms IS NULL AND delivered_ms IS NULL AND dropped_ms IS NULL"
+        default: condition = "delivered_ms IS NULL AND dropped_ms IS NULL"
+        }
+        return try onReader { () throws(StoreError) -> [OutboxEntry] in
             let s = try reader.prepare("""
-                SELECT id, event_id, destination, kind, body, created_ms, attempts, next_attempt_ms, last_error
-                FROM outbox WHERE delivered_ms IS NULL ORDER BY id LIMIT ?
+                SELECT id, event_id, destination, kind, body, created_ms, attempts, next_attempt_ms, last_error, parked_ms, delivered_ms, dropped_ms, resolution
+                FROM outbox WHERE \(condition) ORDER BY id LIMIT ?
                 """)
             defer { s.reset() }
             s.bind(1, Int64(limit))
@@ -130,24 +138,43 @@ extension EventStore {
         }
     }
 
-    /// When the next undelivered message is due for an attempt, if any.
+    /// One message, in whatever state.
+    public func outboxEntry(id: Int64) throws(StoreError) -> OutboxEntry? {
+        try onReader { () throws(StoreError) -> OutboxEntry? in
+            let s = try reader.prepare("""
+                SELECT id, event_id, destination, kind, body, created_ms, attempts, next_attempt_ms, last_error, parked_ms, delivered_ms, dropped_ms, resolution
+                FROM outbox WHERE id = ?
+                """)
+            defer { s.reset() }
+            s.bind(1, id)
+            return try s.step() ? Self.outboxRow(s) : nil
+        }
+    }
+
+    /// When the next waiting message is due for an attempt, if any.
     public func earliestOutboxAttempt() throws(StoreError) -> Instant? {
         try onReader { () throws(StoreError) -> Instant? in
-            let s = try reader.prepare("SELECT min(next_attempt_ms) FROM outbox WHERE delivered_ms IS NULL")
+            let s = try reader.prepare("""
+                SELECT min(next_attempt_ms) FROM outbox WHERE delivered_ms IS NULL AND parked_ms IS NULL AND dropped_ms IS NULL
+                """)
             defer { s.reset() }
             _ = try s.step()
             return s.isNull(0) ? nil : Instant(millisecondsSince1970: s.int64(0))
         }
     }
 
-    /// Outbox depth and the creation time of the oldest undelivered message.
-    public func outboxSummary() throws(StoreError) -> (depth: Int, oldest: Instant?) {
-        try onReader { () throws(StoreError) -> (depth: Int, oldest: Instant?) in
-            let s = try reader.prepare("SELECT count(*), min(created_ms) FROM outbox WHERE delivered_ms IS NULL")
+    /// How many messages wait, how many are parked, and the creation time of the oldest waiting one.
+    public func outboxSummary() throws(StoreError) -> (depth: Int, parked: Int, oldest: Instant?) {
+        try onReader { () throws(StoreError) -> (depth: Int, parked: Int, oldest: Instant?) in
+            let s = try reader.prepare("""
+                SELECT count(*), min(created_ms),
+                       (SELECT count(*) FROM outbox WHERE parked_ms IS NOT NULL AND delivered_ms IS NULL AND dropped_ms IS NULL)
+                FROM outbox WHERE delivered_ms IS NULL AND parked_ms IS NULL AND dropped_ms IS NULL
+                """)
             defer { s.reset() }
             _ = try s.step()
             let oldest = s.isNull(1) ? nil : Instant(millisecondsSince1970: s.int64(1))
-            return (Int(s.int64(0)), oldest)
+            return (Int(s.int64(0)), Int(s.int64(2)), oldest)
         }
     }
 
@@ -156,16 +183,20 @@ extension EventStore {
             id: s.int64(0),
             message: OutboxMessage(destination: s.text(2) ?? "", kind: s.text(3) ?? "", body: s.bytes(4), eventID: s.text(1)),
             createdAt: Instant(millisecondsSince1970: s.int64(5)), attempts: Int(s.int64(6)),
-            nextAttemptAt: Instant(millisecondsSince1970: s.int64(7)), lastError: s.text(8))
+            nextAttemptAt: Instant(millisecondsSince1970: s.int64(7)), lastError: s.text(8),
+            parkedAt: s.isNull(9) ? nil : Instant(millisecondsSince1970: s.int64(9)),
+            deliveredAt: s.isNull(10) ? nil : Instant(millisecondsSince1970: s.int64(10)),
+            droppedAt: s.isNull(11) ? nil : Instant(millisecondsSince1970: s.int64(11)), resolution: s.text(12))
     }
 }
 
 extension EventStore {
-    /// Whether the `cases` projection reflects every event in the log.
+    /// Whether the `cases` projection reflects every event in the log, with its digest recorded.
     public func projectionIsCurrent() throws(StoreError) -> Bool {
         try onReader { () throws(StoreError) -> Bool in
             let s = try reader.prepare("""
                 SELECT (SELECT value FROM meta WHERE key = 'projection_position') = coalesce((SELECT max(position) FROM events), 0)
+                   AND EXISTS (SELECT 1 FROM projection_digest WHERE id = 1)
                 """)
             defer { s.reset() }
             _ = try s.step()
@@ -173,19 +204,27 @@ extension EventStore {
         }
     }
 
-    /// Calls `body` with every row of the projection (a request's state as of its last event).
-    public func forEachSnapshot(_ body: (CaseRecord.Snapshot) throws -> Void) throws {
-        try onReader { () throws in
+    /// Calls `body` with every row of the projection (a request's state as of its last
+    /// event), and returns whether the rows match the digest recorded with the last commit.
+    /// A mismatch means the projection was changed behind the daemon's back: rebuild it.
+    @discardableResult
+    public func forEachSnapshot(_ body: (CaseRecord.Snapshot) throws -> Void) throws -> Bool {
+        try onReader { () throws -> Bool in
+            let recorded = try reader.scalarText("SELECT digest FROM projection_digest WHERE id = 1").flatMap(ProjectionDigest.init(hex:))
+            var computed = ProjectionDigest()
             let s = try reader.prepare("SELECT * FROM cases")
             defer { s.reset() }
             while try s.step() {
-                try body(CaseRecord.Snapshot(
+                let snapshot = CaseRecord.Snapshot(
                     id: RequestID(high: UInt64(bitPattern: s.int64(0)), low: UInt64(bitPattern: s.int64(1))),
                     reference: s.text(2) ?? "", from: UInt16(truncatingIfNeeded: s.int64(3)), to: UInt16(truncatingIfNeeded: s.int64(4)),
                     kind: s.text(5) ?? "", priority: s.text(6) ?? "", state: s.text(7) ?? "", eventCount: s.int64(8),
                     times: (9..<19).map { s.int64(Int32($0)) }, levels: (19..<23).map { s.int64(Int32($0)) },
-                    reminderExpires: s.int64(23), reminderBefore: s.int64(24)))
+                    reminderExpires: s.int64(23), reminderBefore: s.int64(24))
+                computed.toggle(snapshot)
+                try body(snapshot)
             }
+            return recorded == computed
         }
     }
 

@@ -29,8 +29,14 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
     var lastHash = HashChain.genesis
     /// Whether the `cases` projection reflects every committed event (writer queue).
     var projectionValid = true
+    /// The digest of the `cases` projection: the XOR of every row's SHA-256, kept as rows
+    /// change and recorded with each commit, so a row edited behind the daemon's back is
+    /// found at the next start (writer queue). See `ProjectionDigest`.
+    var projectionDigest = ProjectionDigest()
     /// Counters for metrics and benchmarks (writer queue; read under lock via `statistics`).
     var stats = Statistics()
+    /// The daemon's one clock: when an outbox message is created and first due.
+    public let clock: Clock
 
     /// How the store has been writing.
     public struct Statistics: Sendable {
@@ -40,14 +46,22 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         public var largestGroup = 0
     }
 
-    /// Opens (creating if needed) `events.sqlite` in `directory`.
-    public init(directory: String) throws(StoreError) {
+    /// Opens (creating if needed) `events.sqlite` in `directory`. `clock` dates the outbox
+    /// messages it stores (the daemon passes its one clock; tools pass `.system`).
+    ///
+    /// The data may name people, so the directory is created `0700` and the database, its
+    /// WAL and its shared-memory file are `0600`, whatever the umask (SQLite gives the WAL
+    /// and SHM files the database file's permissions).
+    public init(directory: String, clock: Clock) throws(StoreError) {
+        self.clock = clock
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
         } catch {
             throw StoreError("cannot create the data directory \(directory): \(error.localizedDescription)")
         }
         path = (directory as NSString).appendingPathComponent("events.sqlite")
+        try Self.makePrivate(path, create: true)
         writer = try SQLiteConnection(path: path)
         let mode = try writer.scalarText("PRAGMA journal_mode=WAL")
         guard mode == "wal" else { throw StoreError("\(path): cannot switch to WAL mode (got \(mode ?? "nothing"))") }
@@ -55,6 +69,7 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         try Self.migrate(writer)
         reader = try SQLiteConnection(path: path, readOnly: false)
         try reader.execute("PRAGMA query_only=ON")
+        for suffix in ["-wal", "-shm"] { try Self.makePrivate(path + suffix, create: false) }
         let head = try writer.prepare("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
         if try head.step() {
             lastPosition = head.int64(0)
@@ -62,9 +77,32 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         }
         head.reset()
         projectionValid = try writer.scalarText("SELECT value FROM meta WHERE key = 'projection_position'").flatMap { Int64($0) } == lastPosition
+        if let recorded = try writer.scalarText("SELECT digest FROM projection_digest WHERE id = 1"),
+           let digest = ProjectionDigest(hex: recorded) {
+            projectionDigest = digest
+        } else {
+            projectionValid = false  // never recorded (a store from before schema 2): rebuild once
+        }
     }
 
-    static let schema = """
+    /// Creates `file` as `0600` if asked and it is missing, and makes an existing one `0600`.
+    static func makePrivate(_ file: String, create: Bool) throws(StoreError) {
+        if create {
+            let fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+            guard fd >= 0 else { throw StoreError("cannot create the event store \(file): \(String(cString: strerror(errno)))") }
+            _ = Glibc.close(fd)
+        }
+        if chmod(file, 0o600) != 0 && errno != ENOENT {
+            throw StoreError("cannot make \(file) private (chmod 600): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// The schema, as numbered migrations: migration N brings `user_version` from N-1 to N.
+    /// A new store runs them all; an existing one runs those it has not had, each in one
+    /// transaction. Never edit a migration that has shipped: add one.
+    static let migrations: [String] = [
+        // 1: the event log, the outbox and the projection.
+        """
         CREATE TABLE IF NOT EXISTS events (
             position   INTEGER PRIMARY KEY,
             id         TEXT NOT NULL UNIQUE,
@@ -110,15 +148,41 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
         INSERT OR IGNORE INTO meta (key, value) VALUES ('projection_position', 0);
-        PRAGMA user_version = 1;
+        """,
+        // 2: messages a receiver refused for good are parked for a supervisor, who retries or
+        // drops them; the projection's digest, checked at start.
         """
+        ALTER TABLE outbox ADD COLUMN parked_ms INTEGER;
+        ALTER TABLE outbox ADD COLUMN dropped_ms INTEGER;
+        ALTER TABLE outbox ADD COLUMN resolution TEXT;
+        DROP INDEX IF EXISTS outbox_pending;
+        CREATE INDEX outbox_pending ON outbox (next_attempt_ms)
+            WHERE delivered_ms IS NULL AND parked_ms IS NULL AND dropped_ms IS NULL;
+        CREATE INDEX outbox_parked ON outbox (id) WHERE parked_ms IS NOT NULL AND delivered_ms IS NULL AND dropped_ms IS NULL;
+        CREATE TABLE projection_digest (id INTEGER PRIMARY KEY CHECK (id = 1), digest TEXT NOT NULL);
+        -- An empty projection's digest is known; a store from schema 1 with rows gets one when
+        -- the daemon next starts, rebuilds the projection from the log and records it.
+        INSERT INTO projection_digest (id, digest)
+            SELECT 1, '0000000000000000000000000000000000000000000000000000000000000000' WHERE NOT EXISTS (SELECT 1 FROM cases);
+        """,
+    ]
+
+    /// The schema version this build writes.
+    public static var schemaVersion: Int { migrations.count }
 
     static func migrate(_ db: SQLiteConnection) throws(StoreError) {
         let version = Int(try db.scalarText("PRAGMA user_version") ?? "0") ?? 0
-        guard version <= 1 else {
-            throw StoreError("\(db.path) was written by a newer ContactPoint (schema \(version)); refusing to open it")
+        guard version <= schemaVersion else {
+            throw StoreError("\(db.path) was written by a newer ContactPoint (schema \(version), this one knows \(schemaVersion)); refusing to open it")
         }
-        if version < 1 { try db.execute("BEGIN IMMEDIATE; \(schema) COMMIT;") }
+        for n in version..<schemaVersion {
+            do {
+                try db.execute("BEGIN IMMEDIATE; \(migrations[n]) PRAGMA user_version = \(n + 1); COMMIT;")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw StoreError(code: error.code, "\(db.path): migration to schema \(n + 1) failed: \(error.message)")
+            }
+        }
     }
 
     /// Closes both connections after pending writes finish.

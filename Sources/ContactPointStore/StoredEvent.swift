@@ -108,14 +108,36 @@ public struct OutboxEntry: Sendable, Hashable {
     public var attempts: Int
     public var nextAttemptAt: Instant
     public var lastError: String?
+    /// When a receiver refused it for good (a 4xx other than 408 and 429): no more attempts
+    /// until a supervisor retries or drops it.
+    public var parkedAt: Instant?
+    public var deliveredAt: Instant?
+    /// When a supervisor dropped it.
+    public var droppedAt: Instant?
+    /// Who retried or dropped it, and why.
+    public var resolution: String?
+
+    /// `waiting`, `parked`, `delivered` or `dropped`.
+    public var state: String {
+        if deliveredAt != nil { return "delivered" }
+        if droppedAt != nil { return "dropped" }
+        if parkedAt != nil { return "parked" }
+        return "waiting"
+    }
 }
 
 /// A change to an outbox entry's delivery state.
 public enum OutboxUpdate: Sendable, Hashable {
     /// Accepted by the receiver: never sent again.
     case delivered(id: Int64, at: Instant)
-    /// Failed; try again at `retryAt`.
+    /// Failed for now (a network error, a 5xx, 408 or 429); try again at `retryAt`.
     case failed(id: Int64, error: String, retryAt: Instant)
+    /// Refused for good (another 4xx): parked until a supervisor acts.
+    case parked(id: Int64, error: String, at: Instant)
+    /// A supervisor sends a parked message again, now.
+    case retried(id: Int64, at: Instant, by: String, reason: String)
+    /// A supervisor gives up on a parked message: it is never sent.
+    case dropped(id: Int64, at: Instant, by: String, reason: String)
 }
 
 /// Everything one caller needs committed atomically: events, the messages they cause,
@@ -127,15 +149,20 @@ public struct WriteBatch: Sendable {
     /// The state of each request these events touch, after them (the projection).
     /// A batch with events and no snapshots marks the projection stale: the next start replays the log.
     public var snapshots: [CaseRecord.Snapshot]
+    /// The projection rows `snapshots` replace (none for a new request), so the store can
+    /// keep the projection's digest current without reading them back.
+    public var replacedSnapshots: [CaseRecord.Snapshot]
     /// Replace the whole projection with `snapshots` (after a full replay).
     public var replacesProjection: Bool
 
     public init(events: [NewEvent] = [], outbox: [OutboxMessage] = [], outboxUpdates: [OutboxUpdate] = [],
-                snapshots: [CaseRecord.Snapshot] = [], replacesProjection: Bool = false) {
+                snapshots: [CaseRecord.Snapshot] = [], replacedSnapshots: [CaseRecord.Snapshot] = [],
+                replacesProjection: Bool = false) {
         self.events = events
         self.outbox = outbox
         self.outboxUpdates = outboxUpdates
         self.snapshots = snapshots
+        self.replacedSnapshots = replacedSnapshots
         self.replacesProjection = replacesProjection
     }
 }

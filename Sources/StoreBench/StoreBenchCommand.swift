@@ -34,7 +34,7 @@ enum StoreBenchCommand {
             lateness(dir: dir, dueFrom: Int64(option("--due-from", in: args) ?? "0") ?? 0)
         case "verify":
             do {
-                let store = try EventStore(directory: dir)
+                let store = try EventStore(directory: dir, clock: .system)
                 let result = try store.verifyChain()
                 emit(result.description)
                 exit(result.isIntact ? 0 : 1)
@@ -64,7 +64,7 @@ enum StoreBenchCommand {
     }
 
     static func open(_ dir: String) -> EventStore {
-        do { return try EventStore(directory: dir) } catch { fail("\(error)") }
+        do { return try EventStore(directory: dir, clock: .system) } catch { fail("\(error)") }
     }
 
     /// A realistic event: one request's `submitted` payload size is about 1 KiB.

@@ -26,7 +26,7 @@ final class CrashTests: StoreTestCase {
                 .dropLast(text.hasSuffix("\n") ? 0 : 1).map(String.init)
             XCTAssertGreaterThan(printed.count, 0, "round \(round): the child printed nothing in \(wait)s")
 
-            let store = try EventStore(directory: dir)
+            let store = try EventStore(directory: dir, clock: .system)
             var missing = 0
             for id in printed where !(try store.contains(eventID: id)) { missing += 1 }
             XCTAssertEqual(missing, 0, "round \(round): \(missing) of \(printed.count) acknowledged appends lost")

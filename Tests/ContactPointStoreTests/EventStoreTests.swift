@@ -4,7 +4,7 @@ import ContactPointModel
 
 final class EventStoreTests: StoreTestCase {
     func testAppendsAreChainedAndReadBackInOrder() throws {
-        let store = try EventStore(directory: dir)
+        let store = try EventStore(directory: dir, clock: .system)
         let stored = try append(store, [event("r1", 0), event("r1", 1)]) + append(store, [event("r2", 0)])
         XCTAssertEqual(stored.map(\.position), [1, 2, 3])
         XCTAssertEqual(stored[0].previousHash, HashChain.genesis)
@@ -38,11 +38,11 @@ final class EventStoreTests: StoreTestCase {
     }
 
     func testReopeningContinuesTheChain() throws {
-        var store: EventStore? = try EventStore(directory: dir)
+        var store: EventStore? = try EventStore(directory: dir, clock: .system)
         let first = try append(store!, [event("r1", 0)])
         store!.close()
         store = nil
-        let reopened = try EventStore(directory: dir)
+        let reopened = try EventStore(directory: dir, clock: .system)
         let second = try append(reopened, [event("r1", 1)])
         XCTAssertEqual(second[0].position, 2)
         XCTAssertEqual(second[0].previousHash, first[0].hash)
@@ -50,7 +50,7 @@ final class EventStoreTests: StoreTestCase {
     }
 
     func testTheSameEventIDIsStoredOnce() throws {
-        let store = try EventStore(directory: dir)
+        let store = try EventStore(directory: dir, clock: .system)
         let e = event("r1", 0)
         try append(store, [e])
         guard case .duplicate(let id) = try store.appendAndWait(WriteBatch(events: [e])).get() else { return XCTFail() }
@@ -60,7 +60,7 @@ final class EventStoreTests: StoreTestCase {
     }
 
     func testTheLogIsAppendOnlyEvenFromTheSQLiteCLI() throws {
-        let store = try EventStore(directory: dir)
+        let store = try EventStore(directory: dir, clock: .system)
         try append(store, [event("r1", 0)])
         let update = try sqlite(store.path, "UPDATE events SET actor = 'x'")
         XCTAssertNotEqual(update.status, 0)
@@ -70,7 +70,7 @@ final class EventStoreTests: StoreTestCase {
 
     /// Batches queued while the writer is busy commit together, in one transaction.
     func testBatchesArrivingDuringACommitAreGroupedIntoOne() throws {
-        let store = try EventStore(directory: dir)
+        let store = try EventStore(directory: dir, clock: .system)
         try append(store, [event("warm-up", 0)])
         let before = store.statistics
         let gate = DispatchSemaphore(value: 0)
@@ -97,7 +97,7 @@ final class EventStoreTests: StoreTestCase {
 
     /// One batch that conflicts fails alone; the others in its group are durable.
     func testAFailingBatchDoesNotFailItsGroup() throws {
-        let store = try EventStore(directory: dir)
+        let store = try EventStore(directory: dir, clock: .system)
         try append(store, [event("r1", 0)])
         let gate = DispatchSemaphore(value: 0)
         store.writerQueue.async { gate.wait() }
@@ -118,7 +118,7 @@ final class EventStoreTests: StoreTestCase {
     }
 
     func testOutboxMessagesCommitWithTheirEventAndTrackDelivery() throws {
-        let store = try EventStore(directory: dir)
+        let store = try EventStore(directory: dir, clock: .system)
         let e = event("r1", 0)
         try append(store, [e], outbox: [OutboxMessage(destination: "DE", kind: "partner-event", body: Array("{}".utf8), eventID: e.id)])
         var due = try store.dueOutbox(at: .now() + .seconds(1))
@@ -135,7 +135,7 @@ final class EventStoreTests: StoreTestCase {
     }
 
     func testAnUnwritableDataDirectoryIsAOneLineError() {
-        XCTAssertThrowsError(try EventStore(directory: "/proc/contactpoint")) { error in
+        XCTAssertThrowsError(try EventStore(directory: "/proc/contactpoint", clock: .system)) { error in
             XCTAssertTrue("\(error)".contains("/proc/contactpoint"), "\(error)")
             XCTAssertFalse("\(error)".contains("\n"))
         }

@@ -5,7 +5,7 @@ import ContactPointModel
 /// Someone with the database file and the sqlite3 CLI edits history; verify must say where.
 final class TamperTests: StoreTestCase {
     func makeLog() throws -> EventStore {
-        let store = try EventStore(directory: dir)
+        let store = try EventStore(directory: dir, clock: .system)
         for i in 0..<6 { try append(store, [event("r1", i, note: "event \(i)")]) }
         XCTAssertTrue(try store.verifyChain().isIntact)
         return store
