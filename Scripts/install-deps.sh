@@ -3,9 +3,11 @@
 #   libssl-dev, libsqlite3-dev   the system OpenSSL 3 and SQLite the code links against
 #   openssl, sqlite3, curl       the CLIs the test PKI, the tamper test and end-to-end tests drive
 #   prometheus-alertmanager      a real Alertmanager 0.25 the alert-receiver test pushes to
+#   prometheus                   promtool, which checks a live /metrics scrape
+#   faketime                     runs the whole suite on another date (Scripts/test-faketime.sh)
 # Extra package names may be given as arguments (the benchmarks add nginx, wrk, ...).
 set -euo pipefail
-wanted=(libssl-dev libsqlite3-dev openssl sqlite3 curl pkg-config prometheus-alertmanager "$@")
+wanted=(libssl-dev libsqlite3-dev openssl sqlite3 curl pkg-config prometheus-alertmanager prometheus faketime "$@")
 missing=()
 for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

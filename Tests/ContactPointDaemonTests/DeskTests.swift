@@ -6,15 +6,6 @@ import TestSupport
 import XCTest
 @testable import ContactPointDaemon
 
-/// A clock the test moves by hand.
-final class ManualClock: @unchecked Sendable {  // guarded by lock
-    private let lock = NSLock()
-    private var now: Instant
-    init(_ start: Instant) { now = start }
-    func read() -> Instant { lock.lock(); defer { lock.unlock() }; return now }
-    func advance(_ d: PolicyDuration) { lock.lock(); now = now + d; lock.unlock() }
-}
-
 /// The Desk on a real store, with a manual clock and the timer fired by hand: days of
 /// deadlines pass in milliseconds, and nothing sleeps.
 final class DeskTests: XCTestCase {
@@ -34,16 +25,15 @@ final class DeskTests: XCTestCase {
 
     override func setUpWithError() throws {
         folder = try TemporaryDirectory(prefix: "desk")
-        store = try EventStore(directory: folder.path)
         clock = ManualClock(t0)
+        store = try EventStore(directory: folder.path, clock: clock.clock)
         makeDesk()
     }
 
     func makeDesk() {
         alerts = AlertHub()
-        let c = clock!
-        desk = Desk(store: store, policy: .defaults, directory: directory, alerts: alerts, metrics: Metrics(),
-                    selfIdentity: "pocd.test", log: Logger(label: "test"), automaticTimer: false, clock: { c.read() })
+        desk = Desk(store: store, settings: Settings(directory: directory, policy: .defaults), alerts: alerts, metrics: Metrics(),
+                    selfIdentity: "pocd.test", log: Logger(label: "test"), automaticTimer: false, clock: clock.clock)
     }
 
     func caller(_ identity: String) -> Caller { Caller(identity: identity, principals: directory.principals(for: identity)) }
@@ -88,7 +78,7 @@ final class DeskTests: XCTestCase {
         pass(.hours(4))  // level 3
         pass(.hours(13))  // 25h: preserve (24h) missed, level 1
         let escalations = try store.history(of: id).filter { $0.event.type == "escalated" }.map {
-            "\($0.event.payload["deadline"]!.stringValue!):\($0.event.payload["level"]!.intValue!)"
+            "\($0.event.payload["deadline"]?.stringValue ?? "?"):\($0.event.payload["level"]?.intValue ?? -1)"
         }
         XCTAssertEqual(escalations, ["acknowledge:1", "acknowledge:2", "acknowledge:3", "preserve:1"])
         let listed = alerts.list(since: nil, limit: 10) { _ in true }
@@ -101,7 +91,7 @@ final class DeskTests: XCTestCase {
     func testTheOverdueCountFollowsDeadlinesWithoutAScan() throws {
         var slow = DeadlinePolicy.defaults
         slow.priorities[.urgent]!.escalation = [EscalationStep(after: .hours(2), level: 1, notify: ["officer"])]
-        desk.reload(policy: slow, directory: directory)
+        desk.reload(Settings.Version(directory: directory, policy: slow))
         let id = try submit()
         func health() -> JSONValue {
             let done = DispatchSemaphore(value: 0)
@@ -150,11 +140,11 @@ final class DeskTests: XCTestCase {
         desk.stop()
         clock.advance(.hours(9))
         makeDesk()
-        let (requests, _, fromProjection) = try desk.replay()
-        XCTAssertEqual(requests, 1)
-        XCTAssertTrue(fromProjection, "every event came with its snapshot")
+        let replay = try desk.replay()
+        XCTAssertEqual(replay.requests, 1)
+        XCTAssertTrue(replay.fromProjection, "every event came with its snapshot")
         pass(.seconds(0))
-        let levels = try store.history(of: id).filter { $0.event.type == "escalated" }.map { $0.event.payload["level"]!.intValue! }
+        let levels = try store.history(of: id).filter { $0.event.type == "escalated" }.map { $0.event.payload["level"]?.intValue ?? -1 }
         XCTAssertEqual(levels, [1, 3], "level 2 passed while down; level 3 is due now; once each")
         makeDesk()
         _ = try desk.replay()
@@ -173,8 +163,7 @@ final class DeskTests: XCTestCase {
         pass(.days(50))
         _ = b
         makeDesk()
-        let (_, _, fromProjection) = try desk.replay()
-        XCTAssertTrue(fromProjection)
+        XCTAssertTrue(try desk.replay().fromProjection)
         let projected = desk.queue.sync { desk.cases.byID }
         makeDesk()
         let events = try desk.replayEvents()
@@ -188,13 +177,13 @@ final class DeskTests: XCTestCase {
         let a = try submit()
         // An append without a snapshot (as a tool might make) marks the projection stale.
         _ = store.appendAndWait(WriteBatch(events: [NewEvent(id: UUID().uuidString.lowercased(), requestID: a, sequence: 2,
-                                                              type: "acknowledged", actor: "officer.de", at: clock.read(), payload: [:])]))
+                                                              type: "acknowledged", actor: "officer.de", at: clock.now(), payload: [:])]))
         XCTAssertFalse(try store.projectionIsCurrent())
         makeDesk()
-        let (requests, events, fromProjection) = try desk.replay()
-        XCTAssertEqual(requests, 1)
-        XCTAssertEqual(events, 3)
-        XCTAssertFalse(fromProjection)
+        let replay = try desk.replay()
+        XCTAssertEqual(replay.requests, 1)
+        XCTAssertEqual(replay.events, 3)
+        XCTAssertFalse(replay.fromProjection)
         XCTAssertEqual(desk.queue.sync { desk.cases[a]?.state }, .acknowledged)
         XCTAssertTrue(try store.projectionIsCurrent(), "rewritten after the replay")
         makeDesk()
@@ -202,17 +191,51 @@ final class DeskTests: XCTestCase {
         XCTAssertEqual(desk.queue.sync { desk.cases[a]?.state }, .acknowledged)
     }
 
+    /// An edit of the projection behind the daemon's back (the sqlite3 CLI) does not match the
+    /// digest recorded with the last commit: the next start rebuilds it from the log, names
+    /// the request, and shows the true state.
+    func testAnEditedProjectionRowIsFoundAtStartAndRebuiltFromTheLog() throws {
+        let a = try submit(), b = try submit()
+        _ = wait { desk.act(a, .acknowledge, by: caller("officer.de"), reply: $0) }
+        desk.stop()
+        let edit = try Subprocess.run("sqlite3", [store.path, "UPDATE cases SET state = 'released' WHERE event_count = 3"])
+        XCTAssertEqual(edit.status, 0, edit.description)
+        XCTAssertTrue(try store.projectionIsCurrent(), "the position alone cannot tell")
+        makeDesk()
+        let replay = try desk.replay()
+        XCTAssertFalse(replay.fromProjection)
+        XCTAssertTrue(replay.source.contains("disagreed"), replay.source)
+        XCTAssertEqual(replay.disagreeing, [a])
+        XCTAssertEqual(desk.queue.sync { desk.cases[a]?.state }, .acknowledged, "the log is the truth")
+        XCTAssertEqual(desk.queue.sync { desk.cases[b]?.state }, .delivered)
+        makeDesk()
+        XCTAssertTrue(try desk.replay().fromProjection, "rewritten and sealed again")
+        XCTAssertEqual(desk.queue.sync { desk.cases[a]?.state }, .acknowledged)
+        // A deleted row is found the same way.
+        desk.stop()
+        XCTAssertEqual(try Subprocess.run("sqlite3", [store.path, "DELETE FROM cases WHERE event_count = 2"]).status, 0)
+        makeDesk()
+        let again = try desk.replay()
+        XCTAssertFalse(again.fromProjection)
+        XCTAssertEqual(again.disagreeing, [b])
+        XCTAssertEqual(again.requests, 2)
+    }
+
     func testARequestToAPartnerWaitsForItsReceiptAndGoesToTheOutbox() throws {
         let id = try submit(to: "US")
         XCTAssertEqual(try history(id), ["submitted"])
-        let due = try store.dueOutbox(at: clock.read() + .seconds(1) + .days(1))
+        // Due at once on the Desk's clock, whatever today's date.
+        XCTAssertEqual(try store.dueOutbox(at: clock.now() - .seconds(1)).count, 0)
+        let due = try store.dueOutbox(at: clock.now())
         XCTAssertEqual(due.map(\.message.kind), ["partner-request"])
-        XCTAssertEqual(due.first?.message.destination, "US")
+        let message = try XCTUnwrap(due.first)
+        XCTAssertEqual(message.message.destination, "US")
+        XCTAssertEqual(message.createdAt, clock.now())
         pass(.minutes(15))  // urgent: deliver within 15m
         XCTAssertEqual(try history(id).last, "escalated")
         let done = DispatchSemaphore(value: 0)
-        desk.recordReceipt(id, by: "pocd.us", outboxID: due[0].id) { ok in XCTAssertTrue(ok); done.signal() }
-        done.wait()
+        desk.recordReceipt(id, by: "pocd.us", outboxID: message.id) { ok in XCTAssertTrue(ok); done.signal() }
+        XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
         XCTAssertEqual(try history(id).last, "delivered")
         XCTAssertEqual(try store.outboxSummary().depth, 0)
     }

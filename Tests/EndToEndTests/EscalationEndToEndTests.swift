@@ -105,7 +105,8 @@ final class EscalationEndToEndTests: XCTestCase {
         XCTAssertEqual(try escalations(id).filter { $0.deadline == "acknowledge" }.map(\.level), [2])
         let verify = try daemon.pocd(["audit", "verify", "--config", "CONFIG"])
         XCTAssertEqual(verify.status, 0, verify.description)
-        XCTAssertTrue(verify.stdout.hasSuffix("events OK\n"), verify.stdout)
+        XCTAssertTrue(verify.stdout.contains("events OK\n"), verify.stdout)
+        XCTAssertTrue(verify.stdout.contains("requests agree with the log"), verify.stdout)
     }
 
     func testAcknowledgingStopsTheLadder() throws {
@@ -114,6 +115,25 @@ final class EscalationEndToEndTests: XCTestCase {
         XCTAssertEqual(ack.body.json["state"], "acknowledged", ack.body)
         Thread.sleep(forTimeInterval: 4)
         XCTAssertEqual(try escalations(id).filter { $0.deadline == "acknowledge" }.count, 0)
+    }
+
+    /// Prometheus's own checker finds nothing to say about a live scrape: totals are counters
+    /// named `_total`, levels are gauges, every family has its HELP and TYPE.
+    func testALiveScrapePassesPromtool() throws {
+        let id = try submitEmergency()
+        try E2E.eventually(20, "an escalation") { try !escalations(id).isEmpty }
+        _ = try daemon.curl("officer.vn.alice", "GET", "/v1/queue")
+        let scrape = try daemon.curl("supervisor.vn.minh", "GET", "/metrics")
+        XCTAssertEqual(scrape.status, 200, scrape.body)
+        let check = try Subprocess.run("promtool", ["check", "metrics"], input: scrape.body + "\n")
+        XCTAssertEqual(check.status, 0, "promtool check metrics:\n\(check.stdout)\(check.stderr)")
+        XCTAssertEqual(check.stdout + check.stderr, "", "promtool has nothing to say")
+        let types = scrape.body.split(separator: "\n").filter { $0.hasPrefix("# TYPE ") }
+        for line in types {
+            let parts = line.split(separator: " ")
+            guard parts.count == 4 else { XCTFail("bad TYPE line \(line)"); continue }
+            XCTAssertEqual(parts[2].hasSuffix("_total"), parts[3] == "counter", "\(line): counters and only counters end in _total")
+        }
     }
 
     func testMetricsParseAndMove() throws {
@@ -141,7 +161,9 @@ final class EscalationEndToEndTests: XCTestCase {
         XCTAssertGreaterThan(after[#"contactpoint_requests{state="delivered"}"#] ?? 0, 0)
         XCTAssertGreaterThan(after[#"contactpoint_http_requests_total{route="/v1/requests",status="201"}"#] ?? 0, 0)
         XCTAssertNotNil(after["contactpoint_outbox_depth"])
-        XCTAssertNotNil(after["contactpoint_tls_handshake_failures"])
+        XCTAssertNotNil(after["contactpoint_tls_handshake_failures_total"])
+        XCTAssertNotNil(after["contactpoint_store_commits_total"])
+        XCTAssertNotNil(after["contactpoint_outbox_parked"])
         XCTAssertGreaterThanOrEqual(after["contactpoint_connections_open"] ?? 0, 1)
         XCTAssertEqual(try daemon.curl("officer.vn.alice", "GET", "/metrics").status, 403, "officers do not scrape")
         let health = try daemon.curl("officer.vn.alice", "GET", "/healthz").body.json

@@ -12,17 +12,19 @@ final class Router: Sendable {
     let desk: Desk
     let alerts: AlertHub
     let metrics: Metrics
-    let directory: DirectoryBox
+    let settings: Settings
+    let outbox: OutboxWorker?
     let metricsIdentities: Set<String>
     let log: Logger
     let extraGauges: @Sendable () -> [Metrics.Gauge]
 
-    init(desk: Desk, alerts: AlertHub, metrics: Metrics, directory: DirectoryBox, metricsIdentities: [String], log: Logger,
+    init(desk: Desk, alerts: AlertHub, metrics: Metrics, settings: Settings, outbox: OutboxWorker?, metricsIdentities: [String], log: Logger,
          extraGauges: @escaping @Sendable () -> [Metrics.Gauge] = { [] }) {
         self.desk = desk
         self.alerts = alerts
         self.metrics = metrics
-        self.directory = directory
+        self.settings = settings
+        self.outbox = outbox
         self.metricsIdentities = Set(metricsIdentities)
         self.log = log
         self.extraGauges = extraGauges
@@ -37,6 +39,8 @@ final class Router: Sendable {
         ("GET", "/v1/queue"),
         ("GET", "/v1/alerts"),
         ("GET", "/v1/alerts/stream"),
+        ("GET", "/v1/outbox"),
+        ("POST", "/v1/outbox/{id}/{operation}"),
         ("GET", "/healthz"),
         ("GET", "/metrics"),
     ]
@@ -67,7 +71,7 @@ final class Router: Sendable {
         if template == "/metrics" && metricsIdentities.contains(identity) {
             return scrape(finish)  // a scrape identity needs no directory entry, and gets nothing else
         }
-        let caller = Caller(identity: identity, principals: directory.current.principals(for: identity))
+        let caller = Caller(identity: identity, principals: settings.directory.principals(for: identity))
         guard !caller.principals.isEmpty else {
             log.warning("certificate identity not in the directory", metadata: ["identity": "\(identity)", "remote": "\(request.remoteAddress)", "path": "\(request.path)"])
             metrics.increment("contactpoint_forbidden_total", [("reason", "unknown-identity")])
@@ -117,6 +121,12 @@ final class Router: Sendable {
             guard requirePeople(caller, finish) else { return }
             stream(request, caller, responder)
             metrics.increment("contactpoint_http_requests_total", [("route", template), ("status", "200")])
+        case ("GET", "/v1/outbox"):
+            guard requireSupervisor(caller, finish) else { return }
+            listOutbox(request, finish)
+        case ("POST", "/v1/outbox/{id}/{operation}"):
+            guard requireSupervisor(caller, finish) else { return }
+            operateOutbox(parts[2], parts[3], request, caller, finish)
         case ("GET", "/metrics"):
             guard caller.has(.supervisor) else {
                 return finish(Self.problem(.forbidden("metrics are for supervisors and configured scrape identities", field: "client_certificate")))
@@ -127,12 +137,16 @@ final class Router: Sendable {
         }
     }
 
+    /// Renders the exposition off the Desk's queue: the Desk only hands over its counts.
     private func scrape(_ finish: @escaping @Sendable (HTTPResponse) -> Void) {
         let extra = extraGauges()
         desk.gauges { [metrics, alerts] gauges in
-            let sse = Metrics.Gauge("contactpoint_sse_subscribers", help: "Open alert streams", [([], Double(alerts.subscriberCount))])
-            let text = metrics.render(gauges: gauges + extra + [sse])
-            finish(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]), body: Array(text.utf8)))
+            DispatchQueue.global().async {
+                let sse = Metrics.Gauge("contactpoint_sse_subscribers", help: "Open alert streams", [([], Double(alerts.subscriberCount))])
+                let text = metrics.render(gauges: gauges + extra + [sse])
+                finish(HTTPResponse(status: 200, headers: HTTPHeaders([("Content-Type", "text/plain; version=0.0.4; charset=utf-8")]),
+                                    body: Array(text.utf8)))
+            }
         }
     }
 
@@ -192,6 +206,9 @@ final class Router: Sendable {
         case 3 where parts[0] == "v1" && parts[1] == "requests" && !parts[2].isEmpty: return ("/v1/requests/{id}", ["GET"])
         case 4 where parts[0] == "v1" && parts[1] == "requests" && parts[3] == "events": return ("/v1/requests/{id}/events", ["POST"])
         case 4 where parts[0] == "v1" && parts[1] == "requests" && !parts[3].isEmpty: return ("/v1/requests/{id}/{action}", ["POST"])
+        case 2 where parts[0] == "v1" && parts[1] == "outbox": return ("/v1/outbox", ["GET"])
+        case 4 where parts[0] == "v1" && parts[1] == "outbox" && !parts[2].isEmpty && !parts[3].isEmpty:
+            return ("/v1/outbox/{id}/{operation}", ["POST"])
         default: return (nil, [])
         }
     }
@@ -204,9 +221,11 @@ final class Router: Sendable {
         return id.description
     }
 
-    /// The body, if the content type is JSON; otherwise answers 415 and returns nil.
+    /// The body, if the content type is JSON; otherwise answers 415 and returns nil. With
+    /// `allowEmpty`, no body at all (zero bytes) is an empty body; whitespace is not: it is a
+    /// body, and not JSON (400).
     static func jsonBody(_ request: HTTPRequest, _ finish: (HTTPResponse) -> Void, allowEmpty: Bool = false) -> [UInt8]? {
-        if allowEmpty && request.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return [] }
+        if allowEmpty && request.body.isEmpty { return [] }
         let type = (request.headers["Content-Type"] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         guard type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json")) else {
             finish(problem(Problem(status: 415, slug: "unsupported-media-type", title: "Unsupported media type",
@@ -264,22 +283,5 @@ final class Router: Sendable {
         case .ok(let status, let body, let location): return json(status, body, location: status == 201 ? location : nil)
         case .problem(let p): return problem(p)
         }
-    }
-}
-
-/// The directory in force, swapped whole on reload; read from any connection queue.
-final class DirectoryBox: @unchecked Sendable {  // `value` guarded by `lock`
-    private let lock = NSLock()
-    private var value: Directory
-    init(_ d: Directory) { value = d }
-    var current: Directory {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
-    }
-    func replace(_ d: Directory) {
-        lock.lock()
-        value = d
-        lock.unlock()
     }
 }

@@ -57,6 +57,8 @@ public struct Alert: Sendable, Hashable {
     public var level: Int
     public var notify: [Recipient]
     public var at: Instant
+    /// Why an escalation fired before its deadline passed (a partner refused the request for good).
+    public var cause: String? = nil
 
     /// One readable line: what, which request, how late, whom.
     public var summary: String {
@@ -65,6 +67,9 @@ public struct Alert: Sendable, Hashable {
         let head = "\(reference) (\(priority.rawValue), \(from)→\(to))"
         switch reason {
         case .overdue(let d, let level):
+            if let cause {
+                return "\(head): \(d.rawValue) by \(contactPoint), due \(dueAt.rfc3339), cannot be met: \(cause); level \(level): notify \(whom)"
+            }
             return "\(head): \(d.rawValue) by \(contactPoint) was due \(dueAt.rfc3339), \(lateBy.humanReadable) late; level \(level): notify \(whom)"
         case .reminder(let before):
             return "\(head): preservation expires \(dueAt.rfc3339), in \(before); notify \(whom)"
@@ -95,6 +100,7 @@ public struct Alert: Sendable, Hashable {
             ["role": .string($0.role), "contact_point": .string($0.contactPoint.code),
              "identities": .array($0.identities.map(JSONValue.string)), "local": .bool($0.local)]
         })
+        if let cause { o["cause"] = .string(cause) }
         o["summary"] = .string(summary)
         o["at"] = .string(at.rfc3339)
         return .object(o)
@@ -106,8 +112,10 @@ extension Alert {
     static func from(_ stored: StoredEventContext, directory: Directory) -> Alert? {
         let record = stored.record
         let reason: Reason, dueAt: Instant, lateBy: PolicyDuration, level: Int, notify: [String], owing: CountryCode
+        var cause: String?
         switch stored.event {
         case .escalated(let e):
+            cause = e.cause
             reason = .overdue(e.deadline, level: e.level)
             dueAt = e.dueAt
             lateBy = e.lateBy
@@ -135,7 +143,7 @@ extension Alert {
             id: stored.position, eventID: stored.eventID, requestID: record.id, reference: record.reference,
             from: record.from, to: record.to, priority: record.priority, reason: reason, contactPoint: owing,
             dueAt: dueAt, lateBy: lateBy, level: level,
-            notify: Self.resolve(notify, owing: owing, record: record, directory: directory), at: stored.at)
+            notify: Self.resolve(notify, owing: owing, record: record, directory: directory), at: stored.at, cause: cause)
     }
 
     /// Turns ladder names into recipients. `officer` and `supervisor` are the people of the

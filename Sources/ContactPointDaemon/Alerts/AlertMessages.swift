@@ -16,11 +16,14 @@ enum AlertMessages {
         if let alert = Alert.from(context, directory: c.directory) {
             for r in receivers { out.append(message(alert, status: "firing", at: c.stored.at, receiver: r, eventID: c.stored.id)) }
         }
-        // A deadline that had escalated and is no longer running has been met (or made moot).
+        // A deadline that had escalated, was running before this event and is not after it,
+        // has just been met (or made moot): resolve each of its levels, once. Later events
+        // find it not running before either, so they resolve nothing again.
         if let before = c.previous {
             let running = Set(c.record.deadlines(policy: c.policy).map(\.kind))
             let was = before.deadlines(policy: c.policy)
-            for (kind, level) in before.escalations.fired where !running.contains(kind) {
+            let wasRunning = Set(was.map(\.kind))
+            for (kind, level) in before.escalations.fired where wasRunning.contains(kind) && !running.contains(kind) {
                 let due = was.first { $0.kind == kind }?.dueAt ?? c.stored.at
                 for l in 1...level {
                     let resolved = Alert(

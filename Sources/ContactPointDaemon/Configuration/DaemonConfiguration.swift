@@ -33,6 +33,23 @@ public struct DaemonConfiguration: Sendable {
 
     /// Loads `pocd.yaml` text; `file` names it in errors and anchors relative paths.
     public static func load(yaml text: String, file: String) throws(ConfigurationErrors) -> DaemonConfiguration {
+        let (configuration, problems) = try parse(yaml: text, file: file)
+        guard problems.isEmpty else { throw ConfigurationErrors(problems) }
+        return configuration
+    }
+
+    /// Reads `pocd.yaml` as far as it can: the settings (defaults where a key is bad or
+    /// missing) and every problem, so `check-config` can go on to the files it names.
+    /// Throws only when the text is not YAML, or the file cannot be read.
+    public static func parse(file: String) throws(ConfigurationErrors) -> (DaemonConfiguration, [ConfigurationError]) {
+        let text: String
+        do { text = try String(contentsOfFile: file, encoding: .utf8) } catch {
+            throw ConfigurationErrors([ConfigurationError(file: file, key: "", reason: "cannot read: \(Self.reason(error))")])
+        }
+        return try parse(yaml: text, file: file)
+    }
+
+    static func parse(yaml text: String, file: String) throws(ConfigurationErrors) -> (DaemonConfiguration, [ConfigurationError]) {
         let base = (file as NSString).deletingLastPathComponent
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") ? path : ((base.isEmpty ? "." : base) as NSString).appendingPathComponent(path)
@@ -96,11 +113,24 @@ public struct DaemonConfiguration: Sendable {
         }
         let receivers = AlertReceiver.load(r, resolve: resolve)
         r.refuseUnknown(allowing: ["contact_point", "listen", "tls", "data_dir", "directory", "policy", "limits", "metrics", "alerts"])
-        try r.throwIfProblems()
-        return DaemonConfiguration(
+        return (DaemonConfiguration(
             file: file, contactPoints: codes, host: host, port: port, tls: tls, dataDirectory: data,
             directoryFile: directory, policyFile: policy, limits: limits, metricsIdentities: metricsIdentities,
-            receivers: receivers)
+            receivers: receivers), r.problems)
+    }
+
+    /// The settings a reload cannot apply that differ in `other` (the file as it reads now),
+    /// each as `key: old → new`.
+    public func restartOnlyChanges(to other: DaemonConfiguration) -> [String] {
+        var changes: [String] = []
+        func compare(_ key: String, _ a: String, _ b: String) { if a != b { changes.append("\(key): \(a) → \(b)") } }
+        compare("contact_point", contactPoints.map(\.code).joined(separator: ","), other.contactPoints.map(\.code).joined(separator: ","))
+        compare("listen", "\(host):\(port)", "\(other.host):\(other.port)")
+        compare("data_dir", dataDirectory, other.dataDirectory)
+        if limits != other.limits { changes.append("limits: changed") }
+        compare("metrics.identities", metricsIdentities.joined(separator: ","), other.metricsIdentities.joined(separator: ","))
+        compare("alerts", receivers.map { "\($0)" }.joined(separator: ";"), other.receivers.map { "\($0)" }.joined(separator: ";"))
+        return changes
     }
 
     /// The daemon's default connection limit: enough that 2,000 idle or slow clients do not

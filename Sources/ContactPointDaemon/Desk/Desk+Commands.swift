@@ -20,7 +20,7 @@ extension Desk {
             if let problem = checkSubmitter(request, caller) { return reply(.problem(problem)) }
             perform(on: request.id) { [self] in
                 if cases[request.id] != nil { return answerRetry(request, caller: caller, reply: reply) }
-                let now = clock()
+                let now = clock.now()
                 var events: [(CaseEvent, actor: String, id: String?)] = [(.submitted(request), caller.identity, nil)]
                 if localCodes.contains(request.to) { events.append((.delivered(by: selfIdentity), selfIdentity, nil)) }
                 commit(events, for: request.id, at: now) { [self] result, _ in
@@ -28,7 +28,7 @@ extension Desk {
                     case .success(let stored):
                         // A new request's whole history is what was just stored: no read back.
                         guard let record = cases[request.id] else { return reply(.problem(.notFound("no request \(request.id)"))) }
-                        let snapshot = RequestView.Snapshot(record: record, policy: policy, now: clock())
+                        let snapshot = RequestView.Snapshot(record: record, policy: policy, now: clock.now())
                         reply(.ok(status: 201, body: RequestView.json(snapshot, history: stored, request: request),
                                   location: "/v1/requests/\(request.id)"))
                     case .failure(let p): reply(.problem(p))
@@ -39,6 +39,7 @@ extension Desk {
     }
 
     private func checkSubmitter(_ request: EvidenceRequest, _ caller: Caller) -> Problem? {
+        dispatchPrecondition(condition: .onQueue(queue))
         guard let toPoint = directory.contactPoints[request.to] else {
             return .invalid(FieldProblems([FieldProblem(field: "to", reason: "no contact point \(request.to) in this daemon's directory")]))
         }
@@ -98,7 +99,7 @@ extension Desk {
                 guard localCodes.contains(actingCode) else {
                     return reply(.problem(.forbidden("\(actingCode) is served by its own daemon; act there", field: "action")))
                 }
-                let now = clock()
+                let now = clock.now()
                 let event: CaseEvent
                 do throws(LifecycleRefusal) { event = try record.lifecycle.decide(input, by: side, at: now, policy: policy[record.priority]) } catch {
                     return reply(.problem(.lifecycle(error)))
@@ -130,7 +131,7 @@ extension Desk {
     func view(_ requestID: String, status: Int, reply: @escaping @Sendable (DeskReply) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let record = cases[requestID] else { return reply(.problem(.notFound("no request \(requestID)"))) }
-        let now = clock()
+        let now = clock.now()
         let snapshot = RequestView.Snapshot(record: record, policy: policy, now: now)
         store.history(of: requestID) { result in
             switch result {
@@ -149,7 +150,7 @@ extension Desk {
     /// slice, not by the whole scan. Only the rows returned are rendered.
     public func queue(for caller: Caller, filter: QueueFilter, reply: @escaping @Sendable (DeskReply) -> Void) {
         queue.async { [self] in
-            let scan = QueueScan(caller: caller, filter: filter, now: clock())
+            let scan = QueueScan(caller: caller, filter: filter, now: clock.now())
             continueScan(scan, from: 0, reply: reply)
         }
     }
@@ -182,18 +183,20 @@ extension Desk {
             let snapshot = RequestView.Snapshot(record: record, policy: policy, now: scan.now)
             return RequestView.queueRow(snapshot, direction: mine.contains(record.to) ? "incoming" : "outgoing")
         }
-        reply(.ok(status: 200, body: [
+        let body: JSONValue = [
             "contact_points": .array(mine.map(\.code).sorted().map(JSONValue.string)),
             "count": .number(Double(scan.matches.count)), "items": .array(Array(items)),
             "generated_at": .string(scan.now.rfc3339),
-        ]))
+        ]
+        // Serialising up to 500 rows is the router's work, off the Desk's queue.
+        DispatchQueue.global().async { reply(.ok(status: 200, body: body)) }
     }
 
     /// `{"status":"ok","open":N,"overdue":N}` plus outbox figures. Constant time on the
     /// Desk's queue (counts kept as requests change); the outbox is read on the caller's side.
     public func health(reply: @escaping @Sendable (JSONValue) -> Void) {
         queue.async { [self] in
-            let now = clock()
+            let now = clock.now()
             let open = stateCounts.filter { !$0.key.isFinal }.map(\.value).reduce(0, +)
             let overdue = overdueSlots.count
             DispatchQueue.global().async { [store] in
@@ -203,6 +206,7 @@ extension Desk {
                 o["open"] = .number(Double(open))
                 o["overdue"] = .number(Double(overdue))
                 o["outbox_depth"] = .number(Double(outbox?.depth ?? 0))
+                o["outbox_parked"] = .number(Double(outbox?.parked ?? 0))
                 o["outbox_oldest_age_seconds"] = .number(Double(outbox?.oldest.map { max(0, now.milliseconds(since: $0) / 1000) } ?? 0))
                 reply(.object(o))
             }

@@ -12,7 +12,7 @@ extension Desk {
     func reschedule(_ requestID: String) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let slot = cases.slot(of: requestID) else { return }
-        let now = clock()
+        let now = clock.now()
         deadlines.schedule(slot, at: wakeTime(slot, now: now))
         armTimer()
     }
@@ -53,11 +53,12 @@ extension Desk {
             t.resume()
             timer = t
         }
-        let delay = min(max(0, earliest.milliseconds(since: clock())), Self.maximumTimerSleep)
+        let delay = min(max(0, earliest.milliseconds(since: clock.now())), Self.maximumTimerSleep)
         timer!.schedule(wallDeadline: .now() + .milliseconds(Int(delay)), leeway: .milliseconds(5))
     }
 
     private func timerFired() {
+        dispatchPrecondition(condition: .onQueue(queue))
         armedFor = nil
         fireDue()
     }
@@ -67,18 +68,18 @@ extension Desk {
     /// what is due is decided by the recorded events and the time now.
     func fireDue() {
         dispatchPrecondition(condition: .onQueue(queue))
-        let now = clock()
+        let now = clock.now()
         for slot in deadlines.popDue(at: now) {
             let id = cases[slot].id
             perform(on: id) { [self] in
                 guard let record = cases[id] else { return }
-                let due = record.dueEvents(at: clock(), policy: policy)
+                let due = record.dueEvents(at: clock.now(), policy: policy)
                 guard !due.isEmpty else { return reschedule(id) }
-                commit(due.map { ($0, selfIdentity, nil) }, for: id, at: clock()) { [self] result, _ in
+                commit(due.map { ($0, selfIdentity, nil) }, for: id, at: clock.now()) { [self] result, _ in
                     if case .failure(let p) = result {
                         // Not recorded: try again shortly rather than lose the escalation.
                         log.error("escalation not recorded; retrying in 5s", metadata: ["request": "\(id)", "error": "\(p.detail)"])
-                        deadlines.schedule(slot, at: clock() + .seconds(5))
+                        deadlines.schedule(slot, at: clock.now() + .seconds(5))
                         armTimer()
                     }
                 }
@@ -89,47 +90,86 @@ extension Desk {
 
     // MARK: - Start and reload
 
+    /// What `replay()` rebuilt, and from what.
+    public struct ReplayOutcome: Sendable {
+        public var requests: Int
+        /// Events folded (0 when the projection was read).
+        public var events: Int
+        /// `projection`, `events`, or why the projection was not used.
+        public var source: String
+        /// Requests whose projection row disagreed with the log (at most 20 named).
+        public var disagreeing: [String] = []
+        /// Whether the requests were read from the projection.
+        public var fromProjection: Bool { source == "projection" }
+    }
+
     /// Rebuilds every request, then schedules their deadlines. Deadlines that passed while
     /// the daemon was down fire once, at the level now due, when the timer first fires.
     ///
     /// When the store's projection is current (every event came with its request's state),
-    /// the requests are read from it, one row each; otherwise the whole log is replayed,
-    /// each transition re-checked, and the projection rewritten.
-    public func replay() throws -> (requests: Int, events: Int, fromProjection: Bool) {
-        let fromProjection = try store.projectionIsCurrent()
-        let events = fromProjection ? 0 : try replayEvents()
-        try queue.sync { () throws in
-            if fromProjection {
+    /// the requests are read from it, one row each, and the rows are checked against the
+    /// digest recorded with the last commit; otherwise — or when the rows do not match, as
+    /// after `UPDATE cases SET state = 'released'` behind the daemon's back — the whole log
+    /// is replayed, each transition re-checked, and the projection rewritten. Call it once,
+    /// after `wire`, before serving.
+    public func replay() throws -> ReplayOutcome {
+        var outcome = ReplayOutcome(requests: 0, events: 0, source: "projection")
+        var useProjection = try store.projectionIsCurrent()
+        if !useProjection { outcome.source = "events (the projection was not current)" }
+        var projected: [RequestID: CaseRecord] = [:]
+        if useProjection {
+            try queue.sync { () throws in
                 var bad = 0
                 cases.reserve(Int(try store.projectionCount()))
-                try store.forEachSnapshot { snapshot in
+                let matches = try store.forEachSnapshot { snapshot in
                     if let record = CaseRecord(snapshot: snapshot) { cases[record.key] = record } else { bad += 1 }
                 }
-                if bad > 0 { log.error("unreadable rows in the projection, skipped", metadata: ["rows": "\(bad)"]) }
+                guard matches, bad == 0 else {
+                    log.error("the projection disagrees with the event log (its rows do not match the digest recorded with the last commit\(bad > 0 ? "; \(bad) unreadable rows" : "")); rebuilding it from the log, which is the truth")
+                    projected = cases.byID
+                    cases = CaseTable()
+                    useProjection = false
+                    outcome.source = "events (the projection disagreed with the log and was rebuilt)"
+                    return
+                }
                 for stored in try store.recentAlertEvents(limit: 10_000) {
                     guard case .success(let event) = CaseEvent.decode(type: stored.event.type, payload: stored.event.payload),
                           let alert = alert(for: stored, event) else { continue }
                     alerts.restore(alert)
                 }
             }
+        }
+        if !useProjection { outcome.events = try replayEvents() }
+        try queue.sync { () throws in
             stateCounts = [:]
             var times: [(CaseTable.Slot, Instant?)] = []
             times.reserveCapacity(cases.count)
-            let now = clock()
+            let now = clock.now()
             for slot in cases.slots {
                 stateCounts[cases[slot].state, default: 0] += 1
                 times.append((slot, wakeTime(slot, now: now)))
             }
             deadlines.rebuild(times)
             armTimer()
+            if !projected.isEmpty || outcome.source.contains("disagreed") {
+                var differing: [String] = []
+                for slot in cases.slots where projected[cases[slot].key] != cases[slot] { differing.append(cases[slot].id) }
+                let rebuilt = Set(cases.slots.map { cases[$0].key })
+                differing += projected.keys.filter { !rebuilt.contains($0) }.map(\.description)
+                outcome.disagreeing = Array(differing.sorted().prefix(20))
+                log.error("projection rows that disagreed with the log", metadata: [
+                    "count": "\(differing.count)", "requests": "\(outcome.disagreeing.joined(separator: ","))",
+                ])
+            }
         }
-        if !fromProjection, events > 0 {
+        if !useProjection {
             let snapshots = queue.sync { cases.values.map(\.snapshot) }
             if case .failure(let error) = store.appendAndWait(WriteBatch(snapshots: snapshots, replacesProjection: true)) {
                 log.error("could not rewrite the projection; the next start replays the log again", metadata: ["error": "\(error)"])
             }
         }
-        return (queue.sync { cases.count }, events, fromProjection)
+        outcome.requests = queue.sync { cases.count }
+        return outcome
     }
 
     /// Folds every event of the log into `cases`, re-checking each transition.
@@ -160,27 +200,48 @@ extension Desk {
         }
     }
 
-    /// Takes a new policy and directory (SIGHUP) and reschedules every open request.
-    public func reload(policy newPolicy: DeadlinePolicy, directory newDirectory: Directory) {
+    /// Puts a new directory and policy in force (SIGHUP) and reschedules every open request,
+    /// on the Desk's queue; `done` runs there once they are in force.
+    public func reload(_ next: Settings.Version, done: (@Sendable () -> Void)? = nil) {
         queue.async { [self] in
-            policy = newPolicy
-            directory = newDirectory
-            let now = clock()
+            settings.replace(next)
+            let now = clock.now()
             deadlines.rebuild(cases.slots.map { ($0, wakeTime($0, now: now)) })
             armedFor = nil
             armTimer()
-            log.info("policy and directory reloaded; deadlines rescheduled", metadata: ["open": "\(deadlines.count)"])
+            log.info("policy and directory in force; deadlines rescheduled", metadata: ["open": "\(deadlines.count)"])
+            done?()
         }
     }
 
-    /// Waits until every command in flight has been answered (shutdown).
-    public func drain(timeout: TimeInterval) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if queue.sync(execute: { busy.isEmpty }) { return true }
-            Thread.sleep(forTimeInterval: 0.02)
+    /// The clock moved by more than the timer can know (the test clock's offset changed):
+    /// fires what is due now and re-arms the timer for the new earliest deadline.
+    public func clockMoved() {
+        queue.async { [self] in
+            armedFor = nil
+            fireDue()
         }
-        return false
+    }
+
+    /// Calls `done` once no command is in flight (shutdown), or with false after `timeout`
+    /// seconds. Waits on a notification from `finish`, not by polling. `done` runs on the
+    /// Desk's queue: hop elsewhere before calling back into the Desk synchronously.
+    public func drain(timeout: TimeInterval, done: @escaping @Sendable (Bool) -> Void) {
+        queue.async { [self] in
+            if busy.isEmpty { return done(true) }
+            let waiter = DrainWaiter(done)
+            drainWaiters.append(waiter)
+            queue.asyncAfter(deadline: .now() + timeout) { waiter.call(false) }
+        }
+    }
+
+    /// Tells drain waiters that nothing is in flight any more.
+    func notifyDrainedIfIdle() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        guard busy.isEmpty, !drainWaiters.isEmpty else { return }
+        let waiters = drainWaiters
+        drainWaiters = []
+        for w in waiters { w.call(true) }
     }
 
     /// Stops the timer.

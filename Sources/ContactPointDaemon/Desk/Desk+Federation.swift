@@ -76,7 +76,7 @@ extension Desk {
                 guard caller.daemonCodes.contains(acting), !localCodes.contains(acting) else {
                     return reply(.problem(.forbidden("\(caller.identity) may forward events only for the contact point it hosts; \(action.rawValue) belongs to \(acting)", field: "type")))
                 }
-                let at = min(reportedAt, clock())
+                let at = min(reportedAt, clock.now())
                 // A retried delivery: stored once already (checked off the Desk's queue, with
                 // this request's later commands held until the answer).
                 busy.insert(requestID)
@@ -112,7 +112,7 @@ extension Desk {
     public func recordReceipt(_ requestID: String, by identity: String, outboxID: Int64, done: @escaping @Sendable (Bool) -> Void) {
         queue.async { [self] in
             perform(on: requestID) { [self] in
-                let now = clock()
+                let now = clock.now()
                 guard let record = cases[requestID], record.state == .submitted else {
                     // Already delivered (an event from the partner implied it): just close the message.
                     store.append(WriteBatch(outboxUpdates: [.delivered(id: outboxID, at: now)])) { r in
@@ -123,6 +123,31 @@ extension Desk {
                 commit([(.delivered(by: identity), identity, nil)], for: requestID, at: now,
                        outboxUpdates: [.delivered(id: outboxID, at: now)]) { result, _ in
                     if case .success = result { done(true) } else { done(false) }
+                }
+            }
+        }
+    }
+}
+
+extension Desk {
+    /// The partner refused our request for good (its delivery is parked): the deliver
+    /// deadline cannot be met, so it escalates now, one ladder step, with the refusal as its
+    /// cause, instead of when the deadline passes. Later steps follow the ladder.
+    func deliveryRefused(_ requestID: String, destination: String, reason: String) {
+        queue.async { [self] in
+            perform(on: requestID) { [self] in
+                guard let record = cases[requestID], record.state == .submitted,
+                      let deliver = record.deadlines(policy: policy).first(where: { $0.kind == .deliver }) else { return }
+                let fired = record.escalations[.deliver] ?? 0
+                guard let step = policy[record.priority].escalation.filter({ $0.level > fired }).min(by: { $0.level < $1.level }) else { return }
+                let now = clock.now()
+                let escalation = Escalation(deadline: .deliver, dueAt: deliver.dueAt, level: step.level, notify: step.notify,
+                                            lateBy: .seconds(max(0, now.milliseconds(since: deliver.dueAt) / 1000)),
+                                            cause: "\(destination)'s daemon refused the request (\(reason.prefix(200)))")
+                commit([(.escalated(escalation), selfIdentity, nil)], for: requestID, at: now) { [self] result, _ in
+                    if case .failure(let p) = result {
+                        log.error("could not record the escalation of a refused delivery", metadata: ["request": "\(requestID)", "error": "\(p.detail)"])
+                    }
                 }
             }
         }

@@ -3,6 +3,7 @@ import ContactPointStore
 import Dispatch
 import Foundation
 import Logging
+import Synchronization
 
 /// The Desk owns every open request and the deadline queue, on one serial queue, so the
 /// domain needs no locks. It validates commands against the lifecycle, records their
@@ -18,13 +19,17 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     let alerts: AlertHub
     let metrics: Metrics
     let log: Logger
-    /// The wall clock (tests pass a manual one).
-    let clock: @Sendable () -> Instant
+    /// The daemon's one clock (tests pass a manual one).
+    let clock: Clock
     /// This daemon's certificate identity: the actor of its own events and receipts.
     let selfIdentity: String
+    /// The directory and the policy in force (one owner, shared with the router and the outbox).
+    let settings: Settings
 
-    var policy: DeadlinePolicy
-    var directory: Directory
+    /// The policy in force (read from `settings`; a command reads it on the Desk's queue,
+    /// where reloads happen, so it does not change under a command).
+    var policy: DeadlinePolicy { settings.policy }
+    var directory: Directory { settings.directory }
     var cases = CaseTable()
     var stateCounts: [RequestState: Int] = [:]
     /// Open requests with a missed running deadline, kept current by `wakeTime` (no scans).
@@ -40,13 +45,15 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     var outboxHooks: [@Sendable (OutboxContext) -> [OutboxMessage]] = []
     /// Called after events are durable (the outbox worker wakes on it).
     var onDurable: (@Sendable () -> Void)?
+    /// Who waits for the commands in flight to finish (shutdown).
+    var drainWaiters: [DrainWaiter] = []
 
-    public init(store: EventStore, policy: DeadlinePolicy, directory: Directory, alerts: AlertHub, metrics: Metrics,
-                selfIdentity: String, log: Logger, automaticTimer: Bool = true,
-                clock: @escaping @Sendable () -> Instant = { Instant.now() }) {
+    /// A Desk over `store`. Wire it (`wire(outboxHooks:onDurable:)`) before `replay()`,
+    /// which arms the timer.
+    public init(store: EventStore, settings: Settings, alerts: AlertHub, metrics: Metrics,
+                selfIdentity: String, log: Logger, automaticTimer: Bool = true, clock: Clock) {
         self.store = store
-        self.policy = policy
-        self.directory = directory
+        self.settings = settings
         self.alerts = alerts
         self.metrics = metrics
         self.selfIdentity = selfIdentity
@@ -55,8 +62,21 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
         self.clock = clock
     }
 
+    /// Sets what the Desk calls as events become durable: the outbox hooks that add
+    /// messages to an event's transaction, and the outbox worker's wake-up. Call once,
+    /// before `replay()`.
+    public func wire(outboxHooks hooks: [@Sendable (OutboxContext) -> [OutboxMessage]], onDurable: (@Sendable () -> Void)?) {
+        queue.sync {
+            outboxHooks = hooks
+            self.onDurable = onDurable
+        }
+    }
+
     /// The contact points this daemon serves.
-    var localCodes: Set<CountryCode> { directory.localCodes }
+    var localCodes: Set<CountryCode> {
+        dispatchPrecondition(condition: .onQueue(queue))
+        return directory.localCodes
+    }
 
     // MARK: - One command at a time per request
 
@@ -74,7 +94,7 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     func finish(_ requestID: String) {
         dispatchPrecondition(condition: .onQueue(queue))
         busy.remove(requestID)
-        guard var queue = waiting[requestID], !queue.isEmpty else { return }
+        guard var queue = waiting[requestID], !queue.isEmpty else { return notifyDrainedIfIdle() }
         let next = queue.removeFirst()
         waiting[requestID] = queue.isEmpty ? nil : queue
         next()
@@ -119,7 +139,9 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
         busy.insert(requestID)
         let outboxWritten = !outbox.isEmpty || !outboxUpdates.isEmpty
         let submittedFresh = cases[requestID] == nil
-        let batch = WriteBatch(events: newEvents, outbox: outbox, outboxUpdates: outboxUpdates, snapshots: base.map { [$0.snapshot] } ?? [])
+        let batch = WriteBatch(events: newEvents, outbox: outbox, outboxUpdates: outboxUpdates,
+                               snapshots: base.map { [$0.snapshot] } ?? [],
+                               replacedSnapshots: cases[requestID].map { [$0.snapshot] } ?? [])
         store.append(batch) { [self] result in
             queue.async { [self] in
                 switch result {
@@ -191,6 +213,15 @@ extension Desk {
         let context = StoredEventContext(position: stored.position, eventID: stored.event.id, at: stored.event.at,
                                          event: event, record: record)
         return Alert.from(context, directory: directory)
+    }
+}
+
+/// A shutdown waiting for the Desk to be idle: called once, with true when idle or false at its timeout.
+final class DrainWaiter: Sendable {
+    private let done: Mutex<(@Sendable (Bool) -> Void)?>
+    init(_ done: @escaping @Sendable (Bool) -> Void) { self.done = Mutex(done) }
+    func call(_ idle: Bool) {
+        if let d = done.withLock({ d -> (@Sendable (Bool) -> Void)? in defer { d = nil }; return d }) { d(idle) }
     }
 }
 

@@ -12,42 +12,58 @@ final class ServerBox: @unchecked Sendable {  // written once during Daemon.init
 }
 
 /// One running `pocd`: the store, the Desk, the HTTPS server, the outbox worker and the
-/// signal handlers, wired together. `start()` returns once it serves; `stop()` drains.
-public final class Daemon: @unchecked Sendable {  // `configuration` and `stopping` are touched only on `control`
-    public private(set) var configuration: ConfigurationSet
+/// signal handlers, wired together. `init` wires everything (nothing runs yet); `start()`
+/// replays the log and then serves; `stop()` drains.
+///
+/// The daemon's control state — the configuration in force, whether it has started or is
+/// stopping — belongs to the `control` queue: `start`, signal handlers, reloads and stops
+/// all run there, one at a time, so a SIGHUP during a long replay waits for the replay.
+public final class Daemon: @unchecked Sendable {  // `configuration`, `started`, `stopping` are touched only on `control`
+    private var configuration: ConfigurationSet
     let store: EventStore
     public let desk: Desk
     let server: HTTPServer
     let alerts: AlertHub
     let metrics: Metrics
-    let directoryBox: DirectoryBox
+    let settings: Settings
     let outbox: OutboxWorker
     let log: Logger
+    /// The one clock every part of this daemon decides time by.
+    let clock: Clock
+    /// The test clock, when `POCD_TEST_CLOCK_OFFSET_FILE` is set (never in production).
+    let testClock: TestClock?
+    let dataDirectory: DataDirectory
     let control = DispatchQueue(label: "contactpoint.control")
     var signalSources: [DispatchSourceSignal] = []
+    var started = false
     var stopping = false
 
-    /// Opens the store, replays it, and prepares the server (not yet listening).
-    /// Throws a one-line reason: a bad key, an unreadable data directory.
-    public init(configuration: ConfigurationSet, log: Logger) throws {
+    /// Claims the data directory, opens the store and prepares the server (not yet
+    /// listening), with every part wired to the others. Throws a one-line reason: a bad key,
+    /// a data directory in use, an unreadable store.
+    public init(configuration: ConfigurationSet, log: Logger, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.configuration = configuration
         self.log = log
         var d = configuration.daemon
+        if let problem = SecretFile.problem(d.tls.privateKeyFile, what: "tls.private_key") { throw StartupError("\(d.file): \(problem)") }
         d.limits.maxConnections = Self.fitOpenFileLimit(connections: d.limits.maxConnections, log: log)
+        testClock = try TestClock(environment: environment, log: log)
+        clock = testClock?.clock.clock ?? .system
         let identity = try PeerIdentity(certificateFile: d.tls.certificateFile).commonName
-        store = try EventStore(directory: d.dataDirectory)
+        dataDirectory = try DataDirectory(claiming: d.dataDirectory, log: log)
+        store = try EventStore(directory: d.dataDirectory, clock: clock)
         alerts = AlertHub()
         metrics = Metrics()
-        directoryBox = DirectoryBox(configuration.directory)
-        desk = Desk(store: store, policy: configuration.policy, directory: configuration.directory, alerts: alerts,
-                    metrics: metrics, selfIdentity: identity, log: log)
-        outbox = try OutboxWorker(store: store, desk: desk, configuration: d, directory: directoryBox, metrics: metrics, log: log)
-        desk.outboxHooks.append(contentsOf: outbox.alertHooks())
+        settings = Settings(directory: configuration.directory, policy: configuration.policy)
+        desk = Desk(store: store, settings: settings, alerts: alerts, metrics: metrics, selfIdentity: identity, log: log, clock: clock)
+        outbox = try OutboxWorker(store: store, desk: desk, configuration: d, settings: settings, metrics: metrics, log: log,
+                                  clock: clock, randomness: .system)
+        desk.wire(outboxHooks: outbox.alertHooks(), onDurable: { [outbox] in outbox.wake() })
         let connections = ServerBox()
-        let router = Router(desk: desk, alerts: alerts, metrics: metrics, directory: directoryBox,
+        let router = Router(desk: desk, alerts: alerts, metrics: metrics, settings: settings, outbox: outbox,
                             metricsIdentities: d.metricsIdentities, log: log,
-                            extraGauges: { [store, outbox, connections] in
-                                Daemon.storeGauges(store) + outbox.gauges() + Daemon.connectionGauges(connections.server?.statistics)
+                            extraGauges: { [store, outbox, connections, clock] in
+                                Daemon.storeGauges(store, clock: clock) + outbox.gauges() + Daemon.connectionGauges(connections.server?.statistics)
                             })
         let serverLog = log
         server = try HTTPServer(host: d.host, port: d.port, tls: d.tls, limits: d.limits,
@@ -56,52 +72,100 @@ public final class Daemon: @unchecked Sendable {  // `configuration` and `stoppi
     }
 
     /// Replays the log, starts listening and delivering. Throws a one-line reason (port in use).
+    /// Runs on `control`, so signals that arrive meanwhile are handled once it has finished.
     public func start() throws {
-        let started = Date()
-        let (requests, events, fromProjection) = try desk.replay()
-        log.info("replayed the event log", metadata: ["requests": "\(requests)", "events": "\(events)",
-                                                     "source": "\(fromProjection ? "projection" : "events")",
-                                                     "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(started)))"])
-        desk.onDurable = { [outbox] in outbox.wake() }  // before the first request can commit
-        outbox.start()
-        try server.start()
-        log.info("pocd serving", metadata: [
-            "contact_points": "\(configuration.daemon.contactPoints.map(\.code).joined(separator: ","))",
-            "listen": "\(configuration.daemon.host):\(server.port)", "data_dir": "\(configuration.daemon.dataDirectory)",
-        ])
+        try control.sync { () throws in
+            let began = Date()
+            let replay = try desk.replay()
+            log.info("replayed the event log", metadata: ["requests": "\(replay.requests)", "events": "\(replay.events)",
+                                                         "source": "\(replay.source)",
+                                                         "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(began)))"])
+            outbox.start()
+            try server.start()
+            started = true
+            let d = configuration.daemon
+            log.info("pocd serving", metadata: [
+                "contact_points": "\(d.contactPoints.map(\.code).joined(separator: ","))",
+                "listen": "\(d.host):\(server.port)", "data_dir": "\(d.dataDirectory)",
+            ])
+        }
     }
 
     /// The port the server listens on (useful when the config says 0).
     public var port: Int { server.port }
 
-    /// SIGTERM/SIGINT drain and exit 0; SIGHUP reloads the directory, the policy and the TLS files.
+    /// SIGTERM/SIGINT drain and exit 0; SIGHUP reloads pocd.yaml's TLS files, the directory
+    /// and the policy; SIGUSR1 re-reads the test clock's offset (only when it is in use).
     public func installSignalHandlers() {
-        for sig in [SIGTERM, SIGINT, SIGHUP] {
+        var signals = [SIGTERM, SIGINT, SIGHUP]
+        if testClock != nil { signals.append(SIGUSR1) }
+        for sig in signals {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: control)
             // Strong on purpose: the daemon lives as long as the process, and an optimised
             // build may otherwise release it once dispatchMain() is reached.
             source.setEventHandler { [self] in
-                if sig == SIGHUP { reload() } else { stop(exit: true) }
+                switch sig {
+                case SIGHUP: reload()
+                case SIGUSR1: readTestClock()
+                default: stop(exit: true)
+                }
             }
             source.resume()
             signalSources.append(source)
         }
     }
 
-    /// Reloads the directory and the policy; a bad file keeps the old ones and logs why.
-    public func reload() {
+    /// Reloads pocd.yaml, then the TLS files, the directory and the policy it names; a bad
+    /// file keeps everything running as it was and logs why. Logs what was put in force,
+    /// once it is, and names the changed settings that need a restart.
+    public func reload(done: (@Sendable (Bool) -> Void)? = nil) {
         control.async { [self] in
+            let reload: ConfigurationSet.Reload
             do {
-                let next = try configuration.reloaded()
-                try server.reloadTLS(next.daemon.tls)
-                configuration = next
-                directoryBox.replace(next.directory)
-                desk.reload(policy: next.policy, directory: next.directory)
-                log.notice("reloaded directory, policy and TLS files")
+                reload = try configuration.reloaded()
+                let tls = reload.configuration.daemon.tls
+                if let problem = SecretFile.problem(tls.privateKeyFile, what: "tls.private_key") {
+                    throw ConfigurationErrors([ConfigurationError(file: reload.configuration.daemon.file, key: "tls.private_key", reason: problem)])
+                }
+                try server.reloadTLS(tls)
+                try outbox.reloadTLS(tls)
             } catch {
                 log.error("reload refused, keeping the running configuration: \(String(describing: error).replacingOccurrences(of: "\n", with: "; "))")
+                done?(false)
+                return
             }
+            let previous = configuration.daemon
+            configuration = reload.configuration
+            let next = reload.configuration
+            desk.reload(Settings.Version(directory: next.directory, policy: next.policy)) { [log] in
+                let tls = next.daemon.tls
+                log.notice("reloaded: TLS files in use for new connections, directory and policy in force", metadata: [
+                    "certificate": "\(tls.certificateFile)", "client_ca": "\(tls.trustedCAFile)", "crl": "\(tls.crlFile ?? "none")",
+                    "directory": "\(next.daemon.directoryFile)", "policy": "\(next.daemon.policyFile)",
+                    "contact_points_in_directory": "\(next.directory.contactPoints.count)",
+                ])
+                if previous.tls.crlFile != nil && tls.crlFile == nil { log.warning("reload: no CRL any more (tls.crl removed)") }
+                for change in reload.needsRestart {
+                    log.warning("reload: changed in \(next.daemon.file) but not applied until a restart: \(change)")
+                }
+                done?(true)
+            }
+        }
+    }
+
+    /// Re-reads the test clock's offset file and, if time moved, lets the Desk and the
+    /// outbox act on the new time at once.
+    func readTestClock() {
+        dispatchPrecondition(condition: .onQueue(control))
+        guard let testClock else { return }
+        do {
+            if try testClock.reread() {
+                desk.clockMoved()
+                outbox.wake()
+            }
+        } catch {
+            log.error("test clock: \(error)")
         }
     }
 
@@ -114,12 +178,16 @@ public final class Daemon: @unchecked Sendable {  // `configuration` and `stoppi
             server.stopAccepting()
             alerts.closeAll()
             server.shutdown(timeout: 10) { [self] in
-                _ = desk.drain(timeout: 10)
-                outbox.stop()
-                desk.stop()
-                store.close()
-                log.notice("stopped")
-                if shouldExit { Foundation.exit(0) }
+                desk.drain(timeout: 10) { [self] idle in
+                    control.async { [self] in  // off the Desk's queue, which `desk.stop()` waits on
+                        if !idle { log.warning("stopping with commands still in flight after 10 s") }
+                        outbox.stop()
+                        desk.stop()
+                        store.close()
+                        log.notice("stopped")
+                        if shouldExit { Foundation.exit(0) }
+                    }
+                }
             }
         }
     }
@@ -141,32 +209,37 @@ public final class Daemon: @unchecked Sendable {  // `configuration` and `stoppi
         return max(fits, 16)
     }
 
-    /// The HTTPS server's connection counters (the hostile-client figures, live).
+    /// The HTTPS server's connection figures (the hostile-client figures, live): one gauge,
+    /// the rest totals since start.
     static func connectionGauges(_ s: HTTPServerStatistics?) -> [Metrics.Gauge] {
         guard let s else { return [] }
         return [
             Metrics.Gauge("contactpoint_connections_open", help: "TLS connections open now", [([], Double(s.openConnections))]),
-            Metrics.Gauge("contactpoint_connections_accepted", help: "Connections accepted since start", [([], Double(s.acceptedTotal))]),
-            Metrics.Gauge("contactpoint_connections_refused_over_limit", help: "Connections closed at once because max_connections were open",
-                          [([], Double(s.rejectedOverLimit))]),
-            Metrics.Gauge("contactpoint_tls_handshake_failures", help: "Handshakes that failed (certificate refused, not TLS, timeout)",
-                          [([], Double(s.handshakeFailures))]),
-            Metrics.Gauge("contactpoint_http_protocol_errors", help: "Error answers the HTTP layer gave itself (400, 408, 413, 431, ...)",
-                          [([], Double(s.protocolErrors))]),
-            Metrics.Gauge("contactpoint_http_timeouts", help: "Header, body, idle and write timeouts that closed a connection",
-                          [([], Double(s.timeouts))]),
+            Metrics.Gauge(counter: "contactpoint_connections_accepted_total", help: "Connections accepted since start", [([], Double(s.acceptedTotal))]),
+            Metrics.Gauge(counter: "contactpoint_connections_refused_over_limit_total",
+                          help: "Connections closed at once because max_connections were open", [([], Double(s.rejectedOverLimit))]),
+            Metrics.Gauge(counter: "contactpoint_tls_handshake_failures_total",
+                          help: "Handshakes that failed (certificate refused, not TLS, timeout)", [([], Double(s.handshakeFailures))]),
+            Metrics.Gauge(counter: "contactpoint_http_protocol_errors_total",
+                          help: "Error answers the HTTP layer gave itself (400, 408, 413, 414, 431, ...)", [([], Double(s.protocolErrors))]),
+            Metrics.Gauge(counter: "contactpoint_http_timeouts_total",
+                          help: "Header, body, idle and write timeouts that closed a connection", [([], Double(s.timeouts))]),
         ]
     }
 
-    static func storeGauges(_ store: EventStore) -> [Metrics.Gauge] {
+    /// The store's totals and the outbox's levels, aged on the daemon's clock.
+    static func storeGauges(_ store: EventStore, clock: Clock) -> [Metrics.Gauge] {
         let s = store.statistics
         let outbox = try? store.outboxSummary()
-        let age = outbox?.oldest.map { Double(max(0, Instant.now().milliseconds(since: $0))) / 1000 } ?? 0
+        let age = outbox?.oldest.map { Double(max(0, clock.now().milliseconds(since: $0))) / 1000 } ?? 0
         return [
-            Metrics.Gauge("contactpoint_store_commits", help: "Group commits since start (each one fsync)", [([], Double(s.commits))]),
-            Metrics.Gauge("contactpoint_store_batches", help: "Batches committed since start", [([], Double(s.batches))]),
-            Metrics.Gauge("contactpoint_outbox_depth", help: "Outbound messages not yet accepted", [([], Double(outbox?.depth ?? 0))]),
-            Metrics.Gauge("contactpoint_outbox_oldest_age_seconds", help: "Age of the oldest undelivered outbound message", [([], age)]),
+            Metrics.Gauge(counter: "contactpoint_store_commits_total", help: "Group commits since start (each one fsync)", [([], Double(s.commits))]),
+            Metrics.Gauge(counter: "contactpoint_store_batches_total", help: "Batches committed since start", [([], Double(s.batches))]),
+            Metrics.Gauge("contactpoint_outbox_depth", help: "Outbound messages waiting to be delivered (parked ones not included)",
+                          [([], Double(outbox?.depth ?? 0))]),
+            Metrics.Gauge("contactpoint_outbox_parked", help: "Outbound messages parked after a permanent refusal, waiting for a supervisor",
+                          [([], Double(outbox?.parked ?? 0))]),
+            Metrics.Gauge("contactpoint_outbox_oldest_age_seconds", help: "Age of the oldest message waiting to be delivered", [([], age)]),
         ]
     }
 }

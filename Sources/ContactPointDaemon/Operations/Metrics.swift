@@ -79,41 +79,59 @@ public final class Metrics: @unchecked Sendable {  // all values guarded by `loc
         return counters[Self.key(name, labels)] ?? 0
     }
 
-    /// A gauge sample supplied at scrape time.
+    /// A metric family supplied at scrape time by the owner of the value: a gauge (a level,
+    /// such as the outbox depth) or a counter kept elsewhere (a total since start, such as
+    /// the server's accepted connections, named `_total`).
     public struct Gauge: Sendable {
         public var name: String
         public var help: String
+        /// `gauge` or `counter`.
+        public var type: String
         public var samples: [(labels: [(String, String)], value: Double)]
+        /// A gauge: a level that goes up and down.
         public init(_ name: String, help: String, _ samples: [(labels: [(String, String)], value: Double)]) {
             self.name = name
             self.help = help
+            self.type = "gauge"
+            self.samples = samples
+        }
+        /// A counter kept by its owner: a total since start; its name ends in `_total`.
+        public init(counter name: String, help: String, _ samples: [(labels: [(String, String)], value: Double)]) {
+            precondition(name.hasSuffix("_total"), "a counter's name ends in _total: \(name)")
+            self.name = name
+            self.help = help
+            self.type = "counter"
             self.samples = samples
         }
     }
 
-    /// The exposition text: the gauges given, then every counter and histogram.
+    /// The exposition text: the families given, then every counter and histogram kept here.
+    /// A counter incremented without a description is still written (with a placeholder
+    /// HELP), never left out.
     public func render(gauges: [Gauge]) -> String {
         var out = ""
         for g in gauges {
-            out += "# HELP \(g.name) \(g.help)\n# TYPE \(g.name) gauge\n"
+            out += "# HELP \(g.name) \(g.help)\n# TYPE \(g.name) \(g.type)\n"
             for s in g.samples { out += "\(Self.key(g.name, s.labels).rendered) \(Self.format(s.value))\n" }
         }
         lock.lock()
         let counters = self.counters, histograms = self.histograms, help = self.help
         lock.unlock()
-        var described = Set<String>()
-        func header(_ name: String) {
-            guard described.insert(name).inserted, let h = help[name] else { return }
-            out += "# HELP \(name) \(h.text)\n# TYPE \(name) \(h.type)\n"
-        }
-        for name in help.keys.sorted() where help[name]!.type == "counter" {
-            header(name)
-            for (k, v) in counters.filter({ $0.key.name == name }).sorted(by: { $0.key < $1.key }) {
+        var byName: [String: [(Key, Double)]] = [:]
+        for (k, v) in counters { byName[k.name, default: []].append((k, v)) }
+        let described = Set(help.filter { $0.value.type == "counter" }.keys)
+        for name in described.union(byName.keys).sorted() {
+            let h = help[name] ?? (type: "counter", text: "(not described)")
+            out += "# HELP \(name) \(h.text)\n# TYPE \(name) counter\n"
+            for (k, v) in (byName[name] ?? []).sorted(by: { $0.0 < $1.0 }) {
                 out += "\(k.rendered) \(Self.format(v))\n"
             }
         }
+        var headed = Set<String>()
         for (k, h) in histograms.sorted(by: { $0.key < $1.key }) {
-            header(k.name)
+            if headed.insert(k.name).inserted {
+                out += "# HELP \(k.name) \(help[k.name]?.text ?? "(not described)")\n# TYPE \(k.name) histogram\n"
+            }
             for (i, b) in Histogram.bounds.enumerated() {
                 out += "\(Key(name: k.name + "_bucket", labels: (k.labels + ["le=\"\(Self.format(b))\""]).sorted()).rendered) \(Self.format(h.buckets[i]))\n"
             }

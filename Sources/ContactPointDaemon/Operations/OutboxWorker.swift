@@ -8,20 +8,32 @@ import TLSTransport
 
 /// Delivers the outbox: requests and events to partner daemons, alerts to webhooks and
 /// Alertmanagers. Every message was written in the same transaction as the event that
-/// caused it; it is retried with exponential backoff and jitter until the receiver
-/// accepts it, one at a time and in order per destination, so a partner sees events in
-/// the order they happened. Receivers are idempotent by event id, so a retry after a lost
-/// answer never duplicates.
+/// caused it; it goes out one at a time and in order per destination, so a partner sees
+/// events in the order they happened. Receivers are idempotent by event id, so a retry
+/// after a lost answer never duplicates.
+///
+/// What a failure means decides what happens next (`DeliveryOutcome`): a network error, a
+/// 5xx, 408 or 429 is retried with exponential backoff and jitter; any other 4xx is a
+/// refusal that no retry will change, so the message is **parked** — out of the line, so
+/// the destination's other messages go on — with its reason, shown in `/healthz`,
+/// `/metrics` and `GET /v1/outbox`, until a supervisor retries or drops it. A parked
+/// request to a partner escalates its deliver deadline at once.
+///
+/// Time comes from the daemon's one clock and jitter from injected randomness.
 final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned by `queue`
     let queue = DispatchQueue(label: "contactpoint.outbox")
     let store: EventStore
     let desk: Desk
     let config: DaemonConfiguration
-    let directory: DirectoryBox
+    let settings: Settings
     let metrics: Metrics
     let log: Logger
+    let clock: Clock
+    let randomness: Randomness
     let receivers: [String: AlertReceiver]
     var secrets: [String: [UInt8]] = [:]
+    /// The daemon's certificate and trust for outbound connections; replaced by `reloadTLS`.
+    var tls: TLSConfiguration
     var clients: [String: HTTPSClient] = [:]
     var inFlight: Set<String> = []
     var timer: DispatchSourceTimer?
@@ -31,13 +43,17 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
     static let initialBackoff: Int64 = 1_000  // ms
     static let maximumBackoff: Int64 = 300_000  // ms
 
-    init(store: EventStore, desk: Desk, configuration: DaemonConfiguration, directory: DirectoryBox, metrics: Metrics, log: Logger) throws {
+    init(store: EventStore, desk: Desk, configuration: DaemonConfiguration, settings: Settings, metrics: Metrics, log: Logger,
+         clock: Clock, randomness: Randomness) throws {
         self.store = store
         self.desk = desk
         config = configuration
-        self.directory = directory
+        tls = configuration.tls
+        self.settings = settings
         self.metrics = metrics
         self.log = log
+        self.clock = clock
+        self.randomness = randomness
         receivers = Dictionary(uniqueKeysWithValues: configuration.receivers.map { ($0.name, $0) })
         for r in configuration.receivers {
             if let file = r.hmacSecretFile {
@@ -70,17 +86,30 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
         }
     }
 
-    /// Something new is in the outbox: look now.
+    /// Something new is in the outbox, or time moved: look now.
     func wake() {
         queue.async { [self] in if running { round() } }
     }
 
+    /// Uses `next` for connections made from now on (SIGHUP). Throws, keeping the old
+    /// material, if the files do not make a client context. Open connections are closed
+    /// once their delivery in flight ends (the next delivery reconnects with the new files).
+    func reloadTLS(_ next: TLSConfiguration) throws {
+        _ = try TLSContext.client(next)
+        queue.sync {
+            tls = next
+            let old = clients
+            clients = [:]
+            for client in old.values { client.close() }
+        }
+    }
+
     /// Sends the first due message of every destination that has none in flight, then
     /// arms the timer for the next attempt.
-    private func round() {
+    func round() {
         dispatchPrecondition(condition: .onQueue(queue))
         guard running else { return }
-        let now = Instant.now()
+        let now = clock.now()
         let due = (try? store.dueOutbox(at: now, limit: 500)) ?? []
         var started = Set<String>()
         for entry in due {
@@ -91,28 +120,25 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
             send(entry)
         }
         let next = (try? store.earliestOutboxAttempt()) ?? nil
-        let delay = next.map { max(50, min($0.milliseconds(since: Instant.now()), 60_000)) } ?? 60_000
+        let delay = next.map { max(50, min($0.milliseconds(since: clock.now()), 60_000)) } ?? 60_000
         timer?.schedule(deadline: .now() + .milliseconds(Int(delay)))
     }
 
     private func send(_ entry: OutboxEntry) {
+        dispatchPrecondition(condition: .onQueue(queue))
         let m = entry.message
         let target: (client: HTTPSClient, path: String, headers: HTTPHeaders)
         do {
             target = try route(m)
         } catch {
-            return failed(entry, "\(error)")
+            return failed(entry, .retry("\(error)"))
         }
         target.client.send(method: "POST", path: target.path, headers: target.headers, body: m.body) { [self] result in
             queue.async { [self] in
-                switch result {
-                case .success(let response) where (200..<300).contains(response.status):
-                    delivered(entry, response)
-                case .success(let response):
-                    let detail = String(decoding: response.body.prefix(300), as: UTF8.self)
-                    failed(entry, "HTTP \(response.status): \(detail)")
-                case .failure(let error):
-                    failed(entry, error.description)
+                let outcome = DeliveryOutcome(result)
+                switch outcome {
+                case .delivered: delivered(entry)
+                default: failed(entry, outcome)
                 }
             }
         }
@@ -120,13 +146,14 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
 
     /// The client, path and headers for a message.
     private func route(_ m: OutboxMessage) throws -> (HTTPSClient, String, HTTPHeaders) {
+        dispatchPrecondition(condition: .onQueue(queue))
         var headers = HTTPHeaders([("Content-Type", "application/json")])
         switch m.kind {
         case OutboundKind.partnerRequest, OutboundKind.partnerEvent:
-            guard let code = CountryCode(m.destination), let cp = directory.current.contactPoints[code],
+            guard let code = CountryCode(m.destination), let cp = settings.directory.contactPoints[code],
                   case .partner(let url, let identity) = cp.host
             else { throw TLSError("no partner daemon for \(m.destination) in the directory") }
-            let client = try client(for: url, ca: config.tls.trustedCAFile, identity: identity)
+            let client = try client(for: url, ca: tls.trustedCAFile, identity: identity)
             if m.kind == OutboundKind.partnerRequest { return (client, "/v1/requests", headers) }
             let body = try? JSONParser.parse(m.body)
             guard let requestID = body?["request_id"]?.stringValue else {
@@ -137,7 +164,7 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
             let name = m.destination
             guard let r = receivers[name] else { throw TLSError("no alert receiver \(name) in \(config.file)") }
             let (base, path) = Self.split(r.url)
-            let client = try client(for: base, ca: r.caFile ?? config.tls.trustedCAFile, identity: nil)
+            let client = try client(for: base, ca: r.caFile ?? tls.trustedCAFile, identity: nil)
             if let secret = secrets[name] {
                 headers.add(name: "X-ContactPoint-Signature", value: "sha256=" + SHA256.hmacHex(key: secret, message: m.body))
             }
@@ -149,11 +176,12 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
     }
 
     private func client(for url: String, ca: String, identity: String?) throws -> HTTPSClient {
+        dispatchPrecondition(condition: .onQueue(queue))
         let key = "\(url)|\(ca)|\(identity ?? "")"
         if let c = clients[key] { return c }
-        var tls = config.tls
-        tls.trustedCAFile = ca
-        let c = try HTTPSClient(baseURL: url, tls: tls, expectedServerIdentity: identity, timeout: 15)
+        var t = tls
+        t.trustedCAFile = ca
+        let c = try HTTPSClient(baseURL: url, tls: t, expectedServerIdentity: identity, timeout: 15)
         clients[key] = c
         return c
     }
@@ -165,12 +193,9 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
         return ("https://" + rest[..<slash], String(rest[slash...]))
     }
 
-    private func delivered(_ entry: OutboxEntry, _ response: HTTPClientResponse) {
+    private func delivered(_ entry: OutboxEntry) {
         dispatchPrecondition(condition: .onQueue(queue))
-        metrics.increment("contactpoint_outbox_deliveries_total", [("kind", entry.message.kind), ("outcome", "delivered")])
-        if entry.message.kind == OutboundKind.webhook || entry.message.kind == OutboundKind.alertmanager {
-            metrics.increment("contactpoint_alert_deliveries_total", [("receiver", entry.message.destination), ("outcome", "delivered")])
-        }
+        count(entry, outcome: "delivered")
         let finish: @Sendable (Bool) -> Void = { [self] ok in
             queue.async { [self] in
                 inFlight.remove(entry.message.destination)
@@ -179,42 +204,70 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
             }
         }
         if entry.message.kind == OutboundKind.partnerRequest, let requestID = entry.message.requestIDFromBody {
-            let identity = directory.current.contactPoints[CountryCode(entry.message.destination)!].flatMap { cp -> String? in
-                if case .partner(_, let id) = cp.host { return id } else { return nil }
-            } ?? entry.message.destination
-            desk.recordReceipt(requestID, by: identity, outboxID: entry.id, done: finish)
+            desk.recordReceipt(requestID, by: partnerIdentity(entry.message.destination), outboxID: entry.id, done: finish)
         } else {
-            store.append(WriteBatch(outboxUpdates: [.delivered(id: entry.id, at: .now())])) { r in
+            store.append(WriteBatch(outboxUpdates: [.delivered(id: entry.id, at: clock.now())])) { r in
                 if case .success = r { finish(true) } else { finish(false) }
             }
         }
     }
 
-    private func failed(_ entry: OutboxEntry, _ reason: String) {
+    /// The certificate identity of the partner daemon hosting `code` (its receipts' actor).
+    private func partnerIdentity(_ code: String) -> String {
+        guard let c = CountryCode(code), let cp = settings.directory.contactPoints[c], case .partner(_, let id) = cp.host else { return code }
+        return id
+    }
+
+    private func failed(_ entry: OutboxEntry, _ outcome: DeliveryOutcome) {
         dispatchPrecondition(condition: .onQueue(queue))
-        metrics.increment("contactpoint_outbox_deliveries_total", [("kind", entry.message.kind), ("outcome", "failed")])
-        if entry.message.kind == OutboundKind.webhook || entry.message.kind == OutboundKind.alertmanager {
-            metrics.increment("contactpoint_alert_deliveries_total", [("receiver", entry.message.destination), ("outcome", "failed")])
+        let m = entry.message
+        let update: OutboxUpdate
+        switch outcome {
+        case .refused(let reason):
+            count(entry, outcome: "refused")
+            update = .parked(id: entry.id, error: String(reason.prefix(500)), at: clock.now())
+            log.error("outbox: refused for good by the receiver; parked until a supervisor retries or drops it (poc outbox)", metadata: [
+                "id": "\(entry.id)", "kind": "\(m.kind)", "destination": "\(m.destination)", "reason": "\(reason)",
+            ])
+        case .retry(let reason):
+            count(entry, outcome: "failed")
+            let backoff = backoff(attempts: entry.attempts)
+            update = .failed(id: entry.id, error: String(reason.prefix(500)), retryAt: Instant(millisecondsSince1970: clock.now().millisecondsSince1970 + backoff))
+            log.warning("outbox delivery failed; will retry", metadata: [
+                "kind": "\(m.kind)", "destination": "\(m.destination)", "attempt": "\(entry.attempts + 1)",
+                "retry_in_ms": "\(backoff)", "reason": "\(reason)",
+            ])
+        case .delivered:
+            preconditionFailure("a delivery is not a failure")
         }
-        let backoff = Self.backoff(attempts: entry.attempts)
-        let at = Instant(millisecondsSince1970: Instant.now().millisecondsSince1970 + backoff)
-        log.warning("outbox delivery failed; will retry", metadata: [
-            "kind": "\(entry.message.kind)", "destination": "\(entry.message.destination)", "attempt": "\(entry.attempts + 1)",
-            "retry_in_ms": "\(backoff)", "reason": "\(reason)",
-        ])
-        store.append(WriteBatch(outboxUpdates: [.failed(id: entry.id, error: String(reason.prefix(500)), retryAt: at)])) { [self] _ in
+        store.append(WriteBatch(outboxUpdates: [update])) { [self] result in
             queue.async { [self] in
-                inFlight.remove(entry.message.destination)
+                inFlight.remove(m.destination)
+                if case .parked = update, case .success = result,
+                   m.kind == OutboundKind.partnerRequest, let requestID = m.requestIDFromBody, case .refused(let reason) = outcome {
+                    desk.deliveryRefused(requestID, destination: m.destination, reason: reason)
+                }
                 round()
             }
         }
     }
 
+    private func count(_ entry: OutboxEntry, outcome: String) {
+        metrics.increment("contactpoint_outbox_deliveries_total", [("kind", entry.message.kind), ("outcome", outcome)])
+        if entry.message.kind == OutboundKind.webhook || entry.message.kind == OutboundKind.alertmanager {
+            metrics.increment("contactpoint_alert_deliveries_total", [("receiver", entry.message.destination), ("outcome", outcome)])
+        }
+    }
+
     /// Exponential backoff with jitter: about 1 s, 2 s, 4 s ... up to 5 minutes, each
     /// drawn between half and all of that, so many messages failing together spread out.
-    static func backoff(attempts: Int) -> Int64 {
+    func backoff(attempts: Int) -> Int64 {
+        Self.backoff(attempts: attempts, randomness: randomness)
+    }
+
+    static func backoff(attempts: Int, randomness: Randomness) -> Int64 {
         let ceiling = min(maximumBackoff, initialBackoff << min(attempts, 20))
-        return Int64.random(in: (ceiling / 2)...ceiling)
+        return randomness.int(in: (ceiling / 2)...ceiling)
     }
 
     /// Outbox gauges for /metrics are in Daemon.storeGauges; this adds in-flight destinations.
@@ -224,10 +277,92 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
     }
 }
 
+/// What became of one delivery attempt, and so what the outbox does next.
+enum DeliveryOutcome: Equatable {
+    /// 2xx: the receiver has it.
+    case delivered
+    /// A network or TLS error, a 5xx, 408 Request Timeout or 429 Too Many Requests (or
+    /// anything else not a refusal): try again after a backoff.
+    case retry(String)
+    /// Any other 4xx: the receiver refuses this message, and sending it again will not
+    /// change its mind. Park it for a supervisor.
+    case refused(String)
+
+    init(_ result: Result<HTTPClientResponse, HTTPClientError>) {
+        switch result {
+        case .success(let response):
+            let detail = "HTTP \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))"
+            self = Self.classify(status: response.status, detail: detail)
+        case .failure(let error):
+            self = .retry(error.description)
+        }
+    }
+
+    static func classify(status: Int, detail: String) -> DeliveryOutcome {
+        switch status {
+        case 200..<300: return .delivered
+        case 408, 429: return .retry(detail)
+        case 400..<500: return .refused(detail)
+        default: return .retry(detail)
+        }
+    }
+}
+
 extension OutboxMessage {
     /// The request id of a partner-request message (its body is the request).
     var requestIDFromBody: String? {
         (try? JSONParser.parse(body))?["id"]?.stringValue
+    }
+
+    /// The request a partner message concerns (nil for alerts).
+    var requestID: String? {
+        guard kind == OutboundKind.partnerRequest || kind == OutboundKind.partnerEvent,
+              let body = try? JSONParser.parse(body) else { return nil }
+        return (kind == OutboundKind.partnerRequest ? body["id"] : body["request_id"])?.stringValue
+    }
+}
+
+extension OutboxWorker {
+    /// Messages waiting or parked (all not delivered nor dropped when `state` is nil), read
+    /// off the worker's and the Desk's queues.
+    func entries(state: String?, limit: Int, reply: @escaping @Sendable (Result<[OutboxEntry], StoreError>) -> Void) {
+        DispatchQueue.global().async { [store] in
+            reply(Result { () throws(StoreError) -> [OutboxEntry] in try store.outboxEntries(state: state, limit: limit) })
+        }
+    }
+
+    /// A supervisor sends a parked message again now (`retry`), or gives it up (`drop`).
+    /// Answers 404 for no such message and 409 for one that is not parked.
+    func resolve(_ id: Int64, retry: Bool, by identity: String, reason: String,
+                 reply: @escaping @Sendable (Result<OutboxEntry, Problem>) -> Void) {
+        queue.async { [self] in
+            let entry: OutboxEntry?
+            do { entry = try store.outboxEntry(id: id) } catch { return reply(.failure(.storage("\(error)"))) }
+            guard let entry else { return reply(.failure(.notFound("no outbox message \(id)"))) }
+            guard entry.state == "parked" else {
+                return reply(.failure(.conflict("outbox message \(id) is \(entry.state), not parked: only a parked message can be \(retry ? "retried" : "dropped")",
+                                                field: "id")))
+            }
+            let now = clock.now()
+            let update: OutboxUpdate = retry ? .retried(id: id, at: now, by: identity, reason: reason)
+                                             : .dropped(id: id, at: now, by: identity, reason: reason)
+            store.append(WriteBatch(outboxUpdates: [update])) { [self] result in
+                queue.async { [self] in
+                    switch result {
+                    case .success:
+                        log.notice("outbox: parked message \(retry ? "sent again" : "dropped") by a supervisor", metadata: [
+                            "id": "\(id)", "destination": "\(entry.message.destination)", "kind": "\(entry.message.kind)",
+                            "by": "\(identity)", "reason": "\(reason)",
+                        ])
+                        let after = (try? store.outboxEntry(id: id)) ?? nil
+                        reply(.success(after ?? entry))
+                        round()
+                    case .failure(let error):
+                        reply(.failure(.conflict(error.message, field: "id")))
+                    }
+                }
+            }
+        }
     }
 }
 

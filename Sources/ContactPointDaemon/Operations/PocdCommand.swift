@@ -75,14 +75,19 @@ struct CheckConfig: ParsableCommand {
     var config: String { options.config }
 
     func run() throws {
-        let set: ConfigurationSet
-        do { set = try ConfigurationSet.load(configFile: config) } catch {
+        let set: ConfigurationSet?
+        let errors: [ConfigurationError]
+        do { (set, errors) = try ConfigurationSet.check(configFile: config) } catch {
             for e in error.errors { print(e.description) }
             throw ExitCode(1)
         }
-        let problems = set.checkFiles()
+        // Every problem at once: the YAML of all three files, then the files they name.
+        var problems = errors.map(\.description)
+        if let daemon = set?.daemon ?? (try? DaemonConfiguration.parse(file: config))?.0 {
+            problems += ConfigurationSet.checkFiles(daemon)
+        }
         for p in problems { print(p) }
-        if !problems.isEmpty { throw ExitCode(1) }
+        guard problems.isEmpty, let set else { throw ExitCode(1) }
         let d = set.daemon
         print("OK \(d.file): serves \(d.contactPoints.map(\.code).joined(separator: ", ")) on \(d.host):\(d.port); "
               + "\(set.directory.contactPoints.count) contact points in \(d.directoryFile); policy \(d.policyFile)")
@@ -98,7 +103,14 @@ struct Audit: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Walk the hash-chained event log; print the count of events and OK, or the first broken event and exit 1.",
-            discussion: "Safe while the daemon runs (it reads a snapshot).\n\nExample:\n  pocd audit verify --config Config/pocd.yaml")
+            discussion: """
+                Then rebuilds every request from the log and compares it with the projection the \
+                daemon starts from: a row edited behind its back is named, and the exit status is 1. \
+                Safe while the daemon runs (it reads a snapshot).
+
+                Example:
+                  pocd audit verify --config Config/pocd.yaml
+                """)
 
         @OptionGroup var options: ConfigOption
         var config: String { options.config }
@@ -115,16 +127,19 @@ struct Audit: ParsableCommand {
                 throw ExitCode(2)
             }
             let result: ChainVerification
+            var projection: ProjectionVerification?
             do {
-                let store = try EventStore(directory: d.dataDirectory)
+                let store = try EventStore(directory: d.dataDirectory, clock: .system)
                 result = try store.verifyChain()
+                if result.isIntact { projection = try store.verifyProjection() }
                 store.close()
             } catch {
                 print("cannot read \(path): \(error)")
                 throw ExitCode(2)
             }
             print(result.description)
-            if !result.isIntact { throw ExitCode(1) }
+            if let projection { print(projection.description) }
+            if !result.isIntact || projection?.agrees == false { throw ExitCode(1) }
         }
     }
 }
