@@ -42,6 +42,14 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
     /// Anything else the transport reported.
     case transport(server: String, reason: String)
 
+    /// Whether the request may have reached the daemon although no answer came back (the
+    /// connection closed or timed out after it was sent): only an idempotent request may be
+    /// sent again after such an error.
+    public var outcomeUnknown: Bool {
+        if case .transport = self { return true }
+        return false
+    }
+
     public var description: String {
         switch self {
         case .unreachable(let server, let reason): return "cannot reach the daemon at \(server): \(reason)"
@@ -117,6 +125,31 @@ public final class ContactPointClient: Sendable {
     // MARK: - The API
 
     public func submit(_ body: [UInt8]) -> Result<APIResponse, ClientError> { call("POST", "/v1/requests", json: body) }
+
+    /// Submits `request`, safe to retry: the request gets an `id` first if it has none, so
+    /// sending it again can only find it stored (200, identical), never store a second one.
+    /// When an attempt ends without an answer — the request may have arrived — it is sent
+    /// again, up to `attempts` times in all. Returns the answer, the id used, and whether a
+    /// 200 answered a retry of our own (so "already submitted" is the first attempt's doing).
+    public func submitIdempotently(_ request: JSONValue, attempts: Int = 3, pause: TimeInterval = 0.5)
+        -> (result: Result<APIResponse, ClientError>, id: String, retried: Bool)
+    {
+        var body = request
+        if case .object(var o) = request, o["id"] == nil {
+            o["id"] = .string(UUID().uuidString.lowercased())
+            body = .object(o)
+        }
+        let id = body["id"]?.stringValue ?? ""
+        let bytes = body.serialized()
+        var last: Result<APIResponse, ClientError> = submit(bytes)
+        var tries = 1
+        while tries < attempts, case .failure(let error) = last, error.outcomeUnknown {
+            Thread.sleep(forTimeInterval: pause * Double(tries))
+            last = submit(bytes)
+            tries += 1
+        }
+        return (last, id, tries > 1)
+    }
     public func request(_ id: String) -> Result<APIResponse, ClientError> { call("GET", "/v1/requests/\(id)") }
     public func act(_ id: String, _ action: Action, body: [UInt8]) -> Result<APIResponse, ClientError> {
         call("POST", "/v1/requests/\(id)/\(action.rawValue)", json: body.isEmpty ? Array("{}".utf8) : body)

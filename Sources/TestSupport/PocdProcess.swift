@@ -110,6 +110,12 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
         return String(decoding: data.dropFirst(Int(offset)), as: UTF8.self)
     }
 
+    /// The running daemon's process id (nil when it is not running).
+    public var pid: Int32? {
+        guard let p = process, p.isRunning else { return nil }
+        return p.processIdentifier
+    }
+
     /// SIGTERM and wait; returns the exit status.
     @discardableResult
     public func stop(timeout: TimeInterval = 30) -> Int32 {

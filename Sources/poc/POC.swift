@@ -17,7 +17,7 @@ struct POC: ParsableCommand {
               poc watch
             """,
         subcommands: [
-            Submit.self, QueueCommand.self, Show.self, Watch.self, Alerts.self, Health.self,
+            Submit.self, QueueCommand.self, Show.self, Watch.self, Alerts.self, Health.self, OutboxCommand.self,
             Acknowledge.self, Preserve.self, ReportNoData.self, Refuse.self, NotifyRisk.self, DiscloseTraffic.self,
             Proceed.self, Extend.self, LinkMLA.self, Withdraw.self, Release.self,
         ])

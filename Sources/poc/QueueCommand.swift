@@ -94,7 +94,8 @@ struct Health: ParsableCommand {
             defer { client.close() }
             let body = try client.health().orThrow().json ?? .null
             if connection.json { return Output.printJSON(body) }
-            print("\(body["status"]?.stringValue ?? "?"): \(body["open"]?.intValue ?? 0) open, \(body["overdue"]?.intValue ?? 0) overdue, outbox \(body["outbox_depth"]?.intValue ?? 0)")
+            print("\(body["status"]?.stringValue ?? "?"): \(body["open"]?.intValue ?? 0) open, \(body["overdue"]?.intValue ?? 0) overdue, outbox \(body["outbox_depth"]?.intValue ?? 0)"
+                  + ((body["outbox_parked"]?.intValue ?? 0) > 0 ? ", \(body["outbox_parked"]?.intValue ?? 0) PARKED (poc outbox --parked)" : ""))
         }
     }
 }

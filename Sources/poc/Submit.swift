@@ -62,10 +62,12 @@ struct Submit: ParsableCommand {
             } else {
                 body = try fromFlags(client)
             }
-            let response = try client.submit(body.serialized()).orThrow()
+            // Always with an id of ours: a retry (ours, or the transport's) can never store it twice.
+            let (result, _, retried) = client.submitIdempotently(body)
+            let response = try result.orThrow()
             guard let view = response.json else { throw CLIError("the daemon answered \(response.status) without JSON") }
             if connection.json { return Output.printJSON(view) }
-            let verb = response.status == 201 ? "submitted" : "already submitted (identical; nothing changed)"
+            let verb = response.status == 201 || retried ? "submitted" : "already submitted (identical; nothing changed)"
             print("\(verb): \(view["id"]?.stringValue ?? "")  \(view["reference"]?.stringValue ?? "")  \(view["from"]?.stringValue ?? "") → \(view["to"]?.stringValue ?? "")")
             print("state: \(view["state"]?.stringValue ?? "")")
             for d in view["deadlines"]?.arrayValue ?? [] {

@@ -87,7 +87,8 @@ enum SecretFile {
         guard stat(file, &info) == 0 else { return nil }
         let mode = info.st_mode & 0o777
         guard mode & 0o077 != 0 else { return nil }
-        return "\(what) \(file) is readable by \(mode & 0o070 != 0 ? "its group" : "others") (mode \(String(mode, radix: 8))); "
+        let who = [mode & 0o070 != 0 ? "its group" : nil, mode & 0o007 != 0 ? "others" : nil].compactMap { $0 }.joined(separator: " and ")
+        return "\(what) \(file) is readable by \(who) (mode \(String(mode, radix: 8))); "
             + "a private key must be readable by its owner only: chmod 600 \(file)"
     }
 }
