@@ -203,5 +203,11 @@ final class OperationsEndToEndTests: XCTestCase {
         let errors = r.body.json["errors"]?.arrayValue ?? []
         XCTAssertTrue(errors.contains { $0["field"] == "id" && $0["reason"] == "must be a string, not null" }, r.body)
         XCTAssertEqual(try d.curl("officer.vn.alice", "GET", "/v1/queue").body.json["count"], 1)
+        // Alert ids are log positions: the stream's resume point is a whole number from 0, as documented.
+        for bad in ["-1", "9223372036854775808", "12abc"] {
+            let r = try d.curl("officer.vn.alice", "GET", "/v1/alerts/stream", extra: ["-H", "Last-Event-ID: \(bad)"])
+            XCTAssertEqual(r.status, 422, "\(bad): \(r.body)")
+            XCTAssertEqual(r.body.json["errors"]?[0]?["field"], "Last-Event-ID", r.body)
+        }
     }
 }

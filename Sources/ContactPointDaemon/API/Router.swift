@@ -119,8 +119,7 @@ final class Router: Sendable {
             listAlerts(request, caller, finish)
         case ("GET", "/v1/alerts/stream"):
             guard requirePeople(caller, finish) else { return }
-            stream(request, caller, responder)
-            metrics.increment("contactpoint_http_requests_total", [("route", template), ("status", "200")])
+            stream(request, caller, responder, finish)
         case ("GET", "/v1/outbox"):
             guard requireSupervisor(caller, finish) else { return }
             listOutbox(request, finish)
@@ -184,12 +183,24 @@ final class Router: Sendable {
         finish(Self.json(200, ["count": .number(Double(list.count)), "alerts": .array(list.map(\.json))]))
     }
 
-    private func stream(_ request: HTTPRequest, _ caller: Caller, _ responder: HTTPResponder) {
-        let lastID = (request.headers["Last-Event-ID"] ?? request.query["last_event_id"]).flatMap { Int64($0.trimmingCharacters(in: .whitespaces)) }
+    private func stream(_ request: HTTPRequest, _ caller: Caller, _ responder: HTTPResponder,
+                        _ finish: @escaping @Sendable (HTTPResponse) -> Void) {
+        // An alert id is a log position: 0 ... 2^63-1, as the OpenAPI document says.
+        var lastID: Int64?
+        let field = request.headers["Last-Event-ID"] != nil ? "Last-Event-ID" : "last_event_id"
+        if let text = request.headers["Last-Event-ID"] ?? request.query["last_event_id"] {
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            guard let n = Int64(trimmed), n >= 0, trimmed.allSatisfy(\.isASCII) else {
+                return finish(Self.problem(.invalid(FieldProblems([FieldProblem(
+                    field: field, reason: "must be the id of an alert: a whole number from 0 to 9223372036854775807")]), what: "the stream's resume point")))
+            }
+            lastID = n
+        }
         let stream = responder.startStream(status: 200, headers: HTTPHeaders([
             ("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-store"), ("X-Accel-Buffering", "no"),
         ]))
         alerts.subscribe(stream, after: lastID, filter: alertFilter(caller))
+        metrics.increment("contactpoint_http_requests_total", [("route", "/v1/alerts/stream"), ("status", "200")])
     }
 
     // MARK: - Helpers
