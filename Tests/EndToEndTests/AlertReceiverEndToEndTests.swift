@@ -100,6 +100,34 @@ final class AlertReceiverEndToEndTests: XCTestCase {
             try !(amAlerts(port: amPort) ?? [JSONValue.null]).contains { $0["labels"]?["request_id"]?.stringValue == id && $0["labels"]?["deadline"] == "acknowledge" }
         }
         E2E.eventually(30, "the webhook got the resolution") { received.bodies.contains { $0["status"] == "resolved" && $0["request_id"]?.stringValue == id } }
+
+        // Later events of the request resolve nothing again: one resolution per escalation.
+        for (who, action, body) in [("officer.de.bob", "preserve", #"{"provider_reference":"EM-1"}"#),
+                                    ("officer.vn.alice", "extend", #"{"days":30}"#),
+                                    ("officer.vn.alice", "link-mla", #"{"mla_reference":"MLA-1","sent_at":"2026-01-01T00:00:00Z"}"#),
+                                    ("officer.de.bob", "release", #"{"reason":"MLA decided"}"#)] {
+            let r = try d.curl(who, "POST", "/v1/requests/\(id)/\(action)", json: body)
+            XCTAssertEqual(r.status, 200, "\(action): \(r.body)")
+        }
+        try E2E.eventually(30, "every alert message delivered") {
+            try d.curl("officer.vn.alice", "GET", "/healthz").body.json["outbox_depth"] == 0
+        }
+        let history = try d.curl("officer.vn.alice", "GET", "/v1/requests/\(id)").body.json["history"]?.arrayValue ?? []
+        let escalated = history.filter { $0["type"] == "escalated" }.map {
+            "\($0["details"]?["deadline"]?.stringValue ?? ""):\($0["details"]?["level"]?.intValue ?? 0)"
+        }
+        XCTAssertFalse(escalated.isEmpty)
+        // A deadline escalated to level N has N alerts at the receiver, so N resolutions.
+        var expected: [String] = []
+        for e in Set(escalated) {
+            let parts = e.split(separator: ":")
+            for level in 1...(Int(parts[1]) ?? 0) { expected.append("\(parts[0]):\(level)") }
+        }
+        let resolutions = received.bodies.filter { $0["status"] == "resolved" && $0["request_id"]?.stringValue == id }
+            .map { "\($0["deadline"]?.stringValue ?? ""):\($0["level"]?.intValue ?? 0)" }
+        XCTAssertEqual(resolutions.sorted(), Set(expected).sorted(), "exactly one resolution per escalated level, whatever came after")
+        let ids = received.requests.compactMap { $0.0["X-ContactPoint-Event-ID"] }
+        XCTAssertEqual(Set(ids).count, ids.count, "no message sent twice")
         let metrics = try d.curl("supervisor.vn.minh", "GET", "/metrics").body
         XCTAssertTrue(metrics.contains(#"contactpoint_alert_deliveries_total{outcome="delivered",receiver="am"}"#), metrics)
     }

@@ -131,7 +131,9 @@ final class FederationEndToEndTests: XCTestCase {
         try E2E.eventually(10, "the outbox holds it") {
             try vn.curl("officer.vn.alice", "GET", "/healthz").body.json["outbox_depth"] == 1
         }
-        Thread.sleep(forTimeInterval: 2)  // a few failed attempts, backing off
+        E2E.eventually(30, "a few failed attempts, backing off") {
+            vn.readLog().components(separatedBy: "outbox delivery failed; will retry").count - 1 >= 2
+        }
         try de.start()
         try E2E.eventually(60, "delivered once DE is back") { try view(vn, "officer.vn.alice", id)["state"] == "delivered" }
         XCTAssertEqual(types(try view(de, "officer.de.bob", id)), ["submitted", "delivered"])
@@ -146,7 +148,10 @@ final class FederationEndToEndTests: XCTestCase {
         var ids: [String] = []
         for _ in 0..<25 { ids.append(try submit(vn, "officer.vn.alice")) }
         try de.start()
-        Thread.sleep(forTimeInterval: 0.3)  // some deliveries done, some in flight
+        // Kill VN once deliveries are under way: DE has stored at least one of them.
+        try E2E.eventually(60, "the first delivery") {
+            (try de.curl("officer.de.bob", "GET", "/v1/queue?direction=incoming").body.json["count"]?.intValue ?? 0) >= 1
+        }
         vn.kill9()
         try vn.start()
         try E2E.eventually(90, "all 25 delivered") {

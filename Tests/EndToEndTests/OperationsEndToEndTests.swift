@@ -96,6 +96,32 @@ final class OperationsEndToEndTests: XCTestCase {
         try d.start()
     }
 
+    // MARK: - The projection is not trusted blindly
+
+    /// `UPDATE cases SET state = 'released'` with the sqlite3 CLI: audit verify names the
+    /// request and exits 1; the next start finds it, rebuilds from the log and shows the truth.
+    func testAnEditedProjectionRowIsFoundByAuditVerifyAndAtStart() throws {
+        let d = try daemon()
+        let id = try submit(d)
+        XCTAssertEqual(try d.curl("officer.de.bob", "POST", "/v1/requests/\(id)/acknowledge").status, 200)
+        XCTAssertEqual(d.stop(), 0)
+        let edit = try Subprocess.run("sqlite3", [d.dataPath + "/events.sqlite", "UPDATE cases SET state = 'released'"])
+        XCTAssertEqual(edit.status, 0, edit.description)
+        let verify = try d.pocd(["audit", "verify", "--config", "CONFIG"])
+        XCTAssertEqual(verify.status, 1, verify.description)
+        XCTAssertTrue(verify.stdout.contains("events OK"), verify.stdout)
+        XCTAssertTrue(verify.stdout.contains("PROJECTION DISAGREES"), verify.stdout)
+        XCTAssertTrue(verify.stdout.contains("request \(id): state is released in the projection, acknowledged in the log"), verify.stdout)
+        try d.start()
+        XCTAssertTrue(d.readLog().contains("the projection disagrees with the event log"), d.readLog())
+        XCTAssertTrue(d.readLog().contains("requests=\(id)"), d.readLog())
+        XCTAssertEqual(try d.curl("officer.de.bob", "GET", "/v1/requests/\(id)").body.json["state"], "acknowledged", "the log is the truth")
+        XCTAssertEqual(try d.curl("officer.de.bob", "GET", "/v1/queue").body.json["count"], 1, "still in the queue")
+        let after = try d.pocd(["audit", "verify", "--config", "CONFIG"])
+        XCTAssertEqual(after.status, 0, after.description)
+        XCTAssertTrue(after.stdout.contains("projection: 1 requests agree with the log"), after.stdout)
+    }
+
     // MARK: - check-config
 
     func testCheckConfigReportsEveryProblemAtOnceWithFileAndKey() throws {

@@ -76,6 +76,7 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
     public func start() throws {
         try control.sync { () throws in
             let began = Date()
+            log.info("replaying the event log", metadata: ["data_dir": "\(configuration.daemon.dataDirectory)"])
             let replay = try desk.replay()
             log.info("replayed the event log", metadata: ["requests": "\(replay.requests)", "events": "\(replay.events)",
                                                          "source": "\(replay.source)",
