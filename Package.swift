@@ -60,7 +60,7 @@ let package = Package(
         .executableTarget(name: "StoreBench", dependencies: ["ContactPointStore", "ContactPointModel"]),
 
         // Test helpers shipped as a library: throwaway PKI, temp dirs, a real pocd, child processes.
-        // CTestSupport: what TestSupport needs from C (glibc's posix_spawn extensions).
+        // CTestSupport: what TestSupport needs from C (posix_spawn extensions, a clock tick under faketime).
         .target(name: "CTestSupport"),
         .target(name: "TestSupport", dependencies: ["TLSTransport", "CTestSupport"]),
 

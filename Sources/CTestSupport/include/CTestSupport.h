@@ -1,6 +1,7 @@
 #ifndef CONTACTPOINT_CTESTSUPPORT_H
 #define CONTACTPOINT_CTESTSUPPORT_H
-// C helpers of TestSupport.
+// C helpers of TestSupport. faketime.c has no API: it keeps Dispatch's timers firing when
+// the test process runs under libfaketime (see the comment there).
 //
 // glibc's posix_spawn extensions are declared only under _GNU_SOURCE, which Swift's Glibc
 // module is not built with; each one TestSupport needs is wrapped in spawn.c (compiled
