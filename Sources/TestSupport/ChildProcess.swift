@@ -10,7 +10,8 @@ import Synchronization
 /// Why not Foundation's `Process`: on Linux it learns that a child exited from a `SIGCHLD`
 /// handler feeding a CFRunLoop source, and under libfaketime (the suite is also run 45 days
 /// ahead with `faketime`) that news never arrives: `waitUntilExit()` hangs on a child that is
-/// long gone. This type uses only system calls and Dispatch, which work under libfaketime.
+/// long gone. This type needs only system calls, a thread and a `DispatchGroup` wait (a futex
+/// with a relative timeout), all of which work under libfaketime; it arms no timer.
 ///
 /// **A clean start.** The child's descriptors 0, 1 and 2 are what the caller asked for and
 /// every other descriptor of the test process is closed in the child (`closefrom(3)` as the
@@ -176,7 +177,6 @@ public final class ChildProcess: Sendable {
             reaped.withLock { reap(&$0) }
         }
         watcher.name = "ChildProcess \(pid)"
-        watcher.stackSize = 64 * 1024
         watcher.start()
     }
 
