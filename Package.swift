@@ -59,9 +59,12 @@ let package = Package(
         // Store benchmark and crash-test driver (Scripts/bench, Tests/ContactPointStoreTests).
         .executableTarget(name: "StoreBench", dependencies: ["ContactPointStore", "ContactPointModel"]),
 
-        // Test helpers shipped as a library: throwaway PKI, temp dirs, a real pocd.
-        .target(name: "TestSupport", dependencies: ["TLSTransport"]),
+        // Test helpers shipped as a library: throwaway PKI, temp dirs, a real pocd, child processes.
+        // CTestSupport: what TestSupport needs from C (posix_spawn extensions, a clock tick under faketime).
+        .target(name: "CTestSupport"),
+        .target(name: "TestSupport", dependencies: ["TLSTransport", "CTestSupport"]),
 
+        .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ContactPointModelTests", dependencies: ["ContactPointModel"]),
         .testTarget(name: "ContactPointStoreTests",
                     dependencies: ["ContactPointStore", "ContactPointModel", "TestSupport"]),

@@ -7,10 +7,15 @@
 # what is missing (new names are signed by the existing CA). Prints nothing but errors
 # unless -v. Private keys are written mode 600.
 #
-#   ca.crt ca.key                  the test CA
+# Every certificate (but expired.crt) and the CRL are valid from a year before now, so a
+# peer whose clock is behind this script's accepts them: under `faketime '+45 days'` the
+# script sees the faked time, and a Go program (Alertmanager) still sees the real one.
+#
+#   ca.crt ca.key                  the test CA (valid for ten years)
 #   NAME.crt NAME.key  (--server)  CN=NAME, SAN DNS:localhost IP:127.0.0.1 IP:::1 DNS:NAME,
 #                                  serverAuth+clientAuth (a daemon uses it both ways)
 #   NAME.crt NAME.key  (--client)  CN=NAME, clientAuth
+#                                  (leaf certificates are valid for 825 days)
 #   expired.crt expired.key        CN=expired.client, validity entirely in the past (2020)
 #   foreign-ca.crt foreign-ca.key  a CA nobody trusts
 #   foreign.crt foreign.key        CN=foreign.client from the foreign CA, usable as client and
@@ -65,6 +70,9 @@ run() {
 
 say() { ((verbose)) && echo "pki.sh: $*" >&2 || true; }
 
+# The start of every validity period (and the CRL's last update): a year ago.
+not_before="$(date -u -d '1 year ago' +%Y%m%d%H%M%SZ)"
+
 # new_key FILE: an EC P-256 private key, mode 600, written atomically.
 new_key() {
     (umask 077 && run openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/key.pem")
@@ -73,14 +81,16 @@ new_key() {
 }
 
 # make_ca NAME CN: a self-signed CA NAME.crt / NAME.key valid for ten years.
+# (`openssl ca -selfsign`, not `req -x509`, which cannot set the start date.)
 make_ca() {
     local name="$1" cn="$2"
     [[ -s "$name.crt" && -s "$name.key" ]] && return 0
     say "creating $name.crt"
     new_key "$name.key"
-    run openssl req -new -x509 -sha256 -days 3650 -key "$name.key" -subj "/O=ContactPoint test/CN=$cn" \
-        -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-        -addext "subjectKeyIdentifier=hash" -out "$work/ca.pem"
+    run openssl req -new -sha256 -key "$name.key" -subj "/O=ContactPoint test/CN=$cn" -out "$work/ca.csr"
+    ca_config "$work/$name-self" "$name"
+    run openssl ca -batch -notext -selfsign -config "$work/$name-self/ca.cnf" -extensions ca_ext \
+        -startdate "$not_before" -days 3650 -in "$work/ca.csr" -out "$work/ca.pem"
     mv "$work/ca.pem" "$name.crt"
 }
 
@@ -100,7 +110,8 @@ extensions_for() {
     esac
 }
 
-# make_leaf NAME CN KIND CA: NAME.crt / NAME.key signed by CA.crt / CA.key, valid 825 days.
+# make_leaf NAME CN KIND CA: NAME.crt / NAME.key signed by CA.crt / CA.key, valid 825 days
+# from now (from a year ago, like every certificate here).
 make_leaf() {
     local name="$1" cn="$2" kind="$3" ca="$4"
     [[ -s "$name.crt" && -s "$name.key" ]] && return 0
@@ -108,14 +119,17 @@ make_leaf() {
     new_key "$name.key"
     run openssl req -new -sha256 -key "$name.key" -subj "/O=ContactPoint test/CN=$cn" -out "$work/leaf.csr"
     extensions_for "$kind" "$cn" >"$work/leaf.ext"
-    run openssl x509 -req -sha256 -days 825 -in "$work/leaf.csr" -CA "$ca.crt" -CAkey "$ca.key" \
-        -set_serial "0x$(openssl rand -hex 16)" -extfile "$work/leaf.ext" -out "$work/leaf.pem"
+    ca_config "$work/$ca-signer" "$ca"
+    run openssl ca -batch -notext -config "$work/$ca-signer/ca.cnf" -extfile "$work/leaf.ext" \
+        -startdate "$not_before" -days 825 -in "$work/leaf.csr" -out "$work/leaf.pem"
     mv "$work/leaf.pem" "$name.crt"
 }
 
-# ca_config DIR: a throwaway `openssl ca` configuration and database in DIR, signing with ca.crt.
+# ca_config DIR [CA]: a throwaway `openssl ca` configuration and a fresh database in DIR,
+# signing with CA.crt / CA.key (default: ca).
 ca_config() {
-    local dir="$1"
+    local dir="$1" ca="${2:-ca}"
+    rm -rf "$dir"
     mkdir -p "$dir/new"
     : >"$dir/index.txt"
     openssl rand -hex 16 >"$dir/serial"
@@ -129,8 +143,8 @@ database = \$dir/index.txt
 new_certs_dir = \$dir/new
 serial = \$dir/serial
 crlnumber = \$dir/crlnumber
-certificate = $PWD/ca.crt
-private_key = $PWD/ca.key
+certificate = $PWD/$ca.crt
+private_key = $PWD/$ca.key
 default_md = sha256
 default_crl_days = 3650
 policy = policy_any
@@ -142,6 +156,11 @@ organizationName = optional
 commonName = supplied
 [leaf_ext]
 $(extensions_for client expired.client)
+[ca_ext]
+basicConstraints=critical,CA:TRUE
+keyUsage=critical,keyCertSign,cRLSign
+subjectKeyIdentifier=hash
+authorityKeyIdentifier=keyid
 CNF
 }
 
@@ -163,7 +182,7 @@ make_crl() {
     say "creating ca.crl (revokes revoked.crt)"
     ca_config "$work/crl-ca"
     run openssl ca -batch -config "$work/crl-ca/ca.cnf" -revoke revoked.crt -crl_reason keyCompromise
-    run openssl ca -batch -config "$work/crl-ca/ca.cnf" -gencrl -out "$work/ca.crl"
+    run openssl ca -batch -config "$work/crl-ca/ca.cnf" -gencrl -crl_lastupdate "$not_before" -out "$work/ca.crl"
     mv "$work/ca.crl" ca.crl
 }
 

@@ -12,8 +12,7 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
     public let serverIdentity: String
     public let contactPoints: [String]
     public private(set) var port = 0
-    public private(set) var process: Process?
-    private var logHandle: FileHandle?
+    public private(set) var process: ChildProcess?
     private var starts = 0
 
     /// The daemon's config file.
@@ -72,19 +71,12 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
     /// Starts the daemon and waits until it serves (or fails with its log).
     public func start(timeout: TimeInterval = 60) throws {
         if port != 0 { try writeConfig(port: port, extra: extraConfig) }
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        log.seekToEndOfFile()
-        let offset = log.offsetInFile
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: BuiltProducts.executable("pocd"))
-        p.arguments = ["--config", configPath]
-        p.environment = ProcessInfo.processInfo.environment.merging(["POCD_LOG_LEVEL": "debug"]) { $1 }
-        p.standardError = log
-        p.standardOutput = log
-        try p.run()
+        // Each start appends to the log; this start's lines begin at the current end.
+        let offset = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? UInt64) ?? 0
+        let p = try ChildProcess.spawn(BuiltProducts.executable("pocd"), ["--config", configPath],
+                                       environment: ProcessInfo.processInfo.environment.merging(["POCD_LOG_LEVEL": "debug"]) { $1 },
+                                       standardInput: .nullDevice, standardOutput: .file(logPath), standardError: .file(logPath))
         process = p
-        logHandle = log
         starts += 1
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
@@ -120,10 +112,8 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
     @discardableResult
     public func stop(timeout: TimeInterval = 30) -> Int32 {
         guard let p = process, p.isRunning else { return process?.terminationStatus ?? 0 }
-        kill(p.processIdentifier, SIGTERM)
-        let deadline = Date().addingTimeInterval(timeout)
-        while p.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.send(SIGTERM)
+        if !p.wait(timeout: timeout) { p.send(SIGKILL) }
         p.waitUntilExit()
         return p.terminationStatus
     }
@@ -131,13 +121,13 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
     /// SIGKILL: the crash the store must survive.
     public func kill9() {
         guard let p = process, p.isRunning else { return }
-        kill(p.processIdentifier, SIGKILL)
+        p.send(SIGKILL)
         p.waitUntilExit()
     }
 
     /// SIGHUP: reload the directory and the policy.
     public func reload() {
-        if let p = process, p.isRunning { kill(p.processIdentifier, SIGHUP) }
+        process?.send(SIGHUP)
     }
 
     /// Runs `pocd` with other arguments against this daemon's config (check-config, audit verify).
@@ -167,10 +157,7 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
     }
 
     deinit {
-        if let p = process, p.isRunning {
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-        }
+        if let p = process, p.send(SIGKILL) { p.waitUntilExit() }
     }
 
     /// A policy in seconds for tests: deadlines and ladders fall due while a test waits.

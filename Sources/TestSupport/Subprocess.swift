@@ -11,50 +11,51 @@ public struct ProcessOutput: Sendable, CustomStringConvertible {
 /// Runs real programs (`curl`, `openssl`, `poc`, `pocd`) the way a user would.
 public enum Subprocess {
     /// Runs `executable` with `arguments`, feeding `input` to its stdin, and waits (up to `timeout`).
+    ///
+    /// A child still running at the deadline is killed and the result says it timed out; if
+    /// something else still holds its output pipes (a daemon it left behind), the result
+    /// comes 5 s later with status -1 and what had arrived, instead of hanging the test.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], environment: [String: String]? = nil,
                            input: [UInt8]? = nil, timeout: TimeInterval = 60) throws -> ProcessOutput {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : try which(executable))
-        p.arguments = arguments
-        if let environment { p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 } }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        let stdin = input.map { _ in Pipe() }
-        p.standardInput = stdin ?? FileHandle.nullDevice
-        try p.run()
-        if let input, let stdin {
-            stdin.fileHandleForWriting.write(Data(input))
-            try? stdin.fileHandleForWriting.close()
-        }
-        // Read both pipes concurrently so neither fills up and blocks the child.
+        let deadline = DispatchTime.now() + timeout
+        let child = try ChildProcess.spawn(executable.hasPrefix("/") ? executable : try which(executable), arguments,
+                                           environment: environment.map { ProcessInfo.processInfo.environment.merging($0) { $1 } },
+                                           standardInput: input == nil ? .nullDevice : .pipe,
+                                           standardOutput: .pipe, standardError: .pipe)
+        // Feed stdin and drain both pipes concurrently, so no pipe fills up and blocks the child.
         let group = DispatchGroup()
         let collected = Collected()
-        group.enter()
-        DispatchQueue.global().async {
-            collected.set(out: out.fileHandleForReading.readDataToEndOfFile())
-            group.leave()
-        }
-        group.enter()
-        DispatchQueue.global().async {
-            collected.set(err: err.fileHandleForReading.readDataToEndOfFile())
-            group.leave()
-        }
-        if group.wait(timeout: .now() + timeout) == .timedOut {
-            kill(p.processIdentifier, SIGKILL)
-            // Something else may hold the pipes (a daemon the child left behind): do not wait
-            // for it forever; report what arrived, as a failure.
-            if group.wait(timeout: .now() + 5) == .timedOut {
-                let (o, e) = collected.get()
-                return ProcessOutput(status: -1, stdout: String(decoding: o, as: UTF8.self),
-                                     stderr: String(decoding: e, as: UTF8.self) + "\n(timed out after \(Int(timeout)) s)")
+        if let input, let stdin = child.standardInput {
+            _ = brokenPipeIgnored  // a child that exits without reading its input must not kill the tests
+            group.enter()
+            DispatchQueue.global().async {
+                writeAll(input, to: stdin.fileDescriptor)
+                try? stdin.close()
+                group.leave()
             }
         }
-        p.waitUntilExit()
+        for (pipe, isOutput) in [(child.standardOutput!, true), (child.standardError!, false)] {
+            group.enter()
+            DispatchQueue.global().async {
+                readToEnd(pipe.fileDescriptor) { collected.append($0, toOutput: isOutput) }
+                group.leave()
+            }
+        }
+        let left = { Double(Int64(bitPattern: deadline.uptimeNanoseconds &- DispatchTime.now().uptimeNanoseconds)) / 1e9 }
+        if group.wait(timeout: deadline) == .success, child.wait(timeout: left()) {
+            let (o, e) = collected.get()
+            return ProcessOutput(status: child.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                                 stderr: String(decoding: e, as: UTF8.self))
+        }
+        child.send(SIGKILL)
+        // Something else may hold the pipes (a daemon the child left behind): do not wait
+        // for it forever; report what arrived, as a failure.
+        let drained = group.wait(timeout: .now() + 5) == .success
+        let ended = child.wait(timeout: 5)
         let (o, e) = collected.get()
-        return ProcessOutput(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                             stderr: String(decoding: e, as: UTF8.self))
+        return ProcessOutput(status: drained && ended ? child.terminationStatus : -1, stdout: String(decoding: o, as: UTF8.self),
+                             stderr: String(decoding: e, as: UTF8.self) + "\n(timed out after \(Int(timeout)) s)")
     }
 
     /// Runs `executable`, feeding `input` as UTF-8 text.
@@ -74,10 +75,45 @@ public enum Subprocess {
     }
 }
 
+/// Once per process: writing to a pipe whose reader has gone then fails with EPIPE instead.
+private let brokenPipeIgnored: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
+
+private func writeAll(_ bytes: [UInt8], to fd: Int32) {
+    var offset = 0
+    while offset < bytes.count {
+        let n = bytes[offset...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        if n > 0 {
+            offset += n
+        } else if n == -1 && errno == EINTR {
+            continue
+        } else {
+            return  // EPIPE: the child does not want the rest
+        }
+    }
+}
+
+private func readToEnd(_ fd: Int32, _ body: ([UInt8]) -> Void) {
+    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n > 0 {
+            body(Array(buffer[..<n]))
+        } else if n == -1 && errno == EINTR {
+            continue
+        } else {
+            return
+        }
+    }
+}
+
+/// Output as it arrives, so a run that times out still reports what it printed.
 private final class Collected: @unchecked Sendable {  // guarded by lock
     private let lock = NSLock()
     private var out = Data(), err = Data()
-    func set(out d: Data) { lock.lock(); out = d; lock.unlock() }
-    func set(err d: Data) { lock.lock(); err = d; lock.unlock() }
+    func append(_ bytes: [UInt8], toOutput: Bool) {
+        lock.lock()
+        if toOutput { out.append(contentsOf: bytes) } else { err.append(contentsOf: bytes) }
+        lock.unlock()
+    }
     func get() -> (Data, Data) { lock.lock(); defer { lock.unlock() }; return (out, err) }
 }

@@ -40,18 +40,9 @@ public final class TestPKI: Sendable {
         var arguments = [ProjectRoot.path("Scripts/pki.sh"), directory.path]
         for name in servers { arguments += ["--server", name] }
         for name in clients { arguments += ["--client", name] }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = arguments
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let message = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey:
-                "Scripts/pki.sh failed: \(String(decoding: message, as: UTF8.self))"])
+        let made = try Subprocess.run("/bin/bash", arguments, timeout: 300)
+        guard made.status == 0 else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSLocalizedDescriptionKey: "Scripts/pki.sh failed: \(made.stderr)"])
         }
     }
 

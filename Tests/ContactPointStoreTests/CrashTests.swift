@@ -9,18 +9,14 @@ import TestSupport
 final class CrashTests: StoreTestCase {
     func testEveryAcknowledgedAppendSurvivesKill9() throws {
         for round in 0..<3 {
-            let child = Process()
-            child.executableURL = URL(fileURLWithPath: BuiltProducts.executable("poc-store-bench"))
-            child.arguments = ["loop", dir, "--writers", round == 0 ? "1" : "4"]
-            let out = Pipe()
-            child.standardOutput = out
-            try child.run()
+            let child = try ChildProcess.spawn(BuiltProducts.executable("poc-store-bench"),
+                                               ["loop", dir, "--writers", round == 0 ? "1" : "4"], standardOutput: .pipe)
             let wait = Double.random(in: 0.3...1.5)
             Thread.sleep(forTimeInterval: wait)
-            kill(child.processIdentifier, SIGKILL)
+            child.send(SIGKILL)
             child.waitUntilExit()
-            XCTAssertEqual(child.terminationReason, .uncaughtSignal)
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            XCTAssertEqual(child.termination, .signalled(SIGKILL))
+            let text = String(decoding: child.standardOutput!.readDataToEndOfFile(), as: UTF8.self)
             // A line cut by the kill (no newline yet) was not fully printed; ignore it.
             let printed = text.split(separator: "\n", omittingEmptySubsequences: true)
                 .dropLast(text.hasSuffix("\n") ? 0 : 1).map(String.init)

@@ -1,5 +1,6 @@
 import XCTest
 import ContactPointModel
+import TestSupport
 @testable import ContactPointStore
 
 /// A fresh data directory per test, removed afterwards.
@@ -30,15 +31,7 @@ class StoreTestCase: XCTestCase {
 
     /// Runs the sqlite3 CLI on the store's file.
     func sqlite(_ path: String, _ sql: String) throws -> (status: Int32, output: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-        p.arguments = [path, sql]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+        let out = try Subprocess.run("/usr/bin/sqlite3", [path, sql])
+        return (out.status, out.stdout + out.stderr)
     }
 }

@@ -8,14 +8,14 @@ import XCTest
 /// Overdue alerts reach the pagers people already use: a real Alertmanager 0.25 (Debian's
 /// prometheus-alertmanager) over mutual TLS, and a signed webhook, both through the outbox.
 final class AlertReceiverEndToEndTests: XCTestCase {
-    var alertmanager: Process?
+    var alertmanager: ChildProcess?
     var folder: TemporaryDirectory!
     var daemon: PocdProcess?
     var webhook: HTTPServer?
 
     override func tearDown() {
         daemon?.stop()
-        if let p = alertmanager, p.isRunning { p.terminate(); p.waitUntilExit() }
+        if let p = alertmanager, p.send(SIGTERM) { p.waitUntilExit() }
         webhook?.stopAccepting()
     }
 
@@ -29,15 +29,12 @@ final class AlertReceiverEndToEndTests: XCTestCase {
               client_auth_type: RequireAndVerifyClientCert
               client_ca_file: \(pki.caCert)
             """.write(toFile: folder.path("web.yml"), atomically: true, encoding: .utf8)
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try Subprocess.which("prometheus-alertmanager"))
-        p.arguments = ["--config.file=\(folder.path("am.yml"))", "--web.config.file=\(folder.path("web.yml"))",
-                       "--storage.path=\(folder.path("am-data"))", "--web.listen-address=127.0.0.1:\(port)",
-                       "--cluster.listen-address="]
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: folder.path("am.log")).creatingFile())
-        try p.run()
-        alertmanager = p
+        alertmanager = try ChildProcess.spawn(
+            try Subprocess.which("prometheus-alertmanager"),
+            ["--config.file=\(folder.path("am.yml"))", "--web.config.file=\(folder.path("web.yml"))",
+             "--storage.path=\(folder.path("am-data"))", "--web.listen-address=127.0.0.1:\(port)",
+             "--cluster.listen-address="],
+            standardOutput: .nullDevice, standardError: .file(folder.path("am.log")))
         try E2E.eventually(30, "alertmanager answers") { try amAlerts(port: port) != nil }
     }
 
@@ -140,11 +137,4 @@ final class Received: @unchecked Sendable {  // guarded by lock
     var requests: [(HTTPHeaders, [UInt8])] { lock.lock(); defer { lock.unlock() }; return items.map { ($0.0, $0.1) } }
     var bodies: [JSONValue] { requests.map { (try? JSONParser.parse($0.1)) ?? .null } }
     var paths: [String] { lock.lock(); defer { lock.unlock() }; return items.map(\.2) }
-}
-
-extension URL {
-    func creatingFile() -> URL {
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        return self
-    }
 }

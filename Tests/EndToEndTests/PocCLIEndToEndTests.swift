@@ -171,17 +171,11 @@ final class PocCLIEndToEndTests: XCTestCase {
         let out = try TemporaryDirectory(prefix: "poc-watch")
         _ = FileManager.default.createFile(atPath: out.path("out"), contents: nil)
         _ = FileManager.default.createFile(atPath: out.path("err"), contents: nil)
-        let watch = Process()
-        watch.executableURL = URL(fileURLWithPath: BuiltProducts.executable("poc"))
-        watch.arguments = ["watch"]
-        watch.environment = ProcessInfo.processInfo.environment.merging([
+        let watch = try ChildProcess.spawn(BuiltProducts.executable("poc"), ["watch"], environment: ProcessInfo.processInfo.environment.merging([
             "POC_SERVER": daemon.url, "POC_CERT": daemon.pki.certificate("supervisor.de.eva"),
             "POC_KEY": daemon.pki.privateKey("supervisor.de.eva"), "POC_CA": daemon.pki.caCert, "POC_CONFIG": "/nonexistent", "NO_COLOR": "1",
-        ]) { $1 }
-        watch.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out.path("out")))
-        watch.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: out.path("err")))
-        try watch.run()
-        defer { if watch.isRunning { kill(watch.processIdentifier, SIGKILL) } }
+        ]) { $1 }, standardOutput: .file(out.path("out")), standardError: .file(out.path("err")))
+        defer { watch.send(SIGKILL) }
         func printed() -> String { (try? String(contentsOfFile: out.path("out"), encoding: .utf8)) ?? "" }
         func said() -> String { (try? String(contentsOfFile: out.path("err"), encoding: .utf8)) ?? "" }
         E2E.eventually(15, "watch connects") { said().contains("connected") }
@@ -200,8 +194,8 @@ final class PocCLIEndToEndTests: XCTestCase {
         let lines = printed().split(separator: "\n").filter { $0.contains("VN-WATCH-1") && $0.contains("acknowledge") }
         XCTAssertEqual(lines.count, 3, "each level once, none lost across the restart: \(printed())")
 
-        kill(watch.processIdentifier, SIGINT)
-        watch.waitUntilExit()
-        XCTAssertEqual(watch.terminationStatus, 0, "Ctrl-C exits cleanly")
+        watch.send(SIGINT)
+        XCTAssertTrue(watch.wait(timeout: 15), "Ctrl-C stops watch")
+        XCTAssertEqual(watch.termination, .exited(0), "Ctrl-C exits cleanly")
     }
 }

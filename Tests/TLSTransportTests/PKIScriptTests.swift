@@ -51,6 +51,22 @@ final class PKIScriptTests: XCTestCase {
         XCTAssertTrue((revoked.stdout + revoked.stderr).contains("certificate revoked"))
     }
 
+    /// Under `faketime '+45 days'` the script sees the faked time and a Go peer (Alertmanager)
+    /// the real one: certificates must already be valid for a clock that is behind.
+    func testCertificatesAreValidForAPeerWhoseClockIsBehind() throws {
+        let directory = try TemporaryDirectory(prefix: "pki-script")
+        defer { directory.remove() }
+        let made = try Subprocess.run("/bin/bash", [ProjectRoot.path("Scripts/pki.sh"), directory.path, "--server", "s", "--client", "c"])
+        XCTAssertEqual(made.status, 0, made.stderr)
+        let monthsAgo = Int(Date().timeIntervalSince1970) - 200 * 86400
+        for name in ["s", "c", "foreign"] {
+            let ca = name == "foreign" ? "foreign-ca.crt" : "ca.crt"
+            let verify = try Subprocess.run("/usr/bin/openssl", ["verify", "-attime", "\(monthsAgo)", "-CAfile", directory.path(ca),
+                                                                 directory.path("\(name).crt")])
+            XCTAssertEqual(verify.status, 0, "\(name).crt 200 days ago: \(verify)")
+        }
+    }
+
     func testRefusesBadUsage() throws {
         let directory = try TemporaryDirectory(prefix: "pki-script")
         defer { directory.remove() }
