@@ -73,8 +73,10 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
         if port != 0 { try writeConfig(port: port, extra: extraConfig) }
         // Each start appends to the log; this start's lines begin at the current end.
         let offset = (try? FileManager.default.attributesOfItem(atPath: logPath)[.size] as? UInt64) ?? 0
+        var environment = ProcessInfo.processInfo.environment.merging(["POCD_LOG_LEVEL": "debug"]) { $1 }
+        if usesTestClock { environment["POCD_TEST_CLOCK_OFFSET_FILE"] = clockPath }
         let p = try ChildProcess.spawn(BuiltProducts.executable("pocd"), ["--config", configPath],
-                                       environment: ProcessInfo.processInfo.environment.merging(["POCD_LOG_LEVEL": "debug"]) { $1 },
+                                       environment: environment,
                                        standardInput: .nullDevice, standardOutput: .file(logPath), standardError: .file(logPath))
         process = p
         starts += 1
@@ -105,7 +107,37 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
     /// The running daemon's process id (nil when it is not running).
     public var pid: Int32? {
         guard let p = process, p.isRunning else { return nil }
-        return p.processIdentifier
+        return p.pid
+    }
+
+    // MARK: - The daemon's test clock
+
+    /// Whether the daemon runs on its test clock (docs/operations.md, "The test clock"): the
+    /// wall clock plus an offset this object owns, so a test moves the daemon through hours
+    /// of deadlines in seconds and checks that something fired once after the next step's
+    /// time has passed, instead of sleeping. Set before `start()`.
+    public var usesTestClock = false {
+        didSet { if usesTestClock { try? writeClockOffset() } }
+    }
+
+    /// How far ahead of the wall clock the daemon's clock is, in seconds.
+    public private(set) var clockOffset: TimeInterval = 0
+
+    /// The file holding the offset in milliseconds.
+    public var clockPath: String { folder.path("clock-offset") }
+
+    /// Moves the daemon's clock forward by `seconds` (the file now, the daemon at once if it
+    /// runs: SIGUSR1 makes it fire whatever the new time makes due). Time only moves forward.
+    public func advanceClock(by seconds: TimeInterval) throws {
+        precondition(usesTestClock, "set usesTestClock before start()")
+        precondition(seconds >= 0, "the test clock only moves forward")
+        clockOffset += seconds
+        try writeClockOffset()
+        if let p = process, p.isRunning { p.send(SIGUSR1) }
+    }
+
+    private func writeClockOffset() throws {
+        try "\(Int64((clockOffset * 1000).rounded()))\n".write(toFile: clockPath, atomically: true, encoding: .utf8)
     }
 
     /// SIGTERM and wait; returns the exit status.

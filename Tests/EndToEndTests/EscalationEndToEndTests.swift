@@ -77,43 +77,62 @@ final class EscalationEndToEndTests: XCTestCase {
         XCTAssertEqual(list.filter { $0["request_id"]?.stringValue == id }.compactMap { $0["level"]?.intValue }, [3, 2, 1])
     }
 
+    /// The daemon on its test clock (docs/operations.md): time moves when the test says.
+    func clockedDaemon(policy: String = PocdProcess.secondsPolicy) throws -> PocdProcess {
+        daemon?.stop()
+        let d = try PocdProcess(name: "vn-de", pki: E2E.pki(), serverIdentity: "pocd.vn", contactPoints: ["VN", "DE"],
+                                directory: E2E.localDirectory, policy: policy)
+        d.usesTestClock = true
+        try d.start()
+        daemon = d
+        return d
+    }
+
     func testKill9RightAfter201ThenRestartFiresOverdueOnceAtTheLevelNowDue() throws {
-        // A ladder with a long last step, so the test controls which level is due at restart.
-        daemon.stop()
+        // Acknowledge due 2 s after submission; the ladder steps at +0 s, +3 s and +60 s.
         let policy = PocdProcess.secondsPolicy
             .replacingOccurrences(of: "{after: 2s, level: 2", with: "{after: 3s, level: 2")
             .replacingOccurrences(of: "{after: 4s, level: 3", with: "{after: 60s, level: 3")
-        daemon = try E2E.localDaemon(policy: policy)
+        let d = try clockedDaemon(policy: policy)
         let id = try submitEmergency()
-        daemon.kill9()
-        // Down past the deadline (2s) and the second step (+3s).
-        Thread.sleep(forTimeInterval: 6)
-        try daemon.start()
-        let view = try daemon.curl("officer.de.bob", "GET", "/v1/requests/\(id)")
+        d.kill9()
+        // Down past the deadline (2 s) and the second step (+3 s), on the daemon's clock.
+        try d.advanceClock(by: 6)
+        try d.start()
+        let view = try d.curl("officer.de.bob", "GET", "/v1/requests/\(id)")
         XCTAssertEqual(view.status, 200, "the request answered 201 survived kill -9")
         XCTAssertEqual(view.body.json["deadlines"]?[0]?["kind"], "acknowledge", "its deadlines are rescheduled")
-        try E2E.eventually(10, "the missed acknowledgement fires") { try !escalations(id).isEmpty }
-        Thread.sleep(forTimeInterval: 1)
-        XCTAssertEqual(try escalations(id).filter { $0.deadline == "acknowledge" }.map(\.level), [2],
-                       "fires once, at the level now due (level 1 passed while the daemon was down)")
-        // Restart again, and kill -9 again: nothing is repeated.
-        XCTAssertEqual(daemon.stop(), 0)
-        try daemon.start()
-        daemon.kill9()
-        try daemon.start()
-        Thread.sleep(forTimeInterval: 1.5)
-        XCTAssertEqual(try escalations(id).filter { $0.deadline == "acknowledge" }.map(\.level), [2])
-        let verify = try daemon.pocd(["audit", "verify", "--config", "CONFIG"])
+        try E2E.eventually(30, "the missed acknowledgement fires") { try !escalations(id).isEmpty }
+        // "Once" is judged after the time of the next step has passed: move past it and wait for it.
+        try d.advanceClock(by: 60)
+        try E2E.eventually(30, "the third step fires") { try escalations(id).contains { $0.level == 3 } }
+        XCTAssertEqual(try escalations(id).filter { $0.deadline == "acknowledge" }.map(\.level), [2, 3],
+                       "fired once at the level due at restart (level 1 passed while down), then the next step, once")
+        // Restart, and kill -9 and restart again: nothing is repeated. The barrier: a second
+        // request's first escalation, which the Desk records only after everything due before it.
+        XCTAssertEqual(d.stop(), 0)
+        try d.start()
+        d.kill9()
+        try d.start()
+        let barrier = try submitEmergency()
+        try d.advanceClock(by: 3)
+        try E2E.eventually(30, "the second request escalates") { try !escalations(barrier).isEmpty }
+        XCTAssertEqual(try escalations(id).filter { $0.deadline == "acknowledge" }.map(\.level), [2, 3], "nothing repeated")
+        let verify = try d.pocd(["audit", "verify", "--config", "CONFIG"])
         XCTAssertEqual(verify.status, 0, verify.description)
         XCTAssertTrue(verify.stdout.contains("events OK\n"), verify.stdout)
         XCTAssertTrue(verify.stdout.contains("requests agree with the log"), verify.stdout)
     }
 
     func testAcknowledgingStopsTheLadder() throws {
+        let d = try clockedDaemon()
         let id = try submitEmergency()
-        let ack = try daemon.curl("officer.de.bob", "POST", "/v1/requests/\(id)/acknowledge", json: "{}")
+        let ack = try d.curl("officer.de.bob", "POST", "/v1/requests/\(id)/acknowledge", json: "{}")
         XCTAssertEqual(ack.body.json["state"], "acknowledged", ack.body)
-        Thread.sleep(forTimeInterval: 4)
+        // Past the whole acknowledge ladder (2 s + 4 s) and the preserve deadline (30 s): the
+        // preserve escalation is the positive sign that the daemon has looked at this time.
+        try d.advanceClock(by: 31)
+        try E2E.eventually(30, "the preserve deadline escalates") { try escalations(id).contains { $0.deadline == "preserve" } }
         XCTAssertEqual(try escalations(id).filter { $0.deadline == "acknowledge" }.count, 0)
     }
 
