@@ -77,7 +77,7 @@ final class AlertReceiverEndToEndTests: XCTestCase {
         try E2E.eventually(30, "Alertmanager holds the level 1 alert") {
             try (amAlerts(port: amPort) ?? []).contains { $0["labels"]?["request_id"]?.stringValue == id && $0["labels"]?["level"] == "1" }
         }
-        let alert = try amAlerts(port: amPort)!.first { $0["labels"]?["request_id"]?.stringValue == id && $0["labels"]?["level"] == "1" }!
+        let alert = try XCTUnwrap(try amAlerts(port: amPort)?.first { $0["labels"]?["request_id"]?.stringValue == id && $0["labels"]?["level"] == "1" })
         XCTAssertEqual(alert["labels"]?["contact_point"], "DE")
         XCTAssertEqual(alert["labels"]?["priority"], "emergency")
         XCTAssertEqual(alert["labels"]?["deadline"], "acknowledge")
@@ -93,8 +93,13 @@ final class AlertReceiverEndToEndTests: XCTestCase {
 
         // Handling the case resolves it everywhere.
         XCTAssertEqual(try d.curl("officer.de.bob", "POST", "/v1/requests/\(id)/acknowledge", json: "{}").status, 200)
-        try E2E.eventually(30, "Alertmanager shows it resolved") {
-            try !(amAlerts(port: amPort) ?? [JSONValue.null]).contains { $0["labels"]?["request_id"]?.stringValue == id && $0["labels"]?["deadline"] == "acknowledge" }
+        // Alertmanager is a Go program: it reads the real clock even under libfaketime, so in
+        // a run on a faked date our resolution's endsAt lies 45 days in its future and it
+        // rightly keeps the alert active. The webhook's resolution below is checked either way.
+        if !E2E.underLibfaketime {
+            try E2E.eventually(30, "Alertmanager shows it resolved") {
+                try !(amAlerts(port: amPort) ?? [JSONValue.null]).contains { $0["labels"]?["request_id"]?.stringValue == id && $0["labels"]?["deadline"] == "acknowledge" }
+            }
         }
         E2E.eventually(30, "the webhook got the resolution") { received.bodies.contains { $0["status"] == "resolved" && $0["request_id"]?.stringValue == id } }
 

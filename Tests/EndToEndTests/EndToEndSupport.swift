@@ -66,6 +66,26 @@ enum E2E {
                                                      privateKey: pki.privateKey(identity), ca: pki.caCert))
     }
 
+    /// Whether this test process runs under libfaketime (`Scripts/test.sh` runs the whole
+    /// suite a second time under `faketime '+45 days'`).
+    static var underLibfaketime: Bool {
+        ProcessInfo.processInfo.environment["LD_PRELOAD"]?.contains("faketime") ?? false
+    }
+
+    /// `environment` without libfaketime, for a child whose monotonic Dispatch timers must
+    /// fire on time: libfaketime 0.9.10 turns absolute CLOCK_MONOTONIC timer settings into
+    /// wall-clock times decades ahead (wolfcw/libfaketime#378), so they never fire. Only for
+    /// programs that decide nothing by the date.
+    static func withoutLibfaketime(_ environment: [String: String]) -> [String: String] {
+        var e = environment
+        if let preload = e["LD_PRELOAD"] {
+            let kept = preload.split(whereSeparator: { $0 == ":" || $0 == " " }).filter { !$0.contains("faketime") }
+            e["LD_PRELOAD"] = kept.joined(separator: ":")
+        }
+        for key in ["FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC", "FAKETIME_NO_CACHE"] { e[key] = nil }
+        return e
+    }
+
     /// Polls `condition` until it holds or `timeout` passes (no timing assertion: a generous bound).
     static func eventually(_ timeout: TimeInterval = 30, _ what: String, file: StaticString = #filePath, line: UInt = #line,
                            _ condition: () throws -> Bool) rethrows {

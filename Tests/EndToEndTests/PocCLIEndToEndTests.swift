@@ -171,10 +171,12 @@ final class PocCLIEndToEndTests: XCTestCase {
         let out = try TemporaryDirectory(prefix: "poc-watch")
         _ = FileManager.default.createFile(atPath: out.path("out"), contents: nil)
         _ = FileManager.default.createFile(atPath: out.path("err"), contents: nil)
-        let watch = try ChildProcess.spawn(BuiltProducts.executable("poc"), ["watch"], environment: ProcessInfo.processInfo.environment.merging([
+        // watch's reconnect delay and silence watchdog are monotonic timers (a wall-clock jump
+        // must not stall them), which libfaketime cannot run; watch decides nothing by the date.
+        let watch = try ChildProcess.spawn(BuiltProducts.executable("poc"), ["watch"], environment: E2E.withoutLibfaketime(ProcessInfo.processInfo.environment.merging([
             "POC_SERVER": daemon.url, "POC_CERT": daemon.pki.certificate("supervisor.de.eva"),
             "POC_KEY": daemon.pki.privateKey("supervisor.de.eva"), "POC_CA": daemon.pki.caCert, "POC_CONFIG": "/nonexistent", "NO_COLOR": "1",
-        ]) { $1 }, standardOutput: .file(out.path("out")), standardError: .file(out.path("err")))
+        ]) { $1 }), standardOutput: .file(out.path("out")), standardError: .file(out.path("err")))
         defer { watch.send(SIGKILL) }
         func printed() -> String { (try? String(contentsOfFile: out.path("out"), encoding: .utf8)) ?? "" }
         func said() -> String { (try? String(contentsOfFile: out.path("err"), encoding: .utf8)) ?? "" }

@@ -170,8 +170,9 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
         }
     }
 
-    /// Stops accepting, lets requests in flight finish, flushes, and (if asked) exits 0.
-    public func stop(exit shouldExit: Bool) {
+    /// Stops accepting, lets requests in flight finish, flushes, and (if asked) exits 0;
+    /// otherwise `done` runs once everything is closed.
+    public func stop(exit shouldExit: Bool, done: (@Sendable () -> Void)? = nil) {
         control.async { [self] in
             guard !stopping else { return }
             stopping = true
@@ -187,6 +188,7 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
                         store.close()
                         log.notice("stopped")
                         if shouldExit { Foundation.exit(0) }
+                        done?()
                     }
                 }
             }
