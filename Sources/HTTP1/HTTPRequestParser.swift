@@ -27,7 +27,8 @@ struct HTTPRequestHead: Equatable, Sendable {
 /// Refused, by status:
 /// - 400: bare LF or CR, obs-fold (continuation lines), whitespace before a colon,
 ///   control characters, a malformed request line or target, missing / repeated `Host`
-///   (HTTP/1.1), both `Transfer-Encoding` and `Content-Length`, a repeated, empty or
+///   (HTTP/1.1), a `Host` value that is not `host[:port]` (`HostField`), both
+///   `Transfer-Encoding` and `Content-Length`, a repeated, empty or
 ///   non-numeric `Content-Length`, a final transfer coding other than chunked.
 /// - 411: `Transfer-Encoding: chunked` bodies — the API's bodies are small JSON
 ///   documents, every client can send `Content-Length`, and refusing chunked request
@@ -289,6 +290,11 @@ struct HTTPRequestParser: Sendable {
         }
         if hosts.count > 1 {
             return .failure(HTTPProblem(status: 400, detail: "more than one Host header field"))
+        }
+        if let host = hosts.first, let reason = HostField.invalidReason(host) {
+            let shown = host.utf8.count > 100 ? String(decoding: host.utf8.prefix(100), as: UTF8.self) + "…" : host
+            return .failure(HTTPProblem(status: 400, detail: "invalid Host header field value \"\(shown)\": \(reason); "
+                                        + "expected host[:port] (RFC 9112 §3.2)"))
         }
         let target: RequestTarget
         switch RequestTarget.parse(rawTarget, method: method) {

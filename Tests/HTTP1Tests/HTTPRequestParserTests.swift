@@ -203,6 +203,35 @@ final class HTTPRequestParserTests: XCTestCase {
         assertRefused("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, containing: "more than one Host")
     }
 
+    /// RFC 9112 §3.2: a Host value that is not `uri-host [":" port]` is 400, naming the field.
+    func testInvalidHostValuesAreRefused() {
+        let invalid: [(String, String)] = [
+            ("a b@c", "a space is not allowed"),
+            ("user@pocd.vn", "\"@\" is not allowed"),
+            ("pocd.vn/v1", "\"/\" is not allowed"),
+            ("pocd.vn:84x3", "the port \"84x3\" is not a number"),
+            ("pocd.vn:8443:1", "the port \"8443:1\" is not a number"),
+            ("::1", "the port \":1\" is not a number"),
+            ("[::1", "must end with ]"),
+            ("[::g]", "is not an IPv6 address"),
+            ("[1.2.3.4]", "is not an IPv6 address"),
+            ("[::1]x", "only :port may follow"),
+            ("pocd%zz.vn", "%XX escape"),
+            ("pocd\u{00E9}.vn", "the byte 0xC3 is not allowed"),
+            ("a\tb", "a tab is not allowed"),
+        ]
+        for (value, reason) in invalid {
+            assertRefused("GET / HTTP/1.1\r\nHost: \(value)\r\n\r\n", 400, containing: "invalid Host header field value")
+            assertRefused("GET / HTTP/1.1\r\nHost: \(value)\r\n\r\n", 400, containing: reason)
+        }
+        // HTTP/1.0 need not send Host, but one it sends must be valid.
+        assertRefused("GET / HTTP/1.0\r\nHost: a b\r\n\r\n", 400, containing: "Host")
+        for valid in ["pocd.vn", "pocd.vn:8443", "127.0.0.1:1", "[::1]:8443", "[::ffff:192.0.2.1]", "[v7.a:b]",
+                      "localhost:", "a-b_c~d.!$&'()*+,;=", "p%C3%A9", ""] {
+            XCTAssertNil(status("GET / HTTP/1.1\r\nHost: \(valid)\r\n\r\n"), "Host: \(valid) is valid")
+        }
+    }
+
     // MARK: - Body framing
 
     func testContentLengthRefusals() {

@@ -201,6 +201,7 @@ final class HostileClientTests: XCTestCase {
             ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
             ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n", 413),
             ("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 5000))\r\n\r\n", 431),
+            ("GET / HTTP/1.1\r\nHost: a b@c\r\n\r\n", 400),                             // invalid Host
             ("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
             ("GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
         ]
@@ -212,6 +213,19 @@ final class HostileClientTests: XCTestCase {
         }
         XCTAssertTrue(harness.seen.isEmpty, "no bad request reached the handler")
         XCTAssertEqual(harness.server.statistics.protocolErrors, cases.count)
+        XCTAssertTrue(harness.goodClientIsServed())
+    }
+
+    func testInvalidHostGets400NamingTheField() throws {
+        let harness = try ServerHarness(test: self, pki: pki)
+        let client = try connect(harness)
+        client.write("GET /ping HTTP/1.1\r\nHost: a b@c\r\n\r\n")
+        let response = client.readResponse()
+        problem(response, 400)
+        let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response?.body ?? [])) as? [String: Any])
+        let detail = try XCTUnwrap(json["detail"] as? String)
+        XCTAssertTrue(detail.contains("invalid Host header field value \"a b@c\""), detail)
+        XCTAssertTrue(harness.seen.isEmpty, "the request did not reach the handler")
         XCTAssertTrue(harness.goodClientIsServed())
     }
 
