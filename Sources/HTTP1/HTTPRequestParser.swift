@@ -34,6 +34,7 @@ struct HTTPRequestHead: Equatable, Sendable {
 ///   documents, every client can send `Content-Length`, and refusing chunked request
 ///   bodies removes a whole class of smuggling and slow-body attacks (docs/transport.md).
 /// - 413: `Content-Length` above the body limit, decided before any body byte is read.
+/// - 414: a request line above the header limit (its request-target is too long).
 /// - 431: request line and header fields above the header limit, decided as soon as the
 ///   limit is passed, without waiting for the end of the block.
 /// - 501: a transfer coding other than chunked (gzip, …).
@@ -195,11 +196,11 @@ struct HTTPRequestParser: Sendable {
         let end = buffer.count
         guard let newline = buffer[max(scanFrom, position)..<end].firstIndex(of: Self.lf) else {
             scanFrom = end
-            if headBytes + (end - position) > maxHeaderBytes { return .error(tooLarge()) }
+            if headBytes + (end - position) > maxHeaderBytes { return .error(tooLarge(line: position..<end)) }
             return .needMore
         }
         headBytes += newline - position + 1
-        if headBytes > maxHeaderBytes { return .error(tooLarge()) }
+        if headBytes > maxHeaderBytes { return .error(tooLarge(line: position..<newline)) }
         guard newline > position, buffer[newline - 1] == Self.cr else {
             return .error(HTTPProblem(status: 400, detail: "line ended by a bare LF; HTTP requires CRLF"))
         }
@@ -212,8 +213,14 @@ struct HTTPRequestParser: Sendable {
         return .line(content)
     }
 
-    private func tooLarge() -> HTTPProblem {
-        HTTPProblem(status: 431, detail: "the request line and header fields exceed \(maxHeaderBytes) bytes")
+    /// The limit was passed in `line`: 414 when it is the request line and its target has
+    /// begun (a request line grows long only by its request-target), else 431.
+    private func tooLarge(line: Range<Int>) -> HTTPProblem {
+        if state == .requestLine && buffer[line].contains(Self.space) {
+            return HTTPProblem(status: 414, detail: "the request-target is too long: the request line exceeds "
+                               + "the limit of \(maxHeaderBytes) bytes")
+        }
+        return HTTPProblem(status: 431, detail: "the request line and header fields exceed \(maxHeaderBytes) bytes")
     }
 
     private mutating func fail(_ problem: HTTPProblem) -> Event {

@@ -282,6 +282,20 @@ final class HTTPRequestParserTests: XCTestCase {
         XCTAssertEqual(problem.detail, "the request line and header fields exceed 1024 bytes")
     }
 
+    func testTooLongRequestTargetIs414NotHeaderFieldsTooLarge() {
+        let target = "/v1/" + String(repeating: "a", count: 2000)
+        assertRefused("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n", 414, containing: "request-target", maxHeader: 1024)
+        XCTAssertNil(status("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n", maxHeader: 4096))
+        // Decided before the end of the line, like 431.
+        var p = parser(maxHeader: 1024)
+        p.append(Array("GET /".utf8) + Array(repeating: UInt8(ascii: "a"), count: 1100))
+        XCTAssertEqual(p.next(), .error(HTTPProblem(status: 414, detail:
+            "the request-target is too long: the request line exceeds the limit of 1024 bytes")))
+        XCTAssertEqual(HTTPProblem(status: 414, detail: "").title, "URI Too Long")
+        // A short request line with oversized header fields stays 431.
+        assertRefused("GET / HTTP/1.1\r\nHost: x\r\nX: \(String(repeating: "b", count: 2000))\r\n\r\n", 431, maxHeader: 1024)
+    }
+
     func testEmptyLinesCountTowardsTheLimit() {
         assertRefused(String(repeating: "\r\n", count: 600), 431, maxHeader: 1024)
     }
