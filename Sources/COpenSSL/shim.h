@@ -54,6 +54,13 @@ static inline void cpo_SSL_CTX_set_hardening_options(SSL_CTX *ctx) {
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
                              SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 }
+// A server reads a TCP FIN without close_notify as the end of the client's input, like a
+// close_notify, instead of failing the connection with a decode_error alert: the HTTP
+// framing (Content-Length) already tells a complete request from a truncated one, and
+// the client may still be reading the answer.
+static inline void cpo_SSL_CTX_set_eof_ends_input(SSL_CTX *ctx) {
+    SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+}
 static inline void cpo_sk_X509_NAME_pop_free(STACK_OF(X509_NAME) *names) {
     sk_X509_NAME_pop_free(names, X509_NAME_free);
 }

@@ -75,6 +75,12 @@ public final class TLSContext: @unchecked Sendable {
             throw TLSError("cannot set the minimum TLS version to \(configuration.minimumVersion.rawValue)")
         }
         cpo_SSL_CTX_set_hardening_options(pointer)
+        if role == .server {
+            // A client's FIN after its request is a half-close like close_notify, not an error
+            // (the HTTP framing tells a complete request from a truncated one). A client keeps
+            // OpenSSL's default: a bare EOF from a server is an error, not an end.
+            cpo_SSL_CTX_set_eof_ends_input(pointer)
+        }
         // TLS 1.2 only: forward secrecy and AEAD; TLS 1.3 suites are all acceptable.
         _ = SSL_CTX_set_cipher_list(pointer, "ECDHE+AESGCM:ECDHE+CHACHA20")
         _ = cpo_SSL_CTX_set_mode(pointer, Int(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
