@@ -61,6 +61,24 @@ static inline void cpo_SSL_CTX_set_hardening_options(SSL_CTX *ctx) {
 static inline void cpo_SSL_CTX_set_eof_ends_input(SSL_CTX *ctx) {
     SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 }
+static inline long cpo_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *groups) {
+    return SSL_CTX_set1_groups_list(ctx, groups);
+}
+static inline long cpo_SSL_CTX_get0_chain_certs(SSL_CTX *ctx, STACK_OF(X509) **chain) {
+    return SSL_CTX_get0_chain_certs(ctx, chain);
+}
+static inline long cpo_SSL_CTX_clear_chain_certs(SSL_CTX *ctx) {
+    return SSL_CTX_clear_chain_certs(ctx);
+}
+static inline long cpo_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *certificate) {
+    return SSL_CTX_add1_chain_cert(ctx, certificate);
+}
+static inline int cpo_sk_X509_num(const STACK_OF(X509) *certificates) {
+    return sk_X509_num(certificates);
+}
+static inline X509 *cpo_sk_X509_value(const STACK_OF(X509) *certificates, int i) {
+    return sk_X509_value(certificates, i);
+}
 static inline void cpo_sk_X509_NAME_pop_free(STACK_OF(X509_NAME) *names) {
     sk_X509_NAME_pop_free(names, X509_NAME_free);
 }
