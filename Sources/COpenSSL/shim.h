@@ -54,6 +54,31 @@ static inline void cpo_SSL_CTX_set_hardening_options(SSL_CTX *ctx) {
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
                              SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 }
+// A server reads a TCP FIN without close_notify as the end of the client's input, like a
+// close_notify, instead of failing the connection with a decode_error alert: the HTTP
+// framing (Content-Length) already tells a complete request from a truncated one, and
+// the client may still be reading the answer.
+static inline void cpo_SSL_CTX_set_eof_ends_input(SSL_CTX *ctx) {
+    SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+}
+static inline long cpo_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *groups) {
+    return SSL_CTX_set1_groups_list(ctx, groups);
+}
+static inline long cpo_SSL_CTX_get0_chain_certs(SSL_CTX *ctx, STACK_OF(X509) **chain) {
+    return SSL_CTX_get0_chain_certs(ctx, chain);
+}
+static inline long cpo_SSL_CTX_clear_chain_certs(SSL_CTX *ctx) {
+    return SSL_CTX_clear_chain_certs(ctx);
+}
+static inline long cpo_SSL_CTX_add1_chain_cert(SSL_CTX *ctx, X509 *certificate) {
+    return SSL_CTX_add1_chain_cert(ctx, certificate);
+}
+static inline int cpo_sk_X509_num(const STACK_OF(X509) *certificates) {
+    return sk_X509_num(certificates);
+}
+static inline X509 *cpo_sk_X509_value(const STACK_OF(X509) *certificates, int i) {
+    return sk_X509_value(certificates, i);
+}
 static inline void cpo_sk_X509_NAME_pop_free(STACK_OF(X509_NAME) *names) {
     sk_X509_NAME_pop_free(names, X509_NAME_free);
 }

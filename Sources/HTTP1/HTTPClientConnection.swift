@@ -156,6 +156,11 @@ final class HTTPClientConnection: @unchecked Sendable {
             }
             parser.append(bytes)
             drainParser()
+        case .inputClosed:
+            // The server will send nothing more: a response it framed by the close is complete
+            // (or cut short); then close our side in order.
+            connectionClosed(.peerClosed)
+            tls?.close()
         case .drained:
             break
         case .timer:

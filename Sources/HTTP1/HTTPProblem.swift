@@ -2,7 +2,7 @@
 /// `application/problem+json` (RFC 9457) and always followed by closing the connection:
 /// after a framing error the server cannot know where the next request would start.
 struct HTTPProblem: Error, Sendable, Equatable {
-    /// The status code (400, 408, 411, 413, 431, 500, 501, 505).
+    /// The status code (400, 408, 411, 413, 414, 431, 500, 501, 505).
     var status: Int
     /// What exactly was wrong, for the client's developer.
     var detail: String
@@ -64,6 +64,7 @@ enum HTTPStatus {
         case 411: return "Length Required"
         case 412: return "Precondition Failed"
         case 413: return "Content Too Large"
+        case 414: return "URI Too Long"
         case 415: return "Unsupported Media Type"
         case 422: return "Unprocessable Content"
         case 428: return "Precondition Required"

@@ -27,12 +27,14 @@ struct HTTPRequestHead: Equatable, Sendable {
 /// Refused, by status:
 /// - 400: bare LF or CR, obs-fold (continuation lines), whitespace before a colon,
 ///   control characters, a malformed request line or target, missing / repeated `Host`
-///   (HTTP/1.1), both `Transfer-Encoding` and `Content-Length`, a repeated, empty or
+///   (HTTP/1.1), a `Host` value that is not `host[:port]` (`HostField`), both
+///   `Transfer-Encoding` and `Content-Length`, a repeated, empty or
 ///   non-numeric `Content-Length`, a final transfer coding other than chunked.
 /// - 411: `Transfer-Encoding: chunked` bodies — the API's bodies are small JSON
 ///   documents, every client can send `Content-Length`, and refusing chunked request
 ///   bodies removes a whole class of smuggling and slow-body attacks (docs/transport.md).
 /// - 413: `Content-Length` above the body limit, decided before any body byte is read.
+/// - 414: a request line above the header limit (its request-target is too long).
 /// - 431: request line and header fields above the header limit, decided as soon as the
 ///   limit is passed, without waiting for the end of the block.
 /// - 501: a transfer coding other than chunked (gzip, …).
@@ -194,11 +196,11 @@ struct HTTPRequestParser: Sendable {
         let end = buffer.count
         guard let newline = buffer[max(scanFrom, position)..<end].firstIndex(of: Self.lf) else {
             scanFrom = end
-            if headBytes + (end - position) > maxHeaderBytes { return .error(tooLarge()) }
+            if headBytes + (end - position) > maxHeaderBytes { return .error(tooLarge(line: position..<end)) }
             return .needMore
         }
         headBytes += newline - position + 1
-        if headBytes > maxHeaderBytes { return .error(tooLarge()) }
+        if headBytes > maxHeaderBytes { return .error(tooLarge(line: position..<newline)) }
         guard newline > position, buffer[newline - 1] == Self.cr else {
             return .error(HTTPProblem(status: 400, detail: "line ended by a bare LF; HTTP requires CRLF"))
         }
@@ -211,8 +213,14 @@ struct HTTPRequestParser: Sendable {
         return .line(content)
     }
 
-    private func tooLarge() -> HTTPProblem {
-        HTTPProblem(status: 431, detail: "the request line and header fields exceed \(maxHeaderBytes) bytes")
+    /// The limit was passed in `line`: 414 when it is the request line and its target has
+    /// begun (a request line grows long only by its request-target), else 431.
+    private func tooLarge(line: Range<Int>) -> HTTPProblem {
+        if state == .requestLine && buffer[line].contains(Self.space) {
+            return HTTPProblem(status: 414, detail: "the request-target is too long: the request line exceeds "
+                               + "the limit of \(maxHeaderBytes) bytes")
+        }
+        return HTTPProblem(status: 431, detail: "the request line and header fields exceed \(maxHeaderBytes) bytes")
     }
 
     private mutating func fail(_ problem: HTTPProblem) -> Event {
@@ -289,6 +297,11 @@ struct HTTPRequestParser: Sendable {
         }
         if hosts.count > 1 {
             return .failure(HTTPProblem(status: 400, detail: "more than one Host header field"))
+        }
+        if let host = hosts.first, let reason = HostField.invalidReason(host) {
+            let shown = host.utf8.count > 100 ? String(decoding: host.utf8.prefix(100), as: UTF8.self) + "…" : host
+            return .failure(HTTPProblem(status: 400, detail: "invalid Host header field value \"\(shown)\": \(reason); "
+                                        + "expected host[:port] (RFC 9112 §3.2)"))
         }
         let target: RequestTarget
         switch RequestTarget.parse(rawTarget, method: method) {

@@ -67,17 +67,26 @@ public final class HTTPServer: Sendable {
     /// runs once every connection is gone and the listening socket is closed, or after
     /// `timeout` seconds with the rest dropped. Callable from any thread, more than once.
     public func shutdown(timeout: TimeInterval, completion: @escaping @Sendable () -> Void) {
-        let first = shutdownState.withLock { state -> Bool in
-            if state.done { return false }
+        // One decision under one lock: run now (already done), wait with the others, or
+        // start the shutdown. Deciding in two acquisitions let a completion be both queued
+        // and run at once, and so run twice, when the shutdown finished in between.
+        enum Decision { case runNow, queued, start }
+        let decision = shutdownState.withLock { state -> Decision in
+            if state.done { return .runNow }
             state.completions.append(completion)
-            defer { state.started = true }
-            return !state.started
+            if state.started { return .queued }
+            state.started = true
+            return .start
         }
-        if shutdownState.withLock({ $0.done }) {
+        switch decision {
+        case .runNow:
             completion()
             return
+        case .queued:
+            return
+        case .start:
+            break
         }
-        guard first else { return }
         let group = DispatchGroup()
         if let bound = listener.withLock({ $0 }) {
             group.enter()

@@ -66,6 +66,8 @@ final class HTTPServerConnection: @unchecked Sendable {
             apply(machine.handshakeCompleted())
         case .received(let bytes):
             received(bytes)
+        case .inputClosed:
+            apply(machine.inputEnded())
         case .drained:
             apply(machine.outputDrained())
         case .timer:
@@ -133,7 +135,11 @@ final class HTTPServerConnection: @unchecked Sendable {
                 readingPaused = false
                 tls.resumeReading()
             }
-            if parser.bufferedByteCount > 0 { apply(machine.bytesReceived()) }
+            if parser.bufferedByteCount > 0 {
+                apply(machine.bytesReceived())
+            } else {
+                apply(machine.awaitingInput())
+            }
         case .finishStream:
             if let open = stream { finishStream(open) }
         }
@@ -158,6 +164,7 @@ final class HTTPServerConnection: @unchecked Sendable {
         while machine.isReadingRequest {
             switch parser.next() {
             case .needMoreData:
+                apply(machine.awaitingInput())
                 return
             case .head(let head):
                 apply(machine.headParsed(expectsContinue: head.expectsContinue && head.contentLength > 0))
@@ -204,7 +211,8 @@ final class HTTPServerConnection: @unchecked Sendable {
     func respond(_ response: HTTPResponse, sequence requestSequence: UInt64) {
         dispatchPrecondition(condition: .onQueue(queue))
         guard isCurrent(requestSequence) else { return }
-        let close = !machine.keepAliveAfterResponse || HTTPResponseEncoder.asksToClose(response.headers)
+        let close = !machine.keepAliveAfterResponse(moreBuffered: parser.bufferedByteCount > 0)
+            || HTTPResponseEncoder.asksToClose(response.headers)
         let bytes = HTTPResponseEncoder.encode(response, headOnly: answeringHead, close: close)
         apply(machine.responseQueued(close: close))
         send(bytes)
@@ -233,7 +241,8 @@ final class HTTPServerConnection: @unchecked Sendable {
             newStream.markClosed()
             return
         }
-        tls.write(HTTPResponseEncoder.streamHead(status: status, headers: headers, close: !machine.keepAliveAfterResponse))
+        let close = !machine.keepAliveAfterResponse(moreBuffered: parser.bufferedByteCount > 0)
+        tls.write(HTTPResponseEncoder.streamHead(status: status, headers: headers, close: close))
         stream = newStream
         apply(machine.streamStarted())
     }

@@ -16,6 +16,13 @@
 /// any parse error → writing(no keep-alive) → closing;  idle timeout → closing;
 /// header/body timeout → 408 → closing
 /// ```
+///
+/// **The client's half-close** (`close_notify` or FIN: it will send nothing more, but
+/// reads on, RFC 8446 §6.1). Requests already complete are answered — the one being
+/// handled and any pipelined behind it — and the connection closes once the parser needs
+/// bytes that can no longer come; the last response carries `Connection: close`. A request
+/// cut off by the half-close, or none at all, just closes: there is nothing to answer and
+/// no one to send an error to. An open stream is ended with its last chunk.
 struct HTTPServerConnectionStateMachine: Sendable {
     /// The phase of the connection.
     enum State: Equatable, Sendable {
@@ -73,6 +80,8 @@ struct HTTPServerConnectionStateMachine: Sendable {
     private(set) var state: State = .handshaking
     /// Whether the server is shutting down (no new requests, close after the current one).
     private(set) var shuttingDown = false
+    /// Whether the client finished sending: answer what is complete, then close.
+    private(set) var inputClosed = false
     /// Increases each time a phase with a timeout begins, so the owner re-arms its timer.
     private(set) var timerEpoch = 0
 
@@ -91,11 +100,12 @@ struct HTTPServerConnectionStateMachine: Sendable {
         state == .readingHead || state == .readingBody
     }
 
-    /// Whether the connection will stay open after the response being prepared.
-    var keepAliveAfterResponse: Bool {
+    /// Whether the connection will stay open after the response being prepared;
+    /// `moreBuffered`: bytes of a further request are already received.
+    func keepAliveAfterResponse(moreBuffered: Bool) -> Bool {
         switch state {
         case .responding(let keepAlive), .streaming(let keepAlive), .writing(let keepAlive):
-            return keepAlive && !shuttingDown
+            return keepAlive && !shuttingDown && (!inputClosed || moreBuffered)
         default:
             return false
         }
@@ -165,7 +175,7 @@ struct HTTPServerConnectionStateMachine: Sendable {
     mutating func streamStarted() -> Action {
         guard case .responding(let keepAlive) = state else { return .none }
         enter(.streaming(keepAlive: keepAlive && !shuttingDown))
-        return shuttingDown ? .finishStream : .none
+        return shuttingDown || inputClosed ? .finishStream : .none
     }
 
     /// The stream's last chunk was written to the connection.
@@ -214,6 +224,36 @@ struct HTTPServerConnectionStateMachine: Sendable {
             return .close
         case .streaming:
             return .finishStream
+        default:
+            return .none
+        }
+    }
+
+    /// The client finished sending (`close_notify` or FIN). Nothing received, or a request
+    /// cut off: close. A request being answered: carry on (`awaitingInput` closes once
+    /// everything complete is answered). A stream: end it.
+    mutating func inputEnded() -> Action {
+        guard !inputClosed else { return .none }
+        inputClosed = true
+        switch state {
+        case .handshaking, .idle, .readingHead, .readingBody:
+            enter(.closing)
+            return .close
+        case .streaming:
+            return .finishStream
+        case .responding, .writing, .closing, .closed:
+            return .none
+        }
+    }
+
+    /// The parser has used every byte received and needs more (or nothing is buffered
+    /// between requests): after the client's half-close no more can come, so close.
+    mutating func awaitingInput() -> Action {
+        guard inputClosed else { return .none }
+        switch state {
+        case .idle, .readingHead, .readingBody:
+            enter(.closing)
+            return .close
         default:
             return .none
         }

@@ -16,6 +16,8 @@ extension TLSConnection {
             handshake()
         case .handshakeCompleted:
             handshakeCompleted()
+        case .inputClosed:
+            eventHandler?(.inputClosed)
         case .performShutdown:
             shutdownTLS()
         case .linger:
@@ -120,11 +122,11 @@ extension TLSConnection {
             return
         }
         guard outbound.isEmpty, machine.canWrite else { return }
-        let wasOpen = machine.state == .open
+        let ownerWrites = machine.state == .open || machine.state == .inputClosed
         let hadDeadline = deadlines[.write] != nil
         clearDeadline(.write)
         execute(machine.outboundDrained())
-        if wasOpen && hadDeadline && !writing && machine.state == .open {
+        if ownerWrites && hadDeadline && !writing && (machine.state == .open || machine.state == .inputClosed) {
             eventHandler?(.drained)
         }
     }

@@ -10,9 +10,11 @@ import Synchronization
 /// The connection runs the handshake, then hands received plaintext to its owner and
 /// writes what the owner gives it through an outbound buffer; `close()` writes out the
 /// buffer, sends `close_notify`, shuts the write side and discards input for a moment
-/// before closing (so the peer reads the last response rather than a reset). The phase
-/// logic lives in `TLSConnectionStateMachine`; this type only performs the SSL calls
-/// and socket work the machine asks for.
+/// before closing (so the peer reads the last response rather than a reset). A peer that
+/// finishes sending first (`close_notify` or FIN) closes only its direction: the owner hears
+/// `.inputClosed`, may still write, and closes. The phase logic lives in
+/// `TLSConnectionStateMachine`; this type only performs the SSL calls and socket work the
+/// machine asks for.
 ///
 /// Rules for the owner: call every method on `queue`; set `eventHandler` before
 /// `start()`; the handler is called on `queue` and dropped after `.closed`, which is
@@ -27,6 +29,9 @@ package final class TLSConnection: @unchecked Sendable {
         case handshakeCompleted(PeerIdentity)
         /// Plaintext arrived.
         case received([UInt8])
+        /// The peer will send nothing more (its `close_notify`, or a TCP FIN on a server) but
+        /// may still read: write what it is owed, then `close()`.
+        case inputClosed
         /// The outbound buffer emptied after a write had to wait for the socket.
         case drained
         /// The owner's timer (`setTimer(after:)`) expired.
@@ -187,7 +192,7 @@ package final class TLSConnection: @unchecked Sendable {
         case .idle, .handshaking:
             outbound.append(bytes)
             return
-        case .open:
+        case .open, .inputClosed:
             outbound.append(bytes)
         case .closing, .closed:
             return
@@ -262,6 +267,8 @@ package final class TLSConnection: @unchecked Sendable {
         case .open, .closing(.flushing):
             if machine.writeWait == .readable { flush() }
             readAvailable()
+        case .inputClosed:
+            if machine.writeWait == .readable { flush() }
         case .closing(.notifying):
             shutdownTLS()
         case .closing(.lingering):
@@ -277,8 +284,8 @@ package final class TLSConnection: @unchecked Sendable {
         switch machine.state {
         case .handshaking:
             handshake()
-        case .open, .closing(.flushing):
-            if machine.readWaitsFor == .writable { readAvailable() }
+        case .open, .inputClosed, .closing(.flushing):
+            if machine.shouldRead && machine.readWaitsFor == .writable { readAvailable() }
             flush()
         case .closing(.notifying):
             shutdownTLS()

@@ -7,14 +7,24 @@
 /// connection must watch. It never touches a socket, so every transition is unit-tested.
 ///
 /// ```
-/// idle ─start→ handshaking ─success→ open ─closeRequested→ closing(flushing)
-///                  │                   │                        │ outbound drained
-///                  │ failure/timeout   │ failure/peer close     ▼
-///                  ▼                   ▼               closing(notifying) ─SSL_shutdown→ closing(lingering)
-///               closed ◀──────────── closed ◀──────────────────────────── EOF / linger deadline
+/// idle ─start→ handshaking ─success→ open ───────closeRequested───────→ closing(flushing)
+///                  │                   │  │                                     │ outbound drained
+///                  │                   │  └─peer close_notify→ inputClosed ─────┤ closeRequested
+///                  │ failure/timeout   │ failure                                ▼
+///                  ▼                   ▼                                closing(notifying)
+///               closed ◀─────────── closed                                      │ SSL_shutdown
+///                  ▲                                                            ▼
+///                  └────────── EOF / linger deadline ────────────────── closing(lingering)
 /// ```
 /// A handshake refused for a bad certificate or a protocol error also goes through
 /// `closing(lingering)` (without `SSL_shutdown`), so the peer reads the alert.
+///
+/// **Half-close.** A peer's `close_notify` (or, on a server, a TCP FIN: the server context
+/// treats an EOF like one) ends only the peer's direction (RFC 8446 §6.1). The machine
+/// moves to `inputClosed`, stops reading and tells the owner (`.inputClosed`), which may
+/// still write — a server answers the requests it already received — and then closes in
+/// order as from `open`. While flushing for a close, the peer's `close_notify` only stops
+/// the reading; the buffered output is still written before our `close_notify`.
 ///
 /// Rules it keeps: `SSL_shutdown` is never called after `SSL_ERROR_SSL` or
 /// `SSL_ERROR_SYSCALL` (`close(_, sendCloseNotify: false)`); a close asked for during the
@@ -30,6 +40,8 @@ package struct TLSConnectionStateMachine: Sendable {
         case handshaking
         /// Application data flows both ways.
         case open
+        /// The peer finished sending (`close_notify`, or EOF on a server); we may still write.
+        case inputClosed
         /// An orderly close is in progress.
         case closing(Closing)
         /// Finished: the sources are cancelled and the descriptor is closed (or about to be).
@@ -86,6 +98,8 @@ package struct TLSConnectionStateMachine: Sendable {
         case performHandshake
         /// The handshake succeeded: read the peer identity, tell the owner, start reading.
         case handshakeCompleted
+        /// The peer will send nothing more: tell the owner, which may still write, then closes.
+        case inputClosed
         /// Call `SSL_shutdown` now to send `close_notify`.
         case performShutdown
         /// Shut the socket's write side, arm the linger deadline and discard input.
@@ -106,6 +120,8 @@ package struct TLSConnectionStateMachine: Sendable {
     private var shutdownWait: Wait = .writable
     /// The reason to report when lingering ends (a failed handshake lingers too).
     private var closeReason: CloseReason = .local
+    /// Whether the peer's `close_notify` (or EOF) was read: nothing more is read after it.
+    private var inputEnded = false
 
     /// A machine in `.idle`.
     package init() {}
@@ -116,18 +132,19 @@ package struct TLSConnectionStateMachine: Sendable {
     /// Whether application data may be read and handed to the owner now.
     package var canDeliver: Bool { state == .open && !readingPaused }
 
-    /// Whether `SSL_read` should run now (delivering in `.open`, discarding in `.flushing`).
+    /// Whether `SSL_read` should run now (delivering in `.open`, discarding in `.flushing`
+    /// until the peer's `close_notify`).
     package var shouldRead: Bool {
         switch state {
         case .open: return !readingPaused
-        case .closing(.flushing): return true
+        case .closing(.flushing): return !inputEnded
         default: return false
         }
     }
 
     /// Whether `SSL_write` may run now.
     package var canWrite: Bool {
-        state == .open || state == .closing(.flushing)
+        state == .open || state == .inputClosed || state == .closing(.flushing)
     }
 
     /// The socket readiness to watch: (readable, writable).
@@ -137,7 +154,7 @@ package struct TLSConnectionStateMachine: Sendable {
             return (false, false)
         case .handshaking:
             return (handshakeWait == .readable, handshakeWait == .writable)
-        case .open, .closing(.flushing):
+        case .open, .inputClosed, .closing(.flushing):
             let reading = shouldRead
             return ((reading && readWait == .readable) || writeWait == .readable,
                     writeWait == .writable || (reading && readWait == .writable))
@@ -191,7 +208,7 @@ package struct TLSConnectionStateMachine: Sendable {
 
     /// `SSL_read` returned (in `.open`, or `.closing(.flushing)` where data is discarded).
     package mutating func readFinished(_ outcome: Outcome) -> Action {
-        guard state == .open || state == .closing(.flushing) else { return .none }
+        guard state == .open || (state == .closing(.flushing) && !inputEnded) else { return .none }
         switch outcome {
         case .success, .wantRead:
             readWait = .readable
@@ -200,8 +217,12 @@ package struct TLSConnectionStateMachine: Sendable {
             readWait = .writable
             return .none
         case .closeNotify:
-            state = .closed
-            return .close(.peerClosed, sendCloseNotify: true)
+            // The peer's direction only: what we still have to write goes out.
+            inputEnded = true
+            readWait = .readable
+            guard state == .open else { return .none }
+            state = .inputClosed
+            return .inputClosed
         case .failure(let failure):
             state = .closed
             return .close(.failed(failure), sendCloseNotify: false)
@@ -245,7 +266,7 @@ package struct TLSConnectionStateMachine: Sendable {
         case .idle, .handshaking:
             state = .closed
             return .close(.local, sendCloseNotify: false)
-        case .open:
+        case .open, .inputClosed:
             if outboundEmpty {
                 state = .closing(.notifying)
                 shutdownWait = .writable
@@ -292,7 +313,7 @@ package struct TLSConnectionStateMachine: Sendable {
             state = .closed
             return .close(.failed(TLSFailure(.timedOut, "TLS handshake not completed in time")),
                           sendCloseNotify: false)
-        case (.write, .open), (.write, .closing(.flushing)), (.write, .closing(.notifying)):
+        case (.write, .open), (.write, .inputClosed), (.write, .closing(.flushing)), (.write, .closing(.notifying)):
             state = .closed
             return .close(.failed(TLSFailure(.timedOut, "peer stopped reading: output not written in time")),
                           sendCloseNotify: false)

@@ -11,6 +11,13 @@ import Glibc
 /// - `client(_:)` presents its certificate and verifies the server's chain; the host name
 ///   or expected identity is checked per connection.
 ///
+/// Both get the same profile (Mozilla "modern"): key exchange over X25519, P-256 or P-384
+/// only (`groups`), and the certificate chain sent is the leaf plus the intermediates of
+/// the certificate file — no root: OpenSSL's automatic chain building from the trust store
+/// is off (`SSL_MODE_NO_AUTO_CHAIN`; it added the self-signed CA) and a self-signed
+/// certificate in the file is dropped. A peer must already hold the root to trust it, so
+/// sending it only costs bytes and lets a careless peer take the sender's word for it.
+///
 /// Every failure to load a file throws a `TLSError` naming the file and the reason.
 /// A context never changes after it is made, and OpenSSL lets any thread create
 /// connections from it, so it is shared freely; to rotate certificates make a new one.
@@ -62,6 +69,9 @@ public final class TLSContext: @unchecked Sendable {
         SSL_CTX_free(pointer)
     }
 
+    /// The key exchange groups offered and accepted, in order of preference.
+    static let groups = "X25519:P-256:P-384"
+
     /// A new `SSL *` for one connection, or nil when OpenSSL is out of memory.
     func makeSSL() -> OpaquePointer? {
         SSL_new(pointer)
@@ -75,10 +85,21 @@ public final class TLSContext: @unchecked Sendable {
             throw TLSError("cannot set the minimum TLS version to \(configuration.minimumVersion.rawValue)")
         }
         cpo_SSL_CTX_set_hardening_options(pointer)
+        guard cpo_SSL_CTX_set1_groups_list(pointer, Self.groups) == 1 else {
+            throw TLSError("cannot limit the TLS key exchange groups to \(Self.groups): "
+                           + OpenSSLErrors.drainedReason(fallback: "not supported by this OpenSSL"))
+        }
+        if role == .server {
+            // A client's FIN after its request is a half-close like close_notify, not an error
+            // (the HTTP framing tells a complete request from a truncated one). A client keeps
+            // OpenSSL's default: a bare EOF from a server is an error, not an end.
+            cpo_SSL_CTX_set_eof_ends_input(pointer)
+        }
         // TLS 1.2 only: forward secrecy and AEAD; TLS 1.3 suites are all acceptable.
         _ = SSL_CTX_set_cipher_list(pointer, "ECDHE+AESGCM:ECDHE+CHACHA20")
+        // No chain built from the trust store: only the certificate file's chain is sent.
         _ = cpo_SSL_CTX_set_mode(pointer, Int(SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER
-                                               | SSL_MODE_RELEASE_BUFFERS))
+                                               | SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN))
         // No resumption: every handshake verifies the peer against the current CA and CRL.
         _ = cpo_SSL_CTX_set_session_cache_mode(pointer, Int(SSL_SESS_CACHE_OFF))
         _ = SSL_CTX_set_num_tickets(pointer, 0)
@@ -94,6 +115,7 @@ public final class TLSContext: @unchecked Sendable {
         guard SSL_CTX_use_certificate_chain_file(pointer, certificate) == 1 else {
             throw TLSError(file: certificate, "cannot load certificate \(certificate): \(Self.pemReason("certificate"))")
         }
+        try dropSelfSignedChainCertificates(from: certificate)
         try Self.checkReadable(key, what: "private key")
         OpenSSLErrors.clear()
         guard SSL_CTX_use_PrivateKey_file(pointer, key, SSL_FILETYPE_PEM) == 1 else {
@@ -108,6 +130,24 @@ public final class TLSContext: @unchecked Sendable {
         guard SSL_CTX_check_private_key(pointer) == 1 else {
             OpenSSLErrors.clear()
             throw TLSError(file: key, "private key \(key) does not match certificate \(certificate)")
+        }
+    }
+
+    /// Removes self-signed (root) certificates from the chain loaded from `file`, keeping
+    /// the intermediates in their order.
+    private func dropSelfSignedChainCertificates(from file: String) throws {
+        var chain: OpaquePointer?
+        guard cpo_SSL_CTX_get0_chain_certs(pointer, &chain) == 1, let chain else { return }
+        let loaded = (0..<cpo_sk_X509_num(chain)).compactMap { cpo_sk_X509_value(chain, $0) }
+        let kept = loaded.filter { X509_self_signed($0, 0) != 1 }
+        guard kept.count < loaded.count else { return }
+        for certificate in kept { X509_up_ref(certificate) } // they outlive clearing the chain
+        defer { for certificate in kept { X509_free(certificate) } }
+        OpenSSLErrors.clear()
+        _ = cpo_SSL_CTX_clear_chain_certs(pointer)
+        for certificate in kept where cpo_SSL_CTX_add1_chain_cert(pointer, certificate) != 1 {
+            throw TLSError(file: file, "cannot load certificate \(file): "
+                           + OpenSSLErrors.drainedReason(fallback: "cannot keep its intermediate certificates"))
         }
     }
 

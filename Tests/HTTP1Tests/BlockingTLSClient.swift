@@ -25,6 +25,9 @@ final class BlockingTLSClient {
     private let ssl: OpaquePointer
     private var pending: [UInt8] = []
     private(set) var closed = false
+    /// Whether the last read ended with the server's `close_notify` (an orderly TLS close)
+    /// rather than an error, a reset or a bare EOF.
+    private(set) var closedByCloseNotify = false
 
     /// Connects over TCP and completes the TLS handshake (blocking, `timeout` seconds per I/O).
     init(port: Int, certificate: String?, key: String?, ca: String, timeout: Int = 30,
@@ -88,6 +91,19 @@ final class BlockingTLSClient {
     @discardableResult
     func write(_ text: String) -> Bool { write(Array(text.utf8)) }
 
+    /// Sends TLS `close_notify`: we will write nothing more, but keep reading (RFC 8446 §6.1).
+    /// True if the alert was sent.
+    @discardableResult
+    func sendCloseNotify() -> Bool {
+        ERR_clear_error()
+        return SSL_shutdown(ssl) >= 0
+    }
+
+    /// Half-closes the TCP connection (FIN, `shutdown(SHUT_WR)`) without a TLS `close_notify`.
+    func shutdownWrite() {
+        _ = Glibc.shutdown(fd, Int32(SHUT_WR))
+    }
+
     /// Writes `bytes` in pieces of `chunk` bytes, `pause` seconds apart, and stops early
     /// as soon as the server has sent something (or the connection broke). Returns the
     /// number of bytes written. All on the calling thread: an SSL object is never used
@@ -117,6 +133,7 @@ final class BlockingTLSClient {
         let count = SSL_read(ssl, &buffer, Int32(buffer.count))
         if count <= 0 {
             closed = true
+            closedByCloseNotify = SSL_get_error(ssl, count) == SSL_ERROR_ZERO_RETURN
             return nil
         }
         return Array(buffer[0..<Int(count)])

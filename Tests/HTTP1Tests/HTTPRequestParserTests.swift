@@ -203,6 +203,35 @@ final class HTTPRequestParserTests: XCTestCase {
         assertRefused("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, containing: "more than one Host")
     }
 
+    /// RFC 9112 §3.2: a Host value that is not `uri-host [":" port]` is 400, naming the field.
+    func testInvalidHostValuesAreRefused() {
+        let invalid: [(String, String)] = [
+            ("a b@c", "a space is not allowed"),
+            ("user@pocd.vn", "\"@\" is not allowed"),
+            ("pocd.vn/v1", "\"/\" is not allowed"),
+            ("pocd.vn:84x3", "the port \"84x3\" is not a number"),
+            ("pocd.vn:8443:1", "the port \"8443:1\" is not a number"),
+            ("::1", "the port \":1\" is not a number"),
+            ("[::1", "must end with ]"),
+            ("[::g]", "is not an IPv6 address"),
+            ("[1.2.3.4]", "is not an IPv6 address"),
+            ("[::1]x", "only :port may follow"),
+            ("pocd%zz.vn", "%XX escape"),
+            ("pocd\u{00E9}.vn", "the byte 0xC3 is not allowed"),
+            ("a\tb", "a tab is not allowed"),
+        ]
+        for (value, reason) in invalid {
+            assertRefused("GET / HTTP/1.1\r\nHost: \(value)\r\n\r\n", 400, containing: "invalid Host header field value")
+            assertRefused("GET / HTTP/1.1\r\nHost: \(value)\r\n\r\n", 400, containing: reason)
+        }
+        // HTTP/1.0 need not send Host, but one it sends must be valid.
+        assertRefused("GET / HTTP/1.0\r\nHost: a b\r\n\r\n", 400, containing: "Host")
+        for valid in ["pocd.vn", "pocd.vn:8443", "127.0.0.1:1", "[::1]:8443", "[::ffff:192.0.2.1]", "[v7.a:b]",
+                      "localhost:", "a-b_c~d.!$&'()*+,;=", "p%C3%A9", ""] {
+            XCTAssertNil(status("GET / HTTP/1.1\r\nHost: \(valid)\r\n\r\n"), "Host: \(valid) is valid")
+        }
+    }
+
     // MARK: - Body framing
 
     func testContentLengthRefusals() {
@@ -251,6 +280,20 @@ final class HTTPRequestParserTests: XCTestCase {
         guard case .error(let problem) = p.next() else { return XCTFail("expected 431 before any line end") }
         XCTAssertEqual(problem.status, 431)
         XCTAssertEqual(problem.detail, "the request line and header fields exceed 1024 bytes")
+    }
+
+    func testTooLongRequestTargetIs414NotHeaderFieldsTooLarge() {
+        let target = "/v1/" + String(repeating: "a", count: 2000)
+        assertRefused("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n", 414, containing: "request-target", maxHeader: 1024)
+        XCTAssertNil(status("GET \(target) HTTP/1.1\r\nHost: x\r\n\r\n", maxHeader: 4096))
+        // Decided before the end of the line, like 431.
+        var p = parser(maxHeader: 1024)
+        p.append(Array("GET /".utf8) + Array(repeating: UInt8(ascii: "a"), count: 1100))
+        XCTAssertEqual(p.next(), .error(HTTPProblem(status: 414, detail:
+            "the request-target is too long: the request line exceeds the limit of 1024 bytes")))
+        XCTAssertEqual(HTTPProblem(status: 414, detail: "").title, "URI Too Long")
+        // A short request line with oversized header fields stays 431.
+        assertRefused("GET / HTTP/1.1\r\nHost: x\r\nX: \(String(repeating: "b", count: 2000))\r\n\r\n", 431, maxHeader: 1024)
     }
 
     func testEmptyLinesCountTowardsTheLimit() {

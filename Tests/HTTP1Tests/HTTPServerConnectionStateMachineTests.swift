@@ -66,7 +66,7 @@ final class HTTPServerConnectionStateMachineTests: XCTestCase {
 
     func testKeepAliveResponseReturnsToIdle() {
         var machine = responding()
-        XCTAssertTrue(machine.keepAliveAfterResponse)
+        XCTAssertTrue(machine.keepAliveAfterResponse(moreBuffered: false))
         XCTAssertEqual(machine.responseQueued(close: false), .none)
         XCTAssertEqual(machine.state, .writing(keepAlive: true))
         XCTAssertEqual(machine.outputDrained(), .readNext)
@@ -80,7 +80,7 @@ final class HTTPServerConnectionStateMachineTests: XCTestCase {
         XCTAssertEqual(asked.outputDrained(), .close)
         XCTAssertEqual(asked.state, .closing)
         var request = responding(keepAlive: false)
-        XCTAssertFalse(request.keepAliveAfterResponse)
+        XCTAssertFalse(request.keepAliveAfterResponse(moreBuffered: false))
         _ = request.responseQueued(close: false)
         XCTAssertEqual(request.outputDrained(), .close)
     }
@@ -148,7 +148,7 @@ final class HTTPServerConnectionStateMachineTests: XCTestCase {
         XCTAssertEqual(reading.state, .responding(keepAlive: false))
         var answering = responding()
         XCTAssertEqual(answering.shutdownRequested(), .none)
-        XCTAssertFalse(answering.keepAliveAfterResponse, "the response carries Connection: close")
+        XCTAssertFalse(answering.keepAliveAfterResponse(moreBuffered: false), "the response carries Connection: close")
         _ = answering.responseQueued(close: false)
         XCTAssertEqual(answering.outputDrained(), .close)
     }
@@ -168,6 +168,90 @@ final class HTTPServerConnectionStateMachineTests: XCTestCase {
         var machine = Machine()
         _ = machine.shutdownRequested()
         XCTAssertEqual(machine.handshakeCompleted(), .close)
+    }
+
+    // MARK: - The client's half-close (close_notify or FIN)
+
+    func testHalfCloseWithNothingOrPartOfARequestCloses() {
+        var first = idle()
+        XCTAssertEqual(first.inputEnded(), .close, "no request at all")
+        XCTAssertEqual(first.state, .closing)
+        XCTAssertEqual(first.inputEnded(), .none, "only once")
+        var head = idle()
+        _ = head.bytesReceived()
+        XCTAssertEqual(head.inputEnded(), .close, "a head cut off: nothing to answer")
+        var body = idle()
+        _ = body.bytesReceived()
+        _ = body.headParsed(expectsContinue: false)
+        XCTAssertEqual(body.inputEnded(), .close, "a body cut off: nothing to answer")
+        var later = responding()
+        _ = later.responseQueued(close: false)
+        _ = later.outputDrained()
+        XCTAssertEqual(later.inputEnded(), .close, "kept alive and idle")
+        var handshaking = Machine()
+        XCTAssertEqual(handshaking.inputEnded(), .close)
+    }
+
+    func testHalfCloseAfterACompleteRequestAnswersItThenCloses() {
+        var machine = responding()
+        XCTAssertEqual(machine.inputEnded(), .none, "the handler's answer is still owed")
+        XCTAssertEqual(machine.state, .responding(keepAlive: true))
+        XCTAssertTrue(machine.inputClosed)
+        XCTAssertFalse(machine.keepAliveAfterResponse(moreBuffered: false), "nothing more can come: Connection: close")
+        XCTAssertTrue(machine.keepAliveAfterResponse(moreBuffered: true), "pipelined requests are still to be answered")
+        XCTAssertEqual(machine.awaitingInput(), .none, "not reading a request")
+        _ = machine.responseQueued(close: true)
+        XCTAssertEqual(machine.outputDrained(), .close)
+    }
+
+    func testHalfCloseWithPipelinedRequestsAnswersEachThenClosesWhenInputRunsOut() {
+        var machine = responding()
+        _ = machine.inputEnded()
+        XCTAssertEqual(machine.responseQueued(close: false), .none, "more was buffered: no Connection: close")
+        XCTAssertEqual(machine.outputDrained(), .readNext, "parse what was received before the half-close")
+        XCTAssertEqual(machine.bytesReceived(), .parse)
+        _ = machine.headParsed(expectsContinue: false)
+        XCTAssertEqual(machine.messageParsed(keepAlive: true), .dispatch, "the next complete request is answered")
+        _ = machine.responseQueued(close: false)
+        XCTAssertEqual(machine.outputDrained(), .readNext)
+        XCTAssertEqual(machine.awaitingInput(), .close, "nothing left and nothing can come")
+        XCTAssertEqual(machine.state, .closing)
+        var partial = responding()
+        _ = partial.inputEnded()
+        _ = partial.responseQueued(close: false)
+        _ = partial.outputDrained()
+        _ = partial.bytesReceived()
+        XCTAssertEqual(partial.awaitingInput(), .close, "a pipelined request cut off by the half-close")
+    }
+
+    func testAwaitingInputBeforeAHalfCloseWaits() {
+        var machine = idle()
+        _ = machine.bytesReceived()
+        XCTAssertEqual(machine.awaitingInput(), .none, "the rest of the request may still come")
+        XCTAssertEqual(machine.state, .readingHead)
+    }
+
+    func testHalfCloseEndsAStream() {
+        var streaming = responding()
+        _ = streaming.streamStarted()
+        XCTAssertEqual(streaming.inputEnded(), .finishStream)
+        _ = streaming.streamFinished()
+        XCTAssertEqual(streaming.outputDrained(), .readNext)
+        XCTAssertEqual(streaming.awaitingInput(), .close)
+        var starting = responding()
+        _ = starting.inputEnded()
+        XCTAssertEqual(starting.streamStarted(), .finishStream, "a stream started after the half-close ends at once")
+    }
+
+    func testHalfCloseWhileWritingAnErrorOrClosing() {
+        var refused = idle()
+        _ = refused.bytesReceived()
+        _ = refused.parseFailed(HTTPProblem(status: 400, detail: "bad"))
+        XCTAssertEqual(refused.inputEnded(), .none, "the error answer is written, then the close follows")
+        XCTAssertEqual(refused.outputDrained(), .close)
+        var closing = idle()
+        _ = closing.shutdownRequested()
+        XCTAssertEqual(closing.inputEnded(), .none)
     }
 
     func testConnectionClosedFromAnyState() {

@@ -101,6 +101,33 @@ final class HTTPServerLifecycleTests: XCTestCase {
         held.withLock { $0.removeAll() }
     }
 
+    /// Many threads call `shutdown` while it finishes: every completion runs exactly once,
+    /// whether it was queued before the end or arrived after it.
+    func testConcurrentShutdownRunsEveryCompletionExactlyOnce() throws {
+        let callers = 200
+        for round in 0..<500 {
+            let server = try HTTPServer(host: "127.0.0.1", port: 0, tls: pki.serverTLS("pocd.test")) { _, _ in }
+            try server.start()
+            let runs = Mutex([Int](repeating: 0, count: callers))
+            let firstRuns = DispatchGroup()
+            for _ in 0..<callers { firstRuns.enter() }
+            DispatchQueue.concurrentPerform(iterations: callers) { caller in
+                server.shutdown(timeout: 10) {
+                    let first = runs.withLock { counts -> Bool in
+                        counts[caller] += 1
+                        return counts[caller] == 1
+                    }
+                    if first { firstRuns.leave() }
+                }
+            }
+            XCTAssertEqual(firstRuns.wait(timeout: .now() + 30), .success, "round \(round): every completion ran")
+            let counts = runs.withLock { $0 }
+            let twice = counts.indices.filter { counts[$0] > 1 }
+            XCTAssertEqual(twice, [], "round \(round): completions that ran more than once")
+            if !twice.isEmpty { return }
+        }
+    }
+
     func testReloadTLSAppliesToNewHandshakes() throws {
         let pki = try TestPKI.shared(servers: ["pocd.test", "pocd.other"], clients: ["officer.test"])
         let harness = try ServerHarness(test: self, pki: pki)

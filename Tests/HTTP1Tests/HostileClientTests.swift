@@ -201,6 +201,8 @@ final class HostileClientTests: XCTestCase {
             ("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", 501),
             ("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1001\r\n\r\n", 413),
             ("GET / HTTP/1.1\r\nHost: x\r\nX-Big: \(String(repeating: "b", count: 5000))\r\n\r\n", 431),
+            ("GET /\(String(repeating: "t", count: 5000)) HTTP/1.1\r\nHost: x\r\n\r\n", 414),
+            ("GET / HTTP/1.1\r\nHost: a b@c\r\n\r\n", 400),                             // invalid Host
             ("GET / HTTP/2.0\r\nHost: x\r\n\r\n", 505),
             ("GET /%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400),
         ]
@@ -212,6 +214,26 @@ final class HostileClientTests: XCTestCase {
         }
         XCTAssertTrue(harness.seen.isEmpty, "no bad request reached the handler")
         XCTAssertEqual(harness.server.statistics.protocolErrors, cases.count)
+        XCTAssertTrue(harness.goodClientIsServed())
+    }
+
+    /// The two refusals a client most needs to tell apart say which part of the request was wrong.
+    func testInvalidHostAndLongTargetNameTheirField() throws {
+        let harness = try ServerHarness(test: self, pki: pki, limits: HTTPLimits(maxHeaderBytes: 4096))
+        let cases: [(request: String, status: Int, detail: String)] = [
+            ("GET /ping HTTP/1.1\r\nHost: a b@c\r\n\r\n", 400, "invalid Host header field value \"a b@c\""),
+            ("GET /\(String(repeating: "t", count: 8000)) HTTP/1.1\r\nHost: x\r\n\r\n", 414, "request-target"),
+        ]
+        for (request, status, detail) in cases {
+            let client = try connect(harness)
+            _ = client.writeUntilAnswered(Array(request.utf8), chunk: 1024)
+            let response = client.readResponse()
+            problem(response, status)
+            let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(response?.body ?? [])) as? [String: Any])
+            let text = try XCTUnwrap(json["detail"] as? String)
+            XCTAssertTrue(text.contains(detail), text)
+        }
+        XCTAssertTrue(harness.seen.isEmpty, "neither reached the handler")
         XCTAssertTrue(harness.goodClientIsServed())
     }
 

@@ -45,6 +45,8 @@ final class EchoServer: Sendable {
                 case .received(let bytes):
                     connection.write(bytes)
                     if String(decoding: bytes, as: UTF8.self).contains("BYE\n") { connection.close() }
+                case .inputClosed:
+                    connection.close() // everything received was echoed already
                 case .drained, .timer:
                     break
                 case .closed(let reason):

@@ -10,6 +10,8 @@ final class TLSClientProbe: Sendable {
         var peer: PeerIdentity?
         var received: [UInt8] = []
         var closed: TLSConnectionStateMachine.CloseReason?
+        /// The server sent `close_notify` (the probe then closes its side in order).
+        var inputClosed = false
         var connectError: String?
     }
 
@@ -37,6 +39,9 @@ final class TLSClientProbe: Sendable {
                         case .handshakeCompleted(let peer): record.withLock { $0.peer = peer }
                         case .received(let bytes): record.withLock { $0.received += bytes }
                         case .closed(let reason): record.withLock { $0.closed = reason }
+                        case .inputClosed:
+                            record.withLock { $0.inputClosed = true }
+                            self.connection.withLock { $0 }?.close()
                         case .drained, .timer: break
                         }
                     }

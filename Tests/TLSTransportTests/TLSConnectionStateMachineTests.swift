@@ -116,10 +116,79 @@ final class TLSConnectionStateMachineTests: XCTestCase {
         XCTAssertTrue(machine.interest == (true, false))
     }
 
-    func testPeerCloseNotifyIsAnsweredAndCloses() {
+    /// RFC 8446 §6.1: the peer's close_notify (or a FIN, on a server) ends its direction only.
+    func testPeerCloseNotifyClosesOnlyTheInput() {
         var machine = openMachine()
-        XCTAssertEqual(machine.readFinished(.closeNotify), .close(.peerClosed, sendCloseNotify: true))
-        XCTAssertEqual(machine.state, .closed)
+        XCTAssertEqual(machine.readFinished(.closeNotify), .inputClosed, "the owner is told, nothing is closed yet")
+        XCTAssertEqual(machine.state, .inputClosed)
+        XCTAssertFalse(machine.shouldRead, "nothing more to read")
+        XCTAssertFalse(machine.canDeliver)
+        XCTAssertTrue(machine.canWrite, "the answer can still be written")
+        XCTAssertTrue(machine.interest == (false, false), "no write pending: watch nothing (EOF stays readable)")
+        XCTAssertEqual(machine.readFinished(.closeNotify), .none, "reported once")
+        XCTAssertEqual(machine.readFinished(.success), .none, "no reads after the peer's end")
+        machine.resumeReading()
+        XCTAssertFalse(machine.shouldRead, "resuming does not read past the end")
+        XCTAssertEqual(machine.deadlinePassed(.handshake), .none)
+    }
+
+    func testWritesAfterTheInputClosed() {
+        var machine = openMachine()
+        _ = machine.readFinished(.closeNotify)
+        XCTAssertEqual(machine.writeFinished(.wantWrite), .none)
+        XCTAssertTrue(machine.interest == (false, true), "a blocked write watches writability only")
+        XCTAssertEqual(machine.writeFinished(.wantRead), .none)
+        XCTAssertTrue(machine.interest == (true, false), "a write blocked on read still watches reads")
+        XCTAssertEqual(machine.writeFinished(.success), .none)
+        XCTAssertEqual(machine.outboundDrained(), .none, "drained while input-closed changes nothing")
+        XCTAssertEqual(machine.state, .inputClosed)
+        var failing = openMachine()
+        _ = failing.readFinished(.closeNotify)
+        XCTAssertEqual(failing.writeFinished(.failure(broken)), .close(.failed(broken), sendCloseNotify: false),
+                       "a peer that went away entirely: no SSL_shutdown")
+        var stuck = openMachine()
+        _ = stuck.readFinished(.closeNotify)
+        _ = stuck.writeFinished(.wantWrite)
+        guard case .close(.failed(let failure), sendCloseNotify: false) = stuck.deadlinePassed(.write) else {
+            return XCTFail("a peer that stopped reading times out")
+        }
+        XCTAssertEqual(failure.kind, .timedOut)
+        var aborted = openMachine()
+        _ = aborted.readFinished(.closeNotify)
+        XCTAssertEqual(aborted.abortRequested(), .close(.local, sendCloseNotify: false))
+    }
+
+    func testCloseAfterTheInputClosedIsOrderly() {
+        var empty = openMachine()
+        _ = empty.readFinished(.closeNotify)
+        XCTAssertEqual(empty.closeRequested(outboundEmpty: true), .performShutdown)
+        XCTAssertEqual(empty.state, .closing(.notifying))
+        XCTAssertEqual(empty.shutdownFinished(.success), .linger)
+        XCTAssertEqual(empty.lingerInputEnded(), .close(.local, sendCloseNotify: false))
+        var pending = openMachine()
+        _ = pending.readFinished(.closeNotify)
+        _ = pending.writeFinished(.wantWrite)
+        XCTAssertEqual(pending.closeRequested(outboundEmpty: false), .none)
+        XCTAssertEqual(pending.state, .closing(.flushing))
+        XCTAssertFalse(pending.shouldRead, "flushing does not read past the peer's end")
+        XCTAssertTrue(pending.interest == (false, true))
+        XCTAssertEqual(pending.outboundDrained(), .performShutdown)
+    }
+
+    /// Our response is still being flushed for a close when the peer's close_notify arrives:
+    /// the rest of the response still goes out, then our close_notify.
+    func testPeerCloseNotifyWhileFlushingKeepsFlushing() {
+        var machine = openMachine()
+        _ = machine.writeFinished(.wantWrite)
+        _ = machine.closeRequested(outboundEmpty: false)
+        XCTAssertEqual(machine.readFinished(.closeNotify), .none)
+        XCTAssertEqual(machine.state, .closing(.flushing))
+        XCTAssertFalse(machine.shouldRead)
+        XCTAssertTrue(machine.canWrite)
+        XCTAssertTrue(machine.interest == (false, true))
+        XCTAssertEqual(machine.readFinished(.closeNotify), .none)
+        XCTAssertEqual(machine.writeFinished(.success), .none)
+        XCTAssertEqual(machine.outboundDrained(), .performShutdown)
     }
 
     func testReadFailureNeverShutsDown() {

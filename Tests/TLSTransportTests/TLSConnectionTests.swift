@@ -23,7 +23,8 @@ final class TLSConnectionTests: XCTestCase {
         XCTAssertTrue(record.received == payload, "bytes arrive intact and in order")
         client.send(Array("BYE\n".utf8))
         let closed = client.wait { $0.closed != nil }
-        XCTAssertEqual(closed.closed, .peerClosed, "the server's orderly close arrives as close_notify")
+        XCTAssertTrue(closed.inputClosed, "the server's orderly close arrives as close_notify")
+        XCTAssertEqual(closed.closed, .local, "and the client closes its side in order")
         XCTAssertTrue(server.waitUntilIdle())
     }
 
