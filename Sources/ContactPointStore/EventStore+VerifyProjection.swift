@@ -17,7 +17,7 @@ public struct ProjectionVerification: Sendable, CustomStringConvertible {
 
     public var description: String {
         guard current else { return "projection not current: the daemon rebuilds it from the log at its next start" }
-        if agrees { return "projection: \(requests) requests agree with the log" }
+        if agrees { return "projection: \(requests) \(requests == 1 ? "request agrees" : "requests agree") with the log" }
         var lines = ["PROJECTION DISAGREES with the log (the daemon rebuilds it from the log at its next start):"]
         if !digestMatches { lines.append("  its rows do not match the digest recorded with the last commit") }
         lines += disagreements.prefix(20).map { "  \($0)" }

@@ -70,7 +70,7 @@ final class LifecycleEndToEndTests: XCTestCase {
         let actors = full["history"]?.arrayValue?.compactMap { $0["actor"]?.stringValue }
         XCTAssertEqual(actors, ["officer.vn.alice", "pocd.vn", "officer.de.bob", "officer.de.bob", "officer.vn.alice", "officer.vn.alice", "officer.de.bob"])
         XCTAssertEqual(full["history"]?[3]?["details"]?["provider_reference"], "EM-4471")
-        XCTAssertEqual(try daemon.pocd(["audit", "verify", "--config", "CONFIG"]).stdout, "7 events OK\n")
+        XCTAssertEqual(try daemon.pocd(["audit", "verify", "--config", "CONFIG"]).stdout, "7 events OK\nprojection: 1 request agrees with the log\n")
     }
 
     func testRefuseEndsTheRequest() throws {

@@ -119,7 +119,7 @@ final class OperationsEndToEndTests: XCTestCase {
         XCTAssertEqual(try d.curl("officer.de.bob", "GET", "/v1/queue").body.json["count"], 1, "still in the queue")
         let after = try d.pocd(["audit", "verify", "--config", "CONFIG"])
         XCTAssertEqual(after.status, 0, after.description)
-        XCTAssertTrue(after.stdout.contains("projection: 1 requests agree with the log"), after.stdout)
+        XCTAssertTrue(after.stdout.contains("projection: 1 request agrees with the log"), after.stdout)
     }
 
     // MARK: - check-config
