@@ -119,9 +119,12 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
             inFlight.insert(destination)
             send(entry)
         }
+        // When the next attempt is due is decided on the daemon's clock, so the timer is a
+        // wall-clock one, like the Desk's (a monotonic timer would also never fire under
+        // libfaketime); it wakes at least once a minute to look again.
         let next = (try? store.earliestOutboxAttempt()) ?? nil
         let delay = next.map { max(50, min($0.milliseconds(since: clock.now()), 60_000)) } ?? 60_000
-        timer?.schedule(deadline: .now() + .milliseconds(Int(delay)))
+        timer?.schedule(wallDeadline: .now() + .milliseconds(Int(delay)))
     }
 
     private func send(_ entry: OutboxEntry) {
