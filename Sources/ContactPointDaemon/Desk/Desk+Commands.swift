@@ -161,6 +161,7 @@ extension Desk {
         dispatchPrecondition(condition: .onQueue(queue))
         let end = min(cases.count, start + Self.queueScanSlice)
         let mine = scan.caller.peopleCodes
+        let policy = self.policy  // read once per slice, not once per request
         for i in start..<end {
             let record = cases[CaseTable.Slot(i)]
             guard !record.state.isFinal else { continue }

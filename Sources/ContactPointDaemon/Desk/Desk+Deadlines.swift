@@ -13,14 +13,15 @@ extension Desk {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let slot = cases.slot(of: requestID) else { return }
         let now = clock.now()
-        deadlines.schedule(slot, at: wakeTime(slot, now: now))
+        deadlines.schedule(slot, at: wakeTime(slot, now: now, policy: policy))
         armTimer()
     }
 
     /// When the Desk next needs to look at a request: its next ladder step, reminder or
     /// expiry, or — so the overdue count is exact without scanning — the moment a running
     /// deadline passes. Also brings the request's overdue mark up to date.
-    func wakeTime(_ slot: CaseTable.Slot, now: Instant) -> Instant? {
+    /// `policy` is the one in force, read once by callers that loop over every request.
+    func wakeTime(_ slot: CaseTable.Slot, now: Instant, policy: DeadlinePolicy) -> Instant? {
         dispatchPrecondition(condition: .onQueue(queue))
         let record = cases[slot]
         guard !record.state.isFinal else {
@@ -145,9 +146,10 @@ extension Desk {
             var times: [(CaseTable.Slot, Instant?)] = []
             times.reserveCapacity(cases.count)
             let now = clock.now()
+            let policy = self.policy
             for slot in cases.slots {
                 stateCounts[cases[slot].state, default: 0] += 1
-                times.append((slot, wakeTime(slot, now: now)))
+                times.append((slot, wakeTime(slot, now: now, policy: policy)))
             }
             deadlines.rebuild(times)
             armTimer()
@@ -206,7 +208,8 @@ extension Desk {
         queue.async { [self] in
             settings.replace(next)
             let now = clock.now()
-            deadlines.rebuild(cases.slots.map { ($0, wakeTime($0, now: now)) })
+            let policy = self.policy
+            deadlines.rebuild(cases.slots.map { ($0, wakeTime($0, now: now, policy: policy)) })
             armedFor = nil
             armTimer()
             log.info("policy and directory in force; deadlines rescheduled", metadata: ["open": "\(deadlines.count)"])
