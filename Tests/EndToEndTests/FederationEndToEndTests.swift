@@ -183,4 +183,50 @@ final class FederationEndToEndTests: XCTestCase {
         XCTAssertTrue(vn.readLog().contains("certificate"), "the log says why")
         XCTAssertEqual(types(try view(de, "officer.de.bob", id)), [], "DE never saw it")
     }
+
+    /// A partner that refuses a request for good (its directory names VN's old daemon, so
+    /// it answers 403 to the new one) neither gets it retried forever nor blocks VN's outbox: the message is
+    /// parked, the deliver deadline escalates at once with the refusal as its cause, a supervisor
+    /// sees it with `poc outbox --parked`, and once DE is fixed `poc outbox retry` delivers it.
+    func testARefusedRequestIsParkedEscalatedAndSentAgainByASupervisor() throws {
+        try makeDaemons()
+        try de.writeDirectory(directory(for: "DE", identities: ["VN": "pocd.vn.old"]))
+        try vn.start()
+        try de.start()
+        let id = try submit(vn, "officer.vn.alice")
+        try E2E.eventually(30, "the refusal parks the message") {
+            try vn.curl("officer.vn.alice", "GET", "/healthz").body.json["outbox_parked"] == 1
+        }
+        try E2E.eventually(30, "the deliver deadline escalates at once") { try types(view(vn, "officer.vn.alice", id)).contains("escalated") }
+        let v = try view(vn, "officer.vn.alice", id)
+        XCTAssertEqual(v["state"], "submitted")
+        let escalation = v["history"]?.arrayValue?.last { $0["type"] == "escalated" }
+        XCTAssertEqual(escalation?["details"]?["deadline"], "deliver")
+        XCTAssertTrue(escalation?["details"]?["cause"]?.stringValue?.contains("HTTP 403") ?? false, "\(String(describing: escalation))")
+        XCTAssertEqual(try vn.curl("officer.vn.alice", "GET", "/healthz").body.json["outbox_depth"], 0, "not retried: parked")
+        XCTAssertTrue(vn.readLog().contains("outbox: refused for good by the receiver; parked"), vn.readLog())
+
+        let table = try vn.poc("supervisor.vn.minh", ["outbox", "--parked"])
+        XCTAssertEqual(table.status, 0, table.description)
+        XCTAssertTrue(table.stdout.contains("parked") && table.stdout.contains("partner-request") && table.stdout.contains("HTTP 403"), table.stdout)
+        XCTAssertNotEqual(try vn.poc("officer.vn.alice", ["outbox"]).status, 0, "the outbox is for supervisors")
+        let listed = try vn.poc("supervisor.vn.minh", ["outbox", "--parked", "--json"]).stdout.json
+        let messageID = try XCTUnwrap(listed["messages"]?[0]?["id"]?.intValue, "\(listed)")
+        XCTAssertEqual(listed["messages"]?[0]?["request_id"]?.stringValue, id)
+
+        // DE lists VN's new daemon now; a supervisor sends the message again.
+        try de.writeDirectory(directory(for: "DE"))
+        let mark = de.readLog().count
+        de.reload()
+        E2E.eventually(10, "DE reloads") { de.readLog().dropFirst(mark).contains("reloaded:") }
+        let retry = try vn.poc("supervisor.vn.minh", ["outbox", "retry", "\(messageID)", "--reason", "DE added our daemon; confirmed by phone"])
+        XCTAssertEqual(retry.status, 0, retry.description)
+        XCTAssertTrue(retry.stdout.contains("retried by supervisor.vn.minh"), retry.stdout)
+        try E2E.eventually(30, "delivered after the retry") { try view(vn, "officer.vn.alice", id)["state"] == "delivered" }
+        XCTAssertEqual(types(try view(de, "officer.de.bob", id)), ["submitted", "delivered"], "DE stored it once")
+        XCTAssertEqual(try vn.curl("officer.vn.alice", "GET", "/healthz").body.json["outbox_parked"], 0)
+        let again = try vn.poc("supervisor.vn.minh", ["outbox", "drop", "\(messageID)", "--reason", "too late"])
+        XCTAssertNotEqual(again.status, 0, "a delivered message cannot be dropped")
+        XCTAssertTrue(again.stderr.contains("409"), again.stderr)
+    }
 }
