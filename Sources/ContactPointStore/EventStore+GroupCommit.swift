@@ -209,30 +209,25 @@ extension EventStore {
             s.bind(3, id)
             try s.run()
         case .retried(let id, let at, let by, let reason):
-            let s = try writer.prepare("""
-                UPDATE outbox SET parked_ms = NULL, next_attempt_ms = ?, resolution = ?
-                WHERE id = ? AND parked_ms IS NOT NULL AND delivered_ms IS NULL AND dropped_ms IS NULL
-                """)
-            s.bind(1, at.millisecondsSince1970)
-            s.bind(2, "retried by \(by) at \(at.rfc3339): \(reason)")
-            s.bind(3, id)
-            try s.run()
-            try requireChanged(id, "retried")
+            try resolveParked(id, set: "parked_ms = NULL, next_attempt_ms = ?", at: at,
+                              resolution: "retried by \(by) at \(at.rfc3339): \(reason)", what: "retried")
         case .dropped(let id, let at, let by, let reason):
-            let s = try writer.prepare("""
-                UPDATE outbox SET dropped_ms = ?, resolution = ?
-                WHERE id = ? AND parked_ms IS NOT NULL AND delivered_ms IS NULL AND dropped_ms IS NULL
-                """)
-            s.bind(1, at.millisecondsSince1970)
-            s.bind(2, "dropped by \(by) at \(at.rfc3339): \(reason)")
-            s.bind(3, id)
-            try s.run()
-            try requireChanged(id, "dropped")
+            try resolveParked(id, set: "dropped_ms = ?", at: at,
+                              resolution: "dropped by \(by) at \(at.rfc3339): \(reason)", what: "dropped")
         }
     }
 
-    /// A supervisor's retry or drop applies to a parked message only.
-    private func requireChanged(_ id: Int64, _ what: String) throws(StoreError) {
+    /// A supervisor's retry or drop: `set` (one `?`, bound to `at`) and the resolution, on a
+    /// parked message only; anything else throws.
+    private func resolveParked(_ id: Int64, set: String, at: Instant, resolution: String, what: String) throws(StoreError) {
+        let s = try writer.prepare("""
+            UPDATE outbox SET \(set), resolution = ?
+            WHERE id = ? AND parked_ms IS NOT NULL AND delivered_ms IS NULL AND dropped_ms IS NULL
+            """)
+        s.bind(1, at.millisecondsSince1970)
+        s.bind(2, resolution)
+        s.bind(3, id)
+        try s.run()
         guard sqlite3_changes(writer.handle) == 1 else {
             throw StoreError("outbox message \(id) cannot be \(what): it is not parked")
         }

@@ -51,29 +51,31 @@ struct OutboxCommand: ParsableCommand {
         }
     }
 
+    /// The message and the supervisor's reason, for `retry` and `drop`.
+    struct Decision: ParsableArguments {
+        @OptionGroup var connection: ConnectionOptions
+        @Argument(help: "The message id (poc outbox).") var id: Int64
+        @Option(help: "Why (kept with the message and logged).") var reason: String
+    }
+
     struct Retry: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send a parked message again, now.",
             discussion: "Example:\n  poc outbox retry 42 --reason \"DE fixed its directory; confirmed by phone\"")
-        @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The message id (poc outbox).") var id: Int64
-        @Option(help: "Why it is sent again (kept with the message and logged).") var reason: String
-
-        func run() throws { try OutboxCommand.resolve(connection, id, "retry", reason) }
+        @OptionGroup var decision: Decision
+        func run() throws { try OutboxCommand.resolve(decision, "retry") }
     }
 
     struct Drop: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give up a parked message: it is never sent.",
             discussion: "Example:\n  poc outbox drop 42 --reason \"request withdrawn; DE informed by phone\"")
-        @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The message id (poc outbox).") var id: Int64
-        @Option(help: "Why it is dropped (kept with the message and logged).") var reason: String
-
-        func run() throws { try OutboxCommand.resolve(connection, id, "drop", reason) }
+        @OptionGroup var decision: Decision
+        func run() throws { try OutboxCommand.resolve(decision, "drop") }
     }
 
-    static func resolve(_ connection: ConnectionOptions, _ id: Int64, _ operation: String, _ reason: String) throws {
+    static func resolve(_ decision: Decision, _ operation: String) throws {
+        let (connection, id, reason) = (decision.connection, decision.id, decision.reason)
         try runReporting {
             let client = try connection.client()
             defer { client.close() }
