@@ -57,8 +57,8 @@ final class ConfigurationTests: XCTestCase {
     }
 
     func testListenAddresses() {
-        XCTAssertTrue(DaemonConfiguration.parseListen("127.0.0.1:8443")! == ("127.0.0.1", 8443))
-        XCTAssertTrue(DaemonConfiguration.parseListen("[::1]:8443")! == ("::1", 8443))
+        XCTAssertTrue(try XCTUnwrap(DaemonConfiguration.parseListen("127.0.0.1:8443")) == ("127.0.0.1", 8443))
+        XCTAssertTrue(try XCTUnwrap(DaemonConfiguration.parseListen("[::1]:8443")) == ("::1", 8443))
         XCTAssertNil(DaemonConfiguration.parseListen("8443"))
         XCTAssertNil(DaemonConfiguration.parseListen("host:99999"))
     }

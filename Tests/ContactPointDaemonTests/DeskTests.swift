@@ -15,15 +15,17 @@ final class DeskTests: XCTestCase {
     var clock: ManualClock!
     var desk: Desk!
     var alerts: AlertHub!
+    var directory: Directory!
 
-    let directory = try! Directory.load(yaml: """
+    static let directoryYAML = """
         contact_points:
           VN: {name: VN, daemon: local, principals: [{identity: officer.vn, role: officer}, {identity: supervisor.vn, role: supervisor}]}
           DE: {name: DE, daemon: local, principals: [{identity: officer.de, role: officer}]}
           US: {name: US, daemon: {url: "https://127.0.0.1:1", identity: pocd.us}, principals: [{identity: pocd.us, role: daemon}, {identity: officer.us, role: officer}]}
-        """, file: "directory.yaml")
+        """
 
     override func setUpWithError() throws {
+        directory = try Directory.load(yaml: Self.directoryYAML, file: "directory.yaml")
         folder = try TemporaryDirectory(prefix: "desk")
         clock = ManualClock(t0)
         store = try EventStore(directory: folder.path, clock: clock.clock)
@@ -40,10 +42,10 @@ final class DeskTests: XCTestCase {
 
     func wait(_ body: (@escaping @Sendable (DeskReply) -> Void) -> Void) -> DeskReply {
         let done = DispatchSemaphore(value: 0)
-        nonisolated(unsafe) var reply: DeskReply!
+        nonisolated(unsafe) var reply: DeskReply?
         body { reply = $0; done.signal() }
         XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
-        return reply
+        return reply ?? .problem(Problem(status: 0, slug: "no-reply", title: "No reply", detail: "the Desk did not answer within 30 s"))
     }
 
     func submit(priority: Priority = .urgent, to: String = "DE") throws -> String {
@@ -83,14 +85,14 @@ final class DeskTests: XCTestCase {
         XCTAssertEqual(escalations, ["acknowledge:1", "acknowledge:2", "acknowledge:3", "preserve:1"])
         let listed = alerts.list(since: nil, limit: 10) { _ in true }
         XCTAssertEqual(listed.map(\.level), [1, 3, 2, 1])
-        XCTAssertEqual(listed[0].reason, .overdue(.preserve, level: 1))
+        XCTAssertEqual(listed.first?.reason, .overdue(.preserve, level: 1))
     }
 
     /// The overdue count is kept as deadlines pass and are met, without scanning: the Desk
     /// wakes at each running deadline even when the ladder's first step is later.
     func testTheOverdueCountFollowsDeadlinesWithoutAScan() throws {
         var slow = DeadlinePolicy.defaults
-        slow.priorities[.urgent]!.escalation = [EscalationStep(after: .hours(2), level: 1, notify: ["officer"])]
+        slow.priorities[.urgent]?.escalation = [EscalationStep(after: .hours(2), level: 1, notify: ["officer"])]
         desk.reload(Settings.Version(directory: directory, policy: slow))
         let id = try submit()
         func health() -> JSONValue {

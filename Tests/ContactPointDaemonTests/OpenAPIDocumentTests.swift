@@ -132,9 +132,9 @@ final class OpenAPIDocumentTests: XCTestCase {
         for case let url as URL in files where url.pathExtension == "swift" {
             let text = try String(contentsOf: url, encoding: .utf8)
             for m in argument.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
-                let expression = String(text[Range(m.range(at: 1), in: text)!])
+                let expression = String(text[try XCTUnwrap(Range(m.range(at: 1), in: text))])
                 for l in literal.matches(in: expression, range: NSRange(expression.startIndex..., in: expression)) {
-                    slugs.insert(String(expression[Range(l.range(at: 1), in: expression)!]))
+                    slugs.insert(String(expression[try XCTUnwrap(Range(l.range(at: 1), in: expression))]))
                 }
             }
         }

@@ -47,7 +47,7 @@ final class DeadlinePolicyTests: XCTestCase {
         XCTAssertEqual(p[.emergency].answerRiskWithin, .seconds(10), "defaults to acknowledge_within")
         XCTAssertEqual(p[.emergency].escalation.map(\.level), [1, 2])
         XCTAssertEqual(p[.routine].preservationPeriod, .days(90))
-        XCTAssertEqual(p[.routine].escalation[0].notify, ["officer.vn.alice"])
+        XCTAssertEqual(p[.routine].escalation.first?.notify, ["officer.vn.alice"])
     }
 
     func testAPreservationPeriodUnderSixtyDaysIsRefused() {
@@ -58,8 +58,8 @@ final class DeadlinePolicyTests: XCTestCase {
     func testUnknownKeysAreRefused() {
         let found = errors(policy("deliver_within: 5s", with: "deliver_within: 5s\n    acknowledge_whithin: 1h"))
         XCTAssertEqual(found.count, 1)
-        XCTAssertTrue(found[0].hasPrefix("policy.yaml: priorities.emergency.acknowledge_whithin: unknown key"), found[0])
-        XCTAssertTrue(errors(policy() + "\nextra: 1")[0].hasPrefix("policy.yaml: extra: unknown key"))
+        XCTAssertTrue(found.first?.hasPrefix("policy.yaml: priorities.emergency.acknowledge_whithin: unknown key") == true, "\(found)")
+        XCTAssertTrue(errors(policy() + "\nextra: 1").first?.hasPrefix("policy.yaml: extra: unknown key") == true)
         XCTAssertTrue(errors(policy("routine:", with: "rutine:")).contains { $0.contains("priorities.rutine: unknown priority") })
     }
 
@@ -78,12 +78,12 @@ final class DeadlinePolicyTests: XCTestCase {
         XCTAssertEqual(errors(noUrgent), ["policy.yaml: priorities.urgent: required"])
         XCTAssertEqual(errors("priorities: [1]"), ["policy.yaml: priorities: must be a mapping of keys to values"])
         XCTAssertEqual(errors("{"), errors("{").isEmpty ? [] : errors("{"))
-        XCTAssertTrue(errors("{")[0].hasPrefix("policy.yaml: not valid YAML"))
+        XCTAssertTrue(errors("{").first?.hasPrefix("policy.yaml: not valid YAML") == true)
     }
 
     func testLaddersMustRise() {
         let found = errors(policy("{after: 5s, level: 2,", with: "{after: 5s, level: 1,"))
         XCTAssertEqual(found.count, 1)
-        XCTAssertTrue(found[0].contains("priorities.emergency.escalation: levels must rise"), found[0])
+        XCTAssertTrue(found.first?.contains("priorities.emergency.escalation: levels must rise") == true, "\(found)")
     }
 }

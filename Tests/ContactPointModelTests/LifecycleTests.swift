@@ -22,7 +22,9 @@ func lifecycle(in state: RequestState) -> Lifecycle {
     case .expired: path = [.delivered(by: "pocd.de"), .acknowledged, preserved, .expired(expiresAt: t0 + .days(60))]
     case .released: path = [.delivered(by: "pocd.de"), .acknowledged, preserved, .released(reason: "r")]
     }
-    for e in path { try! l.apply(e, at: t0) }
+    for e in path {
+        do { try l.apply(e, at: t0) } catch { XCTFail("replaying \(e) towards \(state): \(error)") }
+    }
     XCTAssertEqual(l.state, state)
     return l
 }
@@ -87,7 +89,7 @@ final class LifecycleTests: XCTestCase {
                         let event = try l.decide(input, by: side, at: t0 + .hours(1), policy: policy)
                         XCTAssertEqual(event.action, action, label)
                         try l.apply(event, at: t0 + .hours(1))
-                        XCTAssertEqual(l.state, target[action]! ?? state, label)
+                        XCTAssertEqual(l.state, try XCTUnwrap(target[action], "no target for \(label)") ?? state, label)
                     } else {
                         XCTAssertThrowsError(try l.decide(input, by: side, at: t0 + .hours(1), policy: policy), label) { error in
                             XCTAssertEqual(error as? LifecycleRefusal, .notAllowed(action: action, state: state), label)

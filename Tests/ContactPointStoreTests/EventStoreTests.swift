@@ -7,13 +7,14 @@ final class EventStoreTests: StoreTestCase {
         let store = try EventStore(directory: dir, clock: .system)
         let stored = try append(store, [event("r1", 0), event("r1", 1)]) + append(store, [event("r2", 0)])
         XCTAssertEqual(stored.map(\.position), [1, 2, 3])
+        guard stored.count == 3 else { return XCTFail("expected three stored events, got \(stored.count)") }
         XCTAssertEqual(stored[0].previousHash, HashChain.genesis)
         XCTAssertEqual(stored[1].previousHash, stored[0].hash)
         XCTAssertEqual(stored[2].previousHash, stored[1].hash)
         XCTAssertEqual(stored[0].hash, HashChain.hash(previous: HashChain.genesis, envelope: stored[0].event.canonicalEnvelope))
         let history = try store.history(of: "r1")
         XCTAssertEqual(history.map(\.event), [stored[0].event, stored[1].event])
-        XCTAssertEqual(history[0].event.at.rfc3339, "2026-11-23T08:00:00.250Z")
+        XCTAssertEqual(history.first?.event.at.rfc3339, "2026-11-23T08:00:00.250Z")
         XCTAssertTrue(try store.verifyChain().isIntact)
         XCTAssertEqual(try store.eventCount(), 3)
     }
@@ -44,8 +45,8 @@ final class EventStoreTests: StoreTestCase {
         store = nil
         let reopened = try EventStore(directory: dir, clock: .system)
         let second = try append(reopened, [event("r1", 1)])
-        XCTAssertEqual(second[0].position, 2)
-        XCTAssertEqual(second[0].previousHash, first[0].hash)
+        XCTAssertEqual(second.map(\.position), [2])
+        XCTAssertEqual(second.map(\.previousHash), first.map(\.hash))
         XCTAssertTrue(try reopened.verifyChain().isIntact)
     }
 
@@ -125,12 +126,12 @@ final class EventStoreTests: StoreTestCase {
         XCTAssertEqual(due.map(\.message.eventID), [e.id])
         XCTAssertEqual(try store.outboxSummary().depth, 1)
         let retryAt = Instant.now() + .minutes(5)
-        _ = try store.appendAndWait(WriteBatch(outboxUpdates: [.failed(id: due[0].id, error: "connection refused", retryAt: retryAt)])).get()
+        _ = try store.appendAndWait(WriteBatch(outboxUpdates: [.failed(id: try XCTUnwrap(due.first).id, error: "connection refused", retryAt: retryAt)])).get()
         XCTAssertEqual(try store.dueOutbox(at: .now()).count, 0)
         due = try store.dueOutbox(at: retryAt)
         XCTAssertEqual(due.first?.attempts, 1)
         XCTAssertEqual(due.first?.lastError, "connection refused")
-        _ = try store.appendAndWait(WriteBatch(outboxUpdates: [.delivered(id: due[0].id, at: .now())])).get()
+        _ = try store.appendAndWait(WriteBatch(outboxUpdates: [.delivered(id: try XCTUnwrap(due.first).id, at: .now())])).get()
         XCTAssertEqual(try store.outboxSummary().depth, 0)
     }
 

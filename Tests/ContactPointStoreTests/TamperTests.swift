@@ -35,13 +35,14 @@ final class TamperTests: StoreTestCase {
         let store = try makeLog()
         // A careful forger fixes the edited event's own hash; the next event still points at the old one.
         let history = try store.history(of: "r1")
+        guard history.count == 6 else { return XCTFail("expected the six events of makeLog, got \(history.count)") }
         var forged = history[2].event
         forged.payload = ["note": "forged"]
         let newHash = HashChain.hash(previous: history[2].previousHash, envelope: forged.canonicalEnvelope)
         try tamper(store, #"UPDATE events SET payload = '{"note":"forged"}', hash = '\#(newHash)' WHERE position = 3"#)
         let result = try store.verifyChain()
         XCTAssertEqual(result.firstBroken?.position, 4)
-        XCTAssertTrue(result.firstBroken!.reason.contains("previous hash"))
+        XCTAssertTrue(result.firstBroken?.reason.contains("previous hash") == true, result.description)
     }
 
     func testADeletedEventIsNamed() throws {
@@ -49,7 +50,7 @@ final class TamperTests: StoreTestCase {
         try tamper(store, "DELETE FROM events WHERE position = 3")
         let result = try store.verifyChain()
         XCTAssertEqual(result.firstBroken?.position, 4)
-        XCTAssertTrue(result.firstBroken!.reason.contains("missing"))
+        XCTAssertTrue(result.firstBroken?.reason.contains("missing") == true, result.description)
     }
 
     func testNonCanonicalPayloadIsNamed() throws {

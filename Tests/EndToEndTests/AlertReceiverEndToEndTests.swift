@@ -123,7 +123,8 @@ final class AlertReceiverEndToEndTests: XCTestCase {
         var expected: [String] = []
         for e in Set(escalated) {
             let parts = e.split(separator: ":")
-            for level in 1...(Int(parts[1]) ?? 0) { expected.append("\(parts[0]):\(level)") }
+            guard parts.count == 2, let top = Int(parts[1]), top >= 1 else { XCTFail("escalated without a deadline or level: \(e)"); continue }
+            for level in 1...top { expected.append("\(parts[0]):\(level)") }
         }
         let resolutions = received.bodies.filter { $0["status"] == "resolved" && $0["request_id"]?.stringValue == id }
             .map { "\($0["deadline"]?.stringValue ?? ""):\($0["level"]?.intValue ?? 0)" }

@@ -164,7 +164,7 @@ final class CommandEndToEndTests: XCTestCase {
             let v = try d.curl("officer.de.bob", "GET", "/v1/requests/\(id)").body.json
             return v["deadlines"]?[0]?["due_at"]?.stringValue.flatMap(Instant.init(rfc3339:))
         }
-        let submitted = Instant(rfc3339: try d.curl("officer.de.bob", "GET", "/v1/requests/\(id)").body.json["submitted_at"]!.stringValue!)!
+        let submitted = try XCTUnwrap(d.curl("officer.de.bob", "GET", "/v1/requests/\(id)").body.json["submitted_at"]?.stringValue.flatMap(Instant.init(rfc3339:)))
         XCTAssertEqual(try ackDue(), submitted + .hours(24))
 
         // A bad policy is refused; the old one stays.

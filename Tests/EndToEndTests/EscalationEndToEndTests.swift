@@ -41,12 +41,12 @@ final class EscalationEndToEndTests: XCTestCase {
         // Acknowledge is due after 2s; the ladder steps at +0s, +2s, +4s.
         E2E.eventually(20, "level 1") { second.alerts.contains { $0["level"] == 1 } }
         watchB.cancel()
-        let lastSeen = second.alerts.last!["id"]!.intValue!
+        let lastSeen = try XCTUnwrap(second.alerts.last?["id"]?.intValue, "\(second.alerts)")
         E2E.eventually(30, "level 3 on the first subscriber") { first.alerts.contains { $0["level"] == 3 && $0["deadline"] == "acknowledge" } }
 
         let ladder = first.alerts.filter { $0["request_id"]?.stringValue == id && $0["deadline"] == "acknowledge" }
         XCTAssertEqual(ladder.compactMap { $0["level"]?.intValue }, [1, 2, 3])
-        let level2 = ladder[1]
+        let level2 = try XCTUnwrap(ladder.dropFirst().first, "\(ladder)")
         XCTAssertEqual(level2["kind"], "overdue")
         XCTAssertEqual(level2["contact_point"], "DE", "DE owes the acknowledgement")
         XCTAssertEqual(level2["reason"], "overdue(acknowledge, level: 2)")
@@ -165,8 +165,8 @@ final class EscalationEndToEndTests: XCTestCase {
                 if line.hasPrefix("# HELP ") || line.hasPrefix("# TYPE ") { continue }
                 let range = NSRange(line.startIndex..., in: line)
                 guard let m = sample.firstMatch(in: line, range: range) else { XCTFail("not Prometheus text: \(line)"); continue }
-                let name = String(line[Range(m.range(at: 1), in: line)!])
-                samples[name] = Double(line[Range(m.range(at: 6), in: line)!])
+                let name = String(line[try XCTUnwrap(Range(m.range(at: 1), in: line))])
+                samples[name] = Double(line[try XCTUnwrap(Range(m.range(at: 6), in: line))])
             }
             return samples
         }

@@ -94,8 +94,9 @@ final class FederationEndToEndTests: XCTestCase {
 
         // A retried delivery of an event VN already has is stored once (200) — for DE's daemon
         // only: another daemon learns nothing about the event from the answer.
-        let acknowledged = try view(vn, "officer.vn.alice", id)["history"]![2]!
-        let again = #"{"id":"\#(acknowledged["id"]!.stringValue!)","request_id":"\#(id)","type":"acknowledged","actor":"officer.de.bob","at":"\#(acknowledged["at"]!.stringValue!)","payload":{}}"#
+        let acknowledged = try XCTUnwrap(view(vn, "officer.vn.alice", id)["history"]?[2], "VN's history has the acknowledgement")
+        let ackID = try XCTUnwrap(acknowledged["id"]?.stringValue), ackAt = try XCTUnwrap(acknowledged["at"]?.stringValue)
+        let again = #"{"id":"\#(ackID)","request_id":"\#(id)","type":"acknowledged","actor":"officer.de.bob","at":"\#(ackAt)","payload":{}}"#
         let duplicate = try vn.curl("pocd.de", "POST", "/v1/requests/\(id)/events", json: again)
         XCTAssertEqual(duplicate.status, 200, duplicate.body)
         XCTAssertEqual(duplicate.body.json["duplicate"], true)
@@ -116,7 +117,7 @@ final class FederationEndToEndTests: XCTestCase {
 
         let linked = try vn.poc("officer.vn.alice", ["submit", "--from-disclosure", id, "--json"])
         XCTAssertEqual(linked.status, 0, linked.description)
-        let newID = linked.stdout.json["id"]!.stringValue!
+        let newID = try XCTUnwrap(linked.stdout.json["id"]?.stringValue, linked.stdout)
         XCTAssertEqual(linked.stdout.json["to"], "US")
         XCTAssertEqual(linked.stdout.json["request"]?["extends"]?.stringValue, id)
         XCTAssertEqual(linked.stdout.json["request"]?["custodian"]?["name"], "Relay Networks Inc")

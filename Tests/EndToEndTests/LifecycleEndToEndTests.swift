@@ -26,7 +26,7 @@ final class LifecycleEndToEndTests: XCTestCase {
         let created = try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: body, extra: ["-D", "-"])
         XCTAssertEqual(created.status, 201, created.body)
         XCTAssertTrue(created.body.lowercased().contains("location: /v1/requests/\(id)"), created.body)
-        let view = String(created.body[created.body.range(of: "\r\n\r\n")!.upperBound...]).json
+        let view = String(created.body[try XCTUnwrap(created.body.range(of: "\r\n\r\n"), created.body).upperBound...]).json
         XCTAssertEqual(view["state"], "delivered", "a request to a contact point served here is delivered at once")
         XCTAssertEqual(view["request"]?["data"]?[0]?["period"]?["from"], "2026-09-30T17:00:00Z", "times are answered in UTC")
         XCTAssertEqual(view["deadlines"]?.arrayValue?.compactMap { $0["kind"]?.stringValue }, ["acknowledge", "preserve"])
@@ -45,7 +45,7 @@ final class LifecycleEndToEndTests: XCTestCase {
         XCTAssertEqual(try de.act(id, .acknowledge, body: []).get().json?["state"], "acknowledged")
         let preserved = try de.act(id, .preserve, body: Array(#"{"provider_reference":"EM-4471"}"#.utf8)).get().json
         XCTAssertEqual(preserved?["state"], "preserved")
-        let expiry = Instant(rfc3339: preserved?["expires_at"]?.stringValue ?? "")!
+        let expiry = try XCTUnwrap(Instant(rfc3339: preserved?["expires_at"]?.stringValue ?? ""))
         XCTAssertGreaterThanOrEqual(expiry, Instant.now() + .days(59) + .hours(23), "at least 60 days")
 
         let extended = try daemon.curl("officer.vn.alice", "POST", "/v1/requests/\(id)/extend", json: #"{"days":30}"#)

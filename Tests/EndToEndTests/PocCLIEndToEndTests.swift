@@ -58,10 +58,12 @@ final class PocCLIEndToEndTests: XCTestCase {
         let table = try poc("officer.de.bob", ["queue"])
         XCTAssertEqual(table.status, 0, table.description)
         let lines = table.stdout.split(separator: "\n")
-        XCTAssertTrue(lines[0].hasPrefix("REFERENCE"), table.stdout)
-        XCTAssertTrue(lines[0].contains("TIME LEFT"))
-        XCTAssertTrue(lines[1].hasPrefix("VN-FLAGS-1"), "emergency first: \(table.stdout)")
-        XCTAssertTrue(lines[1].contains("incoming") && lines[1].contains("VN") && lines[1].contains("acknowledge 20"), table.stdout)
+        let header = try XCTUnwrap(lines.first, table.stdout)
+        let top = try XCTUnwrap(lines.dropFirst().first, table.stdout)
+        XCTAssertTrue(header.hasPrefix("REFERENCE"), table.stdout)
+        XCTAssertTrue(header.contains("TIME LEFT"))
+        XCTAssertTrue(top.hasPrefix("VN-FLAGS-1"), "emergency first: \(table.stdout)")
+        XCTAssertTrue(top.contains("incoming") && top.contains("VN") && top.contains("acknowledge 20"), table.stdout)
         XCTAssertFalse(table.stdout.contains("\u{1B}["), "no colour when not a terminal")
         let json = try poc("officer.de.bob", ["queue", "--json", "--priority", "routine"])
         XCTAssertEqual(json.stdout.json["items"]?.arrayValue?.compactMap { $0["reference"]?.stringValue }, ["VN-YAML-1"])
@@ -80,15 +82,15 @@ final class PocCLIEndToEndTests: XCTestCase {
             XCTAssertEqual(out.status, 0, "\(args): \(out)")
             XCTAssertTrue(out.stdout.contains("is now \(state)"), "\(args): \(out.stdout)")
         }
-        let yamlID = fromYAML.stdout.json["id"]!.stringValue!
+        let yamlID = try XCTUnwrap(fromYAML.stdout.json["id"]?.stringValue, fromYAML.stdout)
         XCTAssertTrue(try poc("officer.de.bob", ["notify-risk", yamlID, "--reason", "users are notified"]).stdout.contains("is now risk-notified"))
         XCTAssertTrue(try poc("officer.vn.alice", ["proceed", yamlID]).stdout.contains("is now acknowledged"))
         XCTAssertTrue(try poc("officer.de.bob", ["report-no-data", yamlID, "--reason", "account closed"]).stdout.contains("is now no-data"))
-        let flagsID = flags.stdout.json["id"]!.stringValue!
+        let flagsID = try XCTUnwrap(flags.stdout.json["id"]?.stringValue, flags.stdout)
         XCTAssertTrue(try poc("officer.de.bob", ["refuse", flagsID, "--ground", "essential-interests", "--reason", "x"]).stdout.contains("is now refused"))
         let w = try poc("officer.vn.alice", ["submit", "--to", "DE", "--reference", "W", "--authority", "A", "--offence", "O", "--summary", "S",
                                              "--data", "D", "--relation", "R", "--custodian", "C", "--necessity", "N", "--json"])
-        XCTAssertTrue(try poc("officer.vn.alice", ["withdraw", w.stdout.json["id"]!.stringValue!, "--reason", "solved"]).stdout.contains("is now withdrawn"))
+        XCTAssertTrue(try poc("officer.vn.alice", ["withdraw", try XCTUnwrap(w.stdout.json["id"]?.stringValue, w.stdout), "--reason", "solved"]).stdout.contains("is now withdrawn"))
 
         // show: the request, its deadlines, its full history.
         let shown = try poc("officer.vn.alice", ["show", id])
