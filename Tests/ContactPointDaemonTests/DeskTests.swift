@@ -99,7 +99,7 @@ final class DeskTests: XCTestCase {
             let done = DispatchSemaphore(value: 0)
             nonisolated(unsafe) var value: JSONValue = .null
             desk.health { value = $0; done.signal() }
-            done.wait()
+            XCTAssertEqual(done.wait(timeout: .now() + 30), .success, "the Desk answers /healthz")
             return value
         }
         XCTAssertEqual(health()["open"], 1)

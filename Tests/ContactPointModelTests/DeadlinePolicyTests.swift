@@ -77,7 +77,7 @@ final class DeadlinePolicyTests: XCTestCase {
         let noUrgent = policy().components(separatedBy: "\n").filter { !$0.contains("urgent") && !$0.contains("remind_before_expiry: [], escalation") }.joined(separator: "\n")
         XCTAssertEqual(errors(noUrgent), ["policy.yaml: priorities.urgent: required"])
         XCTAssertEqual(errors("priorities: [1]"), ["policy.yaml: priorities: must be a mapping of keys to values"])
-        XCTAssertEqual(errors("{"), errors("{").isEmpty ? [] : errors("{"))
+        XCTAssertEqual(errors("{").count, 1, "\(errors("{"))")
         XCTAssertTrue(errors("{").first?.hasPrefix("policy.yaml: not valid YAML") == true)
     }
 
