@@ -1,5 +1,6 @@
 import ContactPointModel
 import Dispatch
+import Synchronization
 
 extension EventStore {
     /// One request's history, in order. Runs on the reader connection; safe from any queue but the reader's.
@@ -211,7 +212,22 @@ extension EventStore {
     public func forEachSnapshot(_ body: (CaseRecord.Snapshot) throws -> Void) throws -> Bool {
         try onReader { () throws -> Bool in
             let recorded = try reader.scalarText("SELECT digest FROM projection_digest WHERE id = 1").flatMap(ProjectionDigest.init(hex:))
-            var computed = ProjectionDigest()
+            // The rows are hashed in chunks on other threads while this one reads on and
+            // `body` builds the records: a million rows cost no more than reading them.
+            let computed = Mutex(ProjectionDigest())
+            let hashing = DispatchGroup()
+            var chunk: [CaseRecord.Snapshot] = []
+            chunk.reserveCapacity(Self.digestChunk)
+            func hashChunk() {
+                let rows = chunk
+                chunk = []
+                chunk.reserveCapacity(Self.digestChunk)
+                DispatchQueue.global().async(group: hashing) {
+                    let part = ProjectionDigest(rows: rows)
+                    computed.withLock { $0.combine(part) }
+                }
+            }
+            defer { hashing.wait() }
             let s = try reader.prepare("SELECT * FROM cases")
             defer { s.reset() }
             while try s.step() {
@@ -221,12 +237,18 @@ extension EventStore {
                     kind: s.text(5) ?? "", priority: s.text(6) ?? "", state: s.text(7) ?? "", eventCount: s.int64(8),
                     times: (9..<19).map { s.int64(Int32($0)) }, levels: (19..<23).map { s.int64(Int32($0)) },
                     reminderExpires: s.int64(23), reminderBefore: s.int64(24))
-                computed.toggle(snapshot)
                 try body(snapshot)
+                chunk.append(snapshot)
+                if chunk.count == Self.digestChunk { hashChunk() }
             }
-            return recorded == computed
+            if !chunk.isEmpty { hashChunk() }
+            hashing.wait()
+            return recorded == computed.withLock { $0 }
         }
     }
+
+    /// Rows hashed per task when the projection's digest is checked.
+    static let digestChunk = 16_384
 
     /// The last `limit` events that raised alerts (escalated, reminded, expired), oldest first.
     public func recentAlertEvents(limit: Int) throws(StoreError) -> [StoredEvent] {

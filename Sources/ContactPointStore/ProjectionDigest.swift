@@ -46,6 +46,12 @@ public struct ProjectionDigest: Sendable, Hashable, CustomStringConvertible {
         for r in rows { toggle(r) }
     }
 
+    /// Adds the rows another digest covers (XOR: order does not matter, so parts of a table
+    /// can be hashed on several threads and combined).
+    public mutating func combine(_ other: ProjectionDigest) {
+        for i in 0..<32 { bytes[i] ^= other.bytes[i] }
+    }
+
     public var hex: String { SHA256.hex(of: bytes) }
     public var description: String { hex }
 
