@@ -264,8 +264,17 @@ class NoteError(ValueError):
     pass
 
 
+def check_utf8(text: str, what: str) -> None:
+    # A JSON string can hold a lone surrogate (an escaped "\ud800"), which has no UTF-8 form.
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise NoteError(f"{what} is not valid Unicode (a lone surrogate)") from None
+
+
 def check_key_name(name: str) -> None:
     # signed-note: non-empty, no Unicode spaces, no plus.
+    check_utf8(name, "key name")
     if not name or "+" in name or any(c.isspace() for c in name):
         raise NoteError(f"key name {name!r} is empty or has a space or a plus")
 
@@ -300,6 +309,7 @@ class VKey:
 def parse_signed_note(text: str):
     """Split a C2SP signed note into its text (the body, final newline included) and its
     signature lines, as (line number, key name, key ID, signature bytes) tuples."""
+    check_utf8(text, "the note")
     if any(ord(c) < 0x20 and c != "\n" for c in text):
         raise NoteError("control character other than newline")
     if not text.endswith("\n"):
@@ -494,10 +504,12 @@ def verify_bundle(bundle) -> str:
     # 5. The request's history is whole from its start: sequence 0, 1, 2, … in log order.
     if not events:
         raise Failure("events: none (a request has at least its first event)")
+    for i in range(1, len(events)):
+        if events[i]["index"] <= events[i - 1]["index"]:
+            raise Failure(f"events[{i}] (leaf index {events[i]['index']}): not after the event "
+                          "before it in the log")
     for i, (event, value) in enumerate(zip(events, leaves)):
         where = f"events[{i}] (leaf index {event['index']})"
-        if i and event["index"] <= events[i - 1]["index"]:
-            raise Failure(f"{where}: not after the event before it in the log")
         seq = value.get("sequence")
         if type(seq) is not float or seq != i:
             shown = jcs(seq) if seq is not None else "missing"
