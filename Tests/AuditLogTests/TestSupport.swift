@@ -1,3 +1,4 @@
+import Foundation
 import AuditLog
 import XCTest
 
@@ -98,5 +99,44 @@ extension ReferenceTree {
         let k = split(n)
         if m < k { return orientation(m, k) + [true] }
         return orientation(m - k, n - k) + [false]
+    }
+}
+
+/// The unencrypted PKCS#8 PEM of the Ed25519 private key with this 32-byte seed (RFC 8410:
+/// a fixed 16-byte DER prefix, then the seed), so tests can load published test keys.
+func ed25519PEM(seed: [UInt8]) -> String {
+    let der: [UInt8] = [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20] + seed
+    return "-----BEGIN PRIVATE KEY-----\n\(Data(der).base64EncodedString())\n-----END PRIVATE KEY-----\n"
+}
+
+/// golang.org/x/mod sumdb/note note_test.go: PeterNeumann's signer key
+/// "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
+/// (0x01 then the 32-byte seed) and the matching verifier key.
+enum GoNoteVectors {
+    static let peterSigner = "AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
+    static let peterKey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
+    static let enochKey = "EnochRoot+af0cfe78+ATtqJ7zOtqQtYqOo0CpvDXNlMhV3HeJDpjrASKGLWdop"
+    static let text = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
+    static let peterSig = "— PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+    static let enochSig = "— EnochRoot rwz+eBzmZa0SO3NbfRGzPCpDckykFXSdeX+MNtCOXm2/5n2tiOHp+vAF1aGrQ5ovTG01oOTGwnWLox33WWd1RvMc+QQ=\n"
+
+    static func peterLogKey() throws -> LogKey {
+        let material = try XCTUnwrap(Data(base64Encoded: peterSigner))
+        XCTAssertEqual(material.first, 0x01)
+        return try LogKey(pem: ed25519PEM(seed: Array(material.dropFirst())))
+    }
+}
+
+/// A fresh directory under the system temporary directory, removed by `cleanUp`.
+struct TemporaryDirectory {
+    let path: String
+
+    init() throws {
+        path = FileManager.default.temporaryDirectory.appendingPathComponent("auditlog-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: false)
+    }
+
+    func cleanUp() {
+        try? FileManager.default.removeItem(atPath: path)
     }
 }
