@@ -1,6 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// Reading and creating the small secret files that hold keys, with POSIX calls (this module
 /// does not use Foundation).

@@ -1,7 +1,4 @@
 import COpenSSL
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// A daemon's Ed25519 private key: the log key that signs its checkpoints, and the witness key
 /// that signs its cosignatures of its partners' checkpoints (docs/audit.md, sections 3–4).

@@ -51,6 +51,7 @@ final class CosignatureTests: XCTestCase {
 
         // The timestamp changed in the line: same key ID, other bytes.
         var bytes = cosignature.noteSignature.signature
+        guard bytes.count == 72 else { return XCTFail("\(bytes.count) bytes after the key ID") }
         bytes[7] ^= 0x01
         let otherTime = try Cosignature(NoteSignature(name: "w", keyID: cosignature.keyID, signature: bytes))
         XCTAssertEqual(otherTime.timestamp, 1001)

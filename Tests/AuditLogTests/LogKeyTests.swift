@@ -32,7 +32,7 @@ final class LogKeyTests: XCTestCase {
         XCTAssertNotEqual(key.publicKey, other.publicKey)
         let message = Array("checkpoint body\n".utf8)
         let signature = try key.sign(message)
-        XCTAssertEqual(signature.count, 64)
+        guard signature.count == 64 else { return XCTFail("\(signature.count)-byte signature") }
         let vkey = try key.verifierKey(name: "pocd.vn/contactpoint")
         XCTAssertTrue(vkey.verify(signature, message: message))
         XCTAssertFalse(vkey.verify(signature, message: message + [0x0A]))

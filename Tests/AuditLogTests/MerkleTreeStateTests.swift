@@ -34,7 +34,9 @@ final class MerkleTreeStateTests: XCTestCase {
                 XCTAssertEqual(node.level, n, "leaf \(i)")
                 XCTAssertEqual(node.index, Int64(i >> n), "leaf \(i)")
                 let start = Int(node.index) << node.level
-                XCTAssertEqual(node.hash, ReferenceTree.root(leaves[start..<start + (1 << node.level)]), "leaf \(i), level \(n)")
+                let end = start + (1 << node.level)
+                guard start >= 0, end <= leaves.count else { return XCTFail("leaf \(i): node \(node.level)/\(node.index) is outside the tree") }
+                XCTAssertEqual(node.hash, ReferenceTree.root(leaves[start..<end]), "leaf \(i), level \(n)")
             }
         }
     }
