@@ -14,7 +14,7 @@ public struct SignedNote: Sendable, Hashable {
     /// The note text, final newline included.
     public let body: String
     /// The signature lines, in order.
-    public private(set) var signatures: [NoteSignature]
+    public let signatures: [NoteSignature]
 
     /// A note with this body and these signatures.
     ///
