@@ -32,6 +32,10 @@ let package = Package(
         .target(name: "ContactPointModel",
                 dependencies: [.product(name: "Yams", package: "Yams")]),
 
+        // The audit log's pure core: Merkle tree and proofs, Ed25519 log keys, signed notes,
+        // checkpoints, cosignatures (docs/audit.md). No SQLite, no network, no Dispatch.
+        .target(name: "AuditLog", dependencies: ["COpenSSL"]),
+
         // Durable, hash-chained event log on SQLite.
         .target(name: "ContactPointStore",
                 dependencies: ["ContactPointModel", "COpenSSL", "CSQLite"]),
@@ -66,6 +70,7 @@ let package = Package(
 
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ContactPointModelTests", dependencies: ["ContactPointModel"]),
+        .testTarget(name: "AuditLogTests", dependencies: ["AuditLog"]),
         .testTarget(name: "ContactPointStoreTests",
                     dependencies: ["ContactPointStore", "ContactPointModel", "TestSupport"]),
         .testTarget(name: "TLSTransportTests", dependencies: ["TLSTransport", "TestSupport"]),

@@ -2,9 +2,10 @@
 ///
 /// ContactPoint reads every request body through this type rather than `Codable` so that
 /// decoding can report *every* problem at once with its field path, refuse unknown
-/// fields, and tell `true` from `1`. It also gives the two encodings the product needs:
-/// the API's compact encoding (keys in declaration order) and the canonical encoding the
-/// audit chain hashes (keys sorted by UTF-8 bytes, no insignificant whitespace).
+/// fields, and tell `true` from `1`. It also gives the encodings the product needs:
+/// the API's compact encoding (keys in declaration order), the canonical encoding the
+/// audit chain hashes (keys sorted by UTF-8 bytes, no insignificant whitespace), and JCS
+/// (RFC 8785), the leaf data of the audit log's Merkle tree (`JSONValue+JCS.swift`).
 public enum JSONValue: Sendable, Hashable {
     case null
     case bool(Bool)
