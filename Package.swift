@@ -38,7 +38,7 @@ let package = Package(
 
         // Durable, hash-chained event log on SQLite.
         .target(name: "ContactPointStore",
-                dependencies: ["ContactPointModel", "COpenSSL", "CSQLite"]),
+                dependencies: ["ContactPointModel", "AuditLog", "COpenSSL", "CSQLite"]),
 
         // Network: no SQLite.
         .target(name: "TLSTransport", dependencies: ["COpenSSL"]),
@@ -47,7 +47,7 @@ let package = Package(
         // The product.
         .target(name: "ContactPointDaemon",
                 dependencies: [
-                    "ContactPointModel", "ContactPointStore", "TLSTransport", "HTTP1",
+                    "ContactPointModel", "ContactPointStore", "AuditLog", "TLSTransport", "HTTP1",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "HeapModule", package: "swift-collections"),
                     .product(name: "ArgumentParser", package: "swift-argument-parser"),

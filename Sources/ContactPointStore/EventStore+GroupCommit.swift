@@ -47,7 +47,7 @@ extension EventStore {
 
     /// One transaction holding every batch of the group, each in its own savepoint.
     private func commit(_ group: [WriteBatch]) -> [Result<AppendOutcome, StoreError>] {
-        let headPosition = lastPosition, headHash = lastHash
+        let headPosition = lastPosition, headHash = lastHash, headTree = tree
         var results: [Result<AppendOutcome, StoreError>] = []
         do {
             try writer.execute("BEGIN IMMEDIATE")
@@ -57,7 +57,7 @@ extension EventStore {
         let projectionWasValid = projectionValid
         let digestBefore = projectionDigest
         for batch in group {
-            let savedPosition = lastPosition, savedHash = lastHash
+            let savedPosition = lastPosition, savedHash = lastHash, savedTree = tree
             do {
                 try writer.execute("SAVEPOINT batch")
                 let outcome = try write(batch)
@@ -69,13 +69,18 @@ extension EventStore {
                     for row in batch.replacedSnapshots { projectionDigest.toggle(row) }
                     for row in batch.snapshots { projectionDigest.toggle(row) }
                 }
-                if case .stored(let events) = outcome, !events.isEmpty, batch.snapshots.isEmpty { projectionValid = false }
+                // Events of a request without its snapshot leave the projection stale; events of
+                // the log itself (request id "") are not in the projection.
+                if case .stored(let events) = outcome, batch.snapshots.isEmpty, events.contains(where: { !$0.event.requestID.isEmpty }) {
+                    projectionValid = false
+                }
                 results.append(.success(outcome))
             } catch {
                 try? writer.execute("ROLLBACK TO batch")
                 try? writer.execute("RELEASE batch")
                 lastPosition = savedPosition
                 lastHash = savedHash
+                tree = savedTree
                 results.append(.failure(error))
             }
         }
@@ -98,6 +103,7 @@ extension EventStore {
             projectionDigest = digestBefore
             lastPosition = headPosition
             lastHash = headHash
+            tree = headTree
             return Array(repeating: .failure(StoreError(code: error.code, "commit failed: \(error.message)")), count: group.count)
         }
         lock.lock()
@@ -145,6 +151,7 @@ extension EventStore {
             stored.append(StoredEvent(position: position, event: event, previousHash: lastHash, hash: hash))
             lastPosition = position
             lastHash = hash
+            try addLeaf(for: event)
         }
         if !batch.outbox.isEmpty {
             let now = clock.now().millisecondsSince1970
@@ -186,6 +193,7 @@ extension EventStore {
             }
         }
         for update in batch.outboxUpdates { try apply(update) }
+        try writeAuditRecords(batch)
         return .stored(stored)
     }
 

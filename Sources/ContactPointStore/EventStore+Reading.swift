@@ -31,22 +31,25 @@ extension EventStore {
     /// A payload that is not JSON is reported through `body` as a `.null` payload with the
     /// raw text kept in `rawPayload`, so verification can still name the event.
     public func forEachEvent(_ body: (StoredEvent, _ rawPayload: [UInt8]) throws -> Void) throws {
-        try onReader { () throws in
-            let s = try reader.prepare("""
-                SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash
-                FROM events ORDER BY position
-                """)
-            defer { s.reset() }
-            while try s.step() {
-                let raw = s.bytes(7)
-                let event = (try? Self.row(s)) ?? StoredEvent(
-                    position: s.int64(0),
-                    event: NewEvent(id: s.text(1) ?? "", requestID: s.text(2) ?? "", sequence: Int(s.int64(3)),
-                                    type: s.text(4) ?? "", actor: s.text(5) ?? "",
-                                    at: Instant(rfc3339: s.text(6) ?? "") ?? Instant(millisecondsSince1970: 0), payload: .null),
-                    previousHash: s.text(8) ?? "", hash: s.text(9) ?? "")
-                try body(event, raw)
-            }
+        try onReader { () throws in try forEachEventOnReader(body) }
+    }
+
+    /// `forEachEvent` for code already on the reader queue.
+    func forEachEventOnReader(_ body: (StoredEvent, _ rawPayload: [UInt8]) throws -> Void) throws {
+        let s = try reader.prepare("""
+            SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash
+            FROM events ORDER BY position
+            """)
+        defer { s.reset() }
+        while try s.step() {
+            let raw = s.bytes(7)
+            let event = (try? Self.row(s)) ?? StoredEvent(
+                position: s.int64(0),
+                event: NewEvent(id: s.text(1) ?? "", requestID: s.text(2) ?? "", sequence: Int(s.int64(3)),
+                                type: s.text(4) ?? "", actor: s.text(5) ?? "",
+                                at: Instant(rfc3339: s.text(6) ?? "") ?? Instant(millisecondsSince1970: 0), payload: .null),
+                previousHash: s.text(8) ?? "", hash: s.text(9) ?? "")
+            try body(event, raw)
         }
     }
 
@@ -250,12 +253,12 @@ extension EventStore {
     /// Rows hashed per task when the projection's digest is checked.
     static let digestChunk = 16_384
 
-    /// The last `limit` events that raised alerts (escalated, reminded, expired), oldest first.
+    /// The last `limit` events that raised alerts (escalated, reminded, expired, log-inconsistent), oldest first.
     public func recentAlertEvents(limit: Int) throws(StoreError) -> [StoredEvent] {
         try onReader { () throws(StoreError) -> [StoredEvent] in
             let s = try reader.prepare("""
                 SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash FROM events
-                WHERE type IN ('escalated', 'reminded', 'expired') ORDER BY position DESC LIMIT ?
+                WHERE type IN ('escalated', 'reminded', 'expired', 'log-inconsistent') ORDER BY position DESC LIMIT ?
                 """)
             defer { s.reset() }
             s.bind(1, Int64(limit))
@@ -282,5 +285,18 @@ extension EventStore {
     /// `contains(eventID:)` on the reader queue, calling back there.
     public func contains(eventID: String, completion: @escaping @Sendable (Bool) -> Void) {
         readerQueue.async { completion((try? self.containsOnReader(eventID)) == true) }
+    }
+}
+
+extension EventStore {
+    /// How many events of the log itself (request id `""`, docs/audit.md §7) there are: the
+    /// next one's sequence.
+    public func logEventCount() throws(StoreError) -> Int {
+        try onReader { () throws(StoreError) -> Int in
+            let s = try reader.prepare("SELECT count(*) FROM events WHERE request_id = ''")
+            defer { s.reset() }
+            _ = try s.step()
+            return Int(s.int64(0))
+        }
     }
 }

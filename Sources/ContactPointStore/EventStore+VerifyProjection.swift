@@ -35,6 +35,7 @@ extension EventStore {
         var problems: [String] = []
         try forEachEvent { stored, _ in
             let e = stored.event
+            guard !e.requestID.isEmpty else { return }  // an event of the log itself
             guard case .success(let event) = CaseEvent.decode(type: e.type, payload: e.payload) else {
                 problems.append("event \(stored.position): unreadable \(e.type)")
                 return

@@ -1,3 +1,4 @@
+import AuditLog
 import CSQLite
 import ContactPointModel
 import Dispatch
@@ -29,6 +30,8 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
     var lastHash = HashChain.genesis
     /// Whether the `cases` projection reflects every committed event (writer queue).
     var projectionValid = true
+    /// The Merkle tree's right edge over every committed event (writer queue).
+    var tree = MerkleTreeState()
     /// The digest of the `cases` projection: the XOR of every row's SHA-256, kept as rows
     /// change and recorded with each commit, so a row edited behind the daemon's back is
     /// found at the next start (writer queue). See `ProjectionDigest`.
@@ -83,6 +86,7 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         } else {
             projectionValid = false  // never recorded (a store from before schema 2): rebuild once
         }
+        try openTree()
     }
 
     /// Creates `file` as `0600` if asked and it is missing, and makes an existing one `0600`.
@@ -164,6 +168,24 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         -- the daemon next starts, rebuilds the projection from the log and records it.
         INSERT INTO projection_digest (id, digest)
             SELECT 1, '0000000000000000000000000000000000000000000000000000000000000000' WHERE NOT EXISTS (SELECT 1 FROM cases);
+        """,
+        // 3: the Merkle tree over the events (docs/audit.md): every complete subtree's hash,
+        // level 0 being the leaves; the signed checkpoints and the cosignatures partners gave;
+        // the latest checkpoint this daemon cosigned of each partner's log, and the proof of any
+        // inconsistency it was offered. Existing events get their leaves when the store opens.
+        """
+        CREATE TABLE merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash TEXT NOT NULL,
+                                   PRIMARY KEY (level, idx)) WITHOUT ROWID;
+        CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, root TEXT NOT NULL, note TEXT NOT NULL, issued_ms INTEGER NOT NULL);
+        CREATE TABLE cosignatures (size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, received_ms INTEGER NOT NULL,
+                                   PRIMARY KEY (size, witness));
+        CREATE TABLE witnessed (origin TEXT PRIMARY KEY, size INTEGER NOT NULL, note TEXT NOT NULL, updated_ms INTEGER NOT NULL);
+        CREATE TABLE witness_evidence (id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL, reason TEXT NOT NULL,
+                                       cosigned TEXT NOT NULL, offered TEXT NOT NULL, at_ms INTEGER NOT NULL);
+        CREATE TRIGGER checkpoints_append_only_update BEFORE UPDATE ON checkpoints
+            BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+        CREATE TRIGGER checkpoints_append_only_delete BEFORE DELETE ON checkpoints
+            BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
         """,
     ]
 

@@ -14,6 +14,9 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
     public var description: String { message }
 
+    /// The code of a store whose log lacks events its tree or checkpoints account for.
+    public static let truncated: Int32 = -2
+
     var isConstraint: Bool { code & 0xFF == SQLITE_CONSTRAINT }
 }
 

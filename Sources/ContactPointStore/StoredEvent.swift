@@ -60,6 +60,13 @@ public struct StoredEvent: Sendable, Hashable {
     /// SHA-256 over `previousHash` and the canonical envelope.
     public var hash: String
 
+    public init(position: Int64, event: NewEvent, previousHash: String, hash: String) {
+        self.position = position
+        self.event = event
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+
     /// The event as history shows it.
     public var json: JSONValue {
         [
@@ -154,6 +161,9 @@ public struct WriteBatch: Sendable {
     public var replacedSnapshots: [CaseRecord.Snapshot]
     /// Replace the whole projection with `snapshots` (after a full replay).
     public var replacesProjection: Bool
+    /// Signed checkpoints issued, cosignatures received, and what this daemon witnessed of
+    /// its partners' logs (docs/audit.md), durable with the rest of the batch.
+    public var audit = AuditRecords()
 
     public init(events: [NewEvent] = [], outbox: [OutboxMessage] = [], outboxUpdates: [OutboxUpdate] = [],
                 snapshots: [CaseRecord.Snapshot] = [], replacedSnapshots: [CaseRecord.Snapshot] = [],

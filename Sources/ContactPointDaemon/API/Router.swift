@@ -14,17 +14,20 @@ final class Router: Sendable {
     let metrics: Metrics
     let settings: Settings
     let outbox: OutboxWorker?
+    let audit: AuditService?
     let metricsIdentities: Set<String>
     let log: Logger
     let extraGauges: @Sendable () -> [Metrics.Gauge]
 
-    init(desk: Desk, alerts: AlertHub, metrics: Metrics, settings: Settings, outbox: OutboxWorker?, metricsIdentities: [String], log: Logger,
+    init(desk: Desk, alerts: AlertHub, metrics: Metrics, settings: Settings, outbox: OutboxWorker?, audit: AuditService? = nil,
+         metricsIdentities: [String], log: Logger,
          extraGauges: @escaping @Sendable () -> [Metrics.Gauge] = { [] }) {
         self.desk = desk
         self.alerts = alerts
         self.metrics = metrics
         self.settings = settings
         self.outbox = outbox
+        self.audit = audit
         self.metricsIdentities = Set(metricsIdentities)
         self.log = log
         self.extraGauges = extraGauges
@@ -39,6 +42,11 @@ final class Router: Sendable {
         ("GET", "/v1/queue"),
         ("GET", "/v1/alerts"),
         ("GET", "/v1/alerts/stream"),
+        ("GET", "/v1/log/checkpoint"),
+        ("GET", "/v1/log/inclusion"),
+        ("GET", "/v1/log/consistency"),
+        ("POST", "/v1/log/add-checkpoint"),
+        ("GET", "/v1/log/witnessed"),
         ("GET", "/v1/outbox"),
         ("POST", "/v1/outbox/{id}/{operation}"),
         ("GET", "/healthz"),
@@ -120,6 +128,9 @@ final class Router: Sendable {
         case ("GET", "/v1/alerts/stream"):
             guard requirePeople(caller, finish) else { return }
             stream(request, caller, responder, finish)
+        case ("GET", "/v1/log/checkpoint"), ("GET", "/v1/log/inclusion"), ("GET", "/v1/log/consistency"),
+             ("POST", "/v1/log/add-checkpoint"), ("GET", "/v1/log/witnessed"):
+            serveLog(template, request, caller, finish)
         case ("GET", "/v1/outbox"):
             guard requireSupervisor(caller, finish) else { return }
             listOutbox(request, finish)
@@ -218,6 +229,9 @@ final class Router: Sendable {
         case 4 where parts[0] == "v1" && parts[1] == "requests" && parts[3] == "events": return ("/v1/requests/{id}/events", ["POST"])
         case 4 where parts[0] == "v1" && parts[1] == "requests" && !parts[3].isEmpty: return ("/v1/requests/{id}/{action}", ["POST"])
         case 2 where parts[0] == "v1" && parts[1] == "outbox": return ("/v1/outbox", ["GET"])
+        case 3 where parts[0] == "v1" && parts[1] == "log" && ["checkpoint", "inclusion", "consistency", "witnessed"].contains(parts[2]):
+            return ("/v1/log/\(parts[2])", ["GET"])
+        case 3 where parts[0] == "v1" && parts[1] == "log" && parts[2] == "add-checkpoint": return ("/v1/log/add-checkpoint", ["POST"])
         case 4 where parts[0] == "v1" && parts[1] == "outbox" && !parts[2].isEmpty && !parts[3].isEmpty:
             return ("/v1/outbox/{id}/{operation}", ["POST"])
         default: return (nil, [])

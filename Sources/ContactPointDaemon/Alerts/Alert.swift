@@ -1,4 +1,5 @@
 import ContactPointModel
+import ContactPointStore
 
 /// An escalation, a reminder or an expiry, as people are told of it. Every alert says why
 /// it fired (which deadline, which level, how late) and whom it is for.
@@ -14,12 +15,16 @@ public struct Alert: Sendable, Hashable {
         case reminder(before: PolicyDuration)
         /// The preservation period ended without an MLA request.
         case expired
+        /// A partner's log, or this daemon's as a partner saw it, contradicts a checkpoint
+        /// cosigned earlier: a fork or a truncation (docs/audit.md §5).
+        case logInconsistent(origin: String)
 
         public var description: String {
             switch self {
             case .overdue(let d, let level): return "overdue(\(d.rawValue), level: \(level))"
             case .reminder(let before): return "reminder(expiry, before: \(before))"
             case .expired: return "expired"
+            case .logInconsistent(let origin): return "log-inconsistent(\(origin))"
             }
         }
 
@@ -28,6 +33,7 @@ public struct Alert: Sendable, Hashable {
             case .overdue: return "overdue"
             case .reminder: return "reminder"
             case .expired: return "expired"
+            case .logInconsistent: return "log-inconsistent"
             }
         }
     }
@@ -75,6 +81,8 @@ public struct Alert: Sendable, Hashable {
             return "\(head): preservation expires \(dueAt.rfc3339), in \(before); notify \(whom)"
         case .expired:
             return "\(head): preservation expired \(dueAt.rfc3339) with no MLA request linked; notify \(whom)"
+        case .logInconsistent(let origin):
+            return "LOG INCONSISTENT: \(origin) (partner \(contactPoint)): \(cause ?? "a checkpoint contradicts one cosigned earlier"); notify \(whom)"
         }
     }
 
@@ -92,6 +100,7 @@ public struct Alert: Sendable, Hashable {
         if case .overdue(let d, _) = reason { o["deadline"] = .string(d.rawValue) }
         if case .reminder(let before) = reason { o["before"] = .string(before.description) }
         if case .expired = reason { o["deadline"] = "expiry" }
+        if case .logInconsistent(let origin) = reason { o["origin"] = .string(origin) }
         o["contact_point"] = .string(contactPoint.code)
         o["due_at"] = .string(dueAt.rfc3339)
         o["late_by_seconds"] = .number(Double(lateBy.seconds))
@@ -187,5 +196,25 @@ extension CaseRecord {
         case .acknowledge, .preserve: return to
         case .deliver, .answerRisk, .expiry: return from
         }
+    }
+}
+
+extension Alert {
+    /// The alert an event of the log itself raises (docs/audit.md §7), or nil for another type.
+    /// Its people are the supervisors and officers of the contact points served here.
+    static func logEvent(_ stored: StoredEvent, directory: Directory) -> Alert? {
+        let e = stored.event
+        guard e.requestID.isEmpty, e.type == "log-inconsistent" else { return nil }
+        let origin = e.payload["origin"]?.stringValue ?? "?"
+        let partner = e.payload["partner"]?.stringValue.flatMap(CountryCode.init) ?? directory.localCodes.sorted { $0.code < $1.code }.first
+        let local = directory.localCodes.sorted { $0.code < $1.code }
+        guard let partner, let here = local.first else { return nil }
+        let notify = local.flatMap { code in
+            [Recipient(role: "supervisor", contactPoint: code, identities: directory.identities(.supervisor, at: code), local: true),
+             Recipient(role: "officer", contactPoint: code, identities: directory.identities(.officer, at: code), local: true)]
+        }
+        return Alert(id: stored.position, eventID: e.id, requestID: "", reference: origin, from: partner, to: here,
+                     priority: .emergency, reason: .logInconsistent(origin: origin), contactPoint: partner, dueAt: e.at,
+                     lateBy: .zero, level: 0, notify: notify, at: e.at, cause: e.payload["reason"]?.stringValue)
     }
 }

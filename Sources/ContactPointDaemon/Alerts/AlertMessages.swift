@@ -71,6 +71,11 @@ enum AlertMessages {
             name = "ContactPointPreservationExpired"
             deadline = "expiry"
             endsAt = at + .days(1)
+        case .logInconsistent(let origin):
+            name = "ContactPointLogInconsistent"
+            deadline = "log"
+            labels["origin"] = .string(origin)
+            endsAt = at + firingFor  // never resolved by the daemon: a person must look at the evidence
         }
         labels["alertname"] = .string(name)
         labels["contact_point"] = .string(a.contactPoint.code)
@@ -97,6 +102,12 @@ enum AlertMessages {
 extension OutboxWorker {
     /// The Desk hook that writes alert messages for the configured receivers in the same
     /// transaction as the escalation (or resolution) that causes them.
+    func logAlertHooks() -> [@Sendable (Alert) -> [OutboxMessage]] {
+        let receivers = config.receivers
+        guard !receivers.isEmpty else { return [] }
+        return [{ alert in receivers.map { AlertMessages.message(alert, status: "firing", at: alert.at, receiver: $0, eventID: alert.eventID) } }]
+    }
+
     func alertHooks() -> [@Sendable (OutboxContext) -> [OutboxMessage]] {
         let receivers = config.receivers
         guard !receivers.isEmpty else { return [] }

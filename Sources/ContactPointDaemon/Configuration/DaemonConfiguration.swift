@@ -21,6 +21,8 @@ public struct DaemonConfiguration: Sendable {
     public var metricsIdentities: [String]
     /// Where alerts go besides the log and the SSE stream.
     public var receivers: [AlertReceiver]
+    /// The audit log's settings (`audit:`): the log key's file and the checkpoint interval.
+    public var audit = AuditSettings()
 
     /// Loads and checks `pocd.yaml`. Every problem is reported, each with the file and key.
     public static func load(file: String) throws(ConfigurationErrors) -> DaemonConfiguration {
@@ -112,11 +114,22 @@ public struct DaemonConfiguration: Sendable {
             m.refuseUnknown(allowing: ["identities"])
         }
         let receivers = AlertReceiver.load(r, resolve: resolve)
-        r.refuseUnknown(allowing: ["contact_point", "listen", "tls", "data_dir", "directory", "policy", "limits", "metrics", "alerts"])
+        var audit = AuditSettings()
+        audit.logKeyFile = (data as NSString).appendingPathComponent("log.key")
+        if let a = r.mapping("audit", required: false) {
+            if let f = a.string("log_key", required: false) { audit.logKeyFile = resolve(f) }
+            if let d = a.duration("checkpoint_interval", required: false) {
+                if d.seconds >= 1 && d.seconds <= 3600 { audit.checkpointInterval = d } else {
+                    a.problem("checkpoint_interval", "must be from 1s to 1h, not \(d)")
+                }
+            }
+            a.refuseUnknown(allowing: ["log_key", "checkpoint_interval"])
+        }
+        r.refuseUnknown(allowing: ["contact_point", "listen", "tls", "data_dir", "directory", "policy", "limits", "metrics", "alerts", "audit"])
         return (DaemonConfiguration(
             file: file, contactPoints: codes, host: host, port: port, tls: tls, dataDirectory: data,
             directoryFile: directory, policyFile: policy, limits: limits, metricsIdentities: metricsIdentities,
-            receivers: receivers), r.problems)
+            receivers: receivers, audit: audit), r.problems)
     }
 
     /// The settings a reload cannot apply that differ in `other` (the file as it reads now),
@@ -128,6 +141,8 @@ public struct DaemonConfiguration: Sendable {
         compare("listen", "\(host):\(port)", "\(other.host):\(other.port)")
         compare("data_dir", dataDirectory, other.dataDirectory)
         if limits != other.limits { changes.append("limits: changed") }
+        compare("audit.log_key", audit.logKeyFile, other.audit.logKeyFile)
+        compare("audit.checkpoint_interval", "\(audit.checkpointInterval)", "\(other.audit.checkpointInterval)")
         compare("metrics.identities", metricsIdentities.joined(separator: ","), other.metricsIdentities.joined(separator: ","))
         compare("alerts", receivers.map { "\($0)" }.joined(separator: ";"), other.receivers.map { "\($0)" }.joined(separator: ";"))
         return changes
@@ -163,4 +178,15 @@ public struct DaemonConfiguration: Sendable {
         if ns.domain == NSCocoaErrorDomain, ns.code == NSFileReadNoPermissionError { return "Permission denied" }
         return ns.localizedDescription
     }
+}
+
+/// `audit:` in pocd.yaml (docs/audit.md): the log key and how often checkpoints are signed.
+public struct AuditSettings: Sendable, Equatable {
+    /// The Ed25519 log key (PKCS#8 PEM, 0600); `data_dir/log.key` by default, made at the
+    /// first start when missing (`pocd keygen` makes one elsewhere).
+    public var logKeyFile = ""
+    /// At most one checkpoint per interval, only when the log grew (and one at shutdown).
+    public var checkpointInterval: PolicyDuration = .seconds(10)
+
+    public init() {}
 }

@@ -1,3 +1,4 @@
+import AuditLog
 import ContactPointModel
 import Foundation
 
@@ -31,6 +32,9 @@ public struct Directory: Sendable {
         public var name: String
         public var host: Host
         public var principals: [Principal]
+        /// The partner daemon's log key (`daemon: {log_key}`), a C2SP vkey named
+        /// `<identity>/contactpoint`: this daemon witnesses that partner's log with it.
+        public var logKey: String? = nil
     }
 
     public private(set) var contactPoints: [CountryCode: ContactPoint]
@@ -76,6 +80,7 @@ public struct Directory: Sendable {
                 guard let cp = map.mapping(key, required: true) else { continue }
                 let name = cp.string("name", required: true) ?? key
                 var host = Host.local
+                var logKey: String?
                 if let node = cp.node("daemon") {
                     if node.scalar?.string == "local" {
                         host = .local
@@ -85,7 +90,10 @@ public struct Directory: Sendable {
                         if !url.isEmpty, !(url.hasPrefix("https://") && DaemonConfiguration.parseListen(String(url.dropFirst(8)).split(separator: "/").first.map(String.init) ?? "") != nil) {
                             d.problem("url", "must be https://host:port, not \"\(url)\"")
                         }
-                        d.refuseUnknown(allowing: ["url", "identity"])
+                        if let key = d.string("log_key", required: false) {
+                            if let problem = Self.logKeyProblem(key, identity: identity) { d.problem("log_key", problem) } else { logKey = key }
+                        }
+                        d.refuseUnknown(allowing: ["url", "identity", "log_key"])
                         host = .partner(url: url, identity: identity)
                     }
                 } else {
@@ -108,11 +116,33 @@ public struct Directory: Sendable {
                     cp.problem("principals", "the partner daemon \(identity) must be listed with role daemon")
                 }
                 cp.refuseUnknown(allowing: ["name", "daemon", "principals"])
-                points.append(ContactPoint(code: code, name: name, host: host, principals: principals))
+                points.append(ContactPoint(code: code, name: name, host: host, principals: principals, logKey: logKey))
             }
         }
         r.refuseUnknown(allowing: ["contact_points"])
         try r.throwIfProblems()
         return Directory(contactPoints: points)
+    }
+}
+
+extension Directory {
+    /// The origin of the log a daemon with this certificate identity keeps (docs/audit.md §3).
+    public static func origin(of identity: String) -> String { "\(identity)/contactpoint" }
+
+    /// Why `vkey` cannot be `identity`'s log key, or nil.
+    static func logKeyProblem(_ vkey: String, identity: String) -> String? {
+        let key: VerifierKey
+        do { key = try VerifierKey(parsing: vkey) } catch { return "not a verifier key <name>+<key id>+<base64>: \(error)" }
+        guard key.type == .ed25519 else { return "must be an Ed25519 note key (type 0x01)" }
+        guard key.name == origin(of: identity) else { return "is named \(key.name); the log of \(identity) is \(origin(of: identity))" }
+        return nil
+    }
+
+    /// Partner daemons with a log key: whose logs this daemon witnesses and who witness its own.
+    public var witnesses: [(code: CountryCode, url: String, identity: String, key: VerifierKey)] {
+        contactPoints.values.sorted { $0.code.code < $1.code.code }.compactMap { cp in
+            guard case .partner(let url, let identity) = cp.host, let text = cp.logKey, let key = try? VerifierKey(parsing: text) else { return nil }
+            return (cp.code, url, identity, key)
+        }
     }
 }

@@ -134,6 +134,10 @@ extension Desk {
                     return
                 }
                 for stored in try store.recentAlertEvents(limit: 10_000) {
+                    if let alert = Alert.logEvent(stored, directory: directory) {
+                        alerts.restore(alert)
+                        continue
+                    }
                     guard case .success(let event) = CaseEvent.decode(type: stored.event.type, payload: stored.event.payload),
                           let alert = alert(for: stored, event) else { continue }
                     alerts.restore(alert)
@@ -141,6 +145,8 @@ extension Desk {
             }
         }
         if !useProjection { outcome.events = try replayEvents() }
+        let logEvents = try store.logEventCount()
+        queue.sync { logEventCount = logEvents }
         try queue.sync { () throws in
             stateCounts = [:]
             var times: [(CaseTable.Slot, Instant?)] = []
@@ -181,6 +187,10 @@ extension Desk {
             try store.forEachEvent { stored, _ in
                 count += 1
                 let e = stored.event
+                if e.requestID.isEmpty {  // an event of the log itself (docs/audit.md §7)
+                    if let alert = Alert.logEvent(stored, directory: directory) { alerts.restore(alert) }
+                    return
+                }
                 guard case .success(let event) = CaseEvent.decode(type: e.type, payload: e.payload) else {
                     log.error("unreadable event in the log, skipped", metadata: ["position": "\(stored.position)", "type": "\(e.type)"])
                     return

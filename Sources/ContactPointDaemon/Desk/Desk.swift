@@ -47,6 +47,10 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     var onDurable: (@Sendable () -> Void)?
     /// Who waits for the commands in flight to finish (shutdown).
     var drainWaiters: [DrainWaiter] = []
+    /// Events of the log itself recorded so far: the next one's sequence (docs/audit.md §7).
+    var logEventCount = 0
+    /// Outbound messages an alert of the log itself causes (the alert receivers).
+    var logAlertHooks: [@Sendable (Alert) -> [OutboxMessage]] = []
 
     /// A Desk over `store`. Wire it (`wire(outboxHooks:onDurable:)`) before `replay()`,
     /// which arms the timer.
@@ -65,10 +69,46 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     /// Sets what the Desk calls as events become durable: the outbox hooks that add
     /// messages to an event's transaction, and the outbox worker's wake-up. Call once,
     /// before `replay()`.
-    public func wire(outboxHooks hooks: [@Sendable (OutboxContext) -> [OutboxMessage]], onDurable: (@Sendable () -> Void)?) {
+    public func wire(outboxHooks hooks: [@Sendable (OutboxContext) -> [OutboxMessage]], onDurable: (@Sendable () -> Void)?,
+                     logAlertHooks: [@Sendable (Alert) -> [OutboxMessage]] = []) {
         queue.sync {
             outboxHooks = hooks
             self.onDurable = onDurable
+            self.logAlertHooks = logAlertHooks
+        }
+    }
+
+    /// Records an event of the log itself (request id `""`, docs/audit.md §7) — a partner's
+    /// checkpoint that contradicts one cosigned earlier — and raises its alert once durable.
+    func recordLogEvent(type: String, payload: JSONValue, done: (@Sendable (Bool) -> Void)? = nil) {
+        queue.async { [self] in
+            perform(on: "") { [self] in
+                busy.insert("")
+                let event = NewEvent(id: UUID().uuidString.lowercased(), requestID: "", sequence: logEventCount, type: type,
+                                     actor: selfIdentity, at: clock.now(), payload: payload)
+                // The alert's receivers get it in the same transaction (its id is known once stored).
+                let preview = StoredEvent(position: 0, event: event, previousHash: "", hash: "")
+                let outbox = Alert.logEvent(preview, directory: directory).map { a in logAlertHooks.flatMap { $0(a) } } ?? []
+                store.append(WriteBatch(events: [event], outbox: outbox)) { [self] result in
+                    queue.async { [self] in
+                        var ok = false
+                        if case .success(.stored(let stored)) = result, let s = stored.first {
+                            logEventCount += 1
+                            ok = true
+                            if let alert = Alert.logEvent(s, directory: directory) {
+                                alerts.publish(alert)
+                                metrics.increment("contactpoint_alerts_published_total", [("kind", alert.reason.kind)])
+                                log.critical("\(alert.summary)", metadata: ["alert": "\(alert.id)", "reason": "\(alert.reason)"])
+                            }
+                            if !outbox.isEmpty { onDurable?() }
+                        } else {
+                            log.error("could not record an event of the log itself", metadata: ["type": "\(type)", "result": "\(result)"])
+                        }
+                        finish("")
+                        done?(ok)
+                    }
+                }
+            }
         }
     }
 

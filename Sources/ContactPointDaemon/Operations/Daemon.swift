@@ -27,6 +27,8 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
     let metrics: Metrics
     let settings: Settings
     let outbox: OutboxWorker
+    /// Checkpoints, cosignatures and witnessing (docs/audit.md).
+    let audit: AuditService
     let log: Logger
     /// The one clock every part of this daemon decides time by.
     let clock: Clock
@@ -52,15 +54,18 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
         let identity = try PeerIdentity(certificateFile: d.tls.certificateFile).commonName
         dataDirectory = try DataDirectory(claiming: d.dataDirectory, log: log)
         store = try EventStore(directory: d.dataDirectory, clock: clock)
+        try AuditService.checkNotTruncated(store)
         alerts = AlertHub()
         metrics = Metrics()
         settings = Settings(directory: configuration.directory, policy: configuration.policy)
         desk = Desk(store: store, settings: settings, alerts: alerts, metrics: metrics, selfIdentity: identity, log: log, clock: clock)
         outbox = try OutboxWorker(store: store, desk: desk, configuration: d, settings: settings, metrics: metrics, log: log,
                                   clock: clock, randomness: .system)
-        desk.wire(outboxHooks: outbox.alertHooks(), onDurable: { [outbox] in outbox.wake() })
+        desk.wire(outboxHooks: outbox.alertHooks(), onDurable: { [outbox] in outbox.wake() }, logAlertHooks: outbox.logAlertHooks())
+        audit = try AuditService(store: store, desk: desk, settings: settings, configuration: d, identity: identity, clock: clock, log: log)
+        outbox.onPartnerDelivery = { [audit] code in audit.partnerReachable(code) }
         let connections = ServerBox()
-        let router = Router(desk: desk, alerts: alerts, metrics: metrics, settings: settings, outbox: outbox,
+        let router = Router(desk: desk, alerts: alerts, metrics: metrics, settings: settings, outbox: outbox, audit: audit,
                             metricsIdentities: d.metricsIdentities, log: log,
                             extraGauges: { [store, outbox, connections, clock] in
                                 Daemon.storeGauges(store, clock: clock) + outbox.gauges() + Daemon.connectionGauges(connections.server?.statistics)
@@ -82,6 +87,7 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
                                                          "source": "\(replay.source)",
                                                          "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(began)))"])
             outbox.start()
+            audit.start()
             try server.start()
             started = true
             let d = configuration.daemon
@@ -131,6 +137,7 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
                 }
                 try server.reloadTLS(tls)
                 try outbox.reloadTLS(tls)
+                audit.reloadTLS(tls)
             } catch {
                 log.error("reload refused, keeping the running configuration: \(String(describing: error).replacingOccurrences(of: "\n", with: "; "))")
                 done?(false)
@@ -184,11 +191,15 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
                     control.async { [self] in  // off the Desk's queue, which `desk.stop()` waits on
                         if !idle { log.warning("stopping with commands still in flight after 10 s") }
                         outbox.stop()
-                        desk.stop()
-                        store.close()
-                        log.notice("stopped")
-                        if shouldExit { Foundation.exit(0) }
-                        done?()
+                        audit.stop { [self] in  // a last checkpoint of what was written
+                            control.async { [self] in
+                                desk.stop()
+                                store.close()
+                                log.notice("stopped")
+                                if shouldExit { Foundation.exit(0) }
+                                done?()
+                            }
+                        }
                     }
                 }
             }

@@ -38,6 +38,9 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
     var inFlight: Set<String> = []
     var timer: DispatchSourceTimer?
     var running = false
+    /// Called after a delivery to a partner daemon succeeds (its code): a reachable partner
+    /// is asked to cosign the latest checkpoint. Set once, before `start()`.
+    var onPartnerDelivery: (@Sendable (String) -> Void)?
 
     /// The first retry waits about this long; each failure doubles it, up to `maximumBackoff`.
     static let initialBackoff: Int64 = 1_000  // ms
@@ -199,6 +202,9 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
     private func delivered(_ entry: OutboxEntry) {
         dispatchPrecondition(condition: .onQueue(queue))
         count(entry, outcome: "delivered")
+        if entry.message.kind == OutboundKind.partnerRequest || entry.message.kind == OutboundKind.partnerEvent {
+            onPartnerDelivery?(entry.message.destination)
+        }
         let finish: @Sendable (Bool) -> Void = { [self] ok in
             queue.async { [self] in
                 inFlight.remove(entry.message.destination)

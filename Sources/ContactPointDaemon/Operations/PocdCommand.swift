@@ -1,9 +1,11 @@
 import ArgumentParser
+import AuditLog
 import ContactPointModel
 import ContactPointStore
 import Dispatch
 import Foundation
 import Logging
+import TLSTransport
 
 /// `pocd`: the 24/7 point-of-contact daemon.
 public struct PocdCommand: ParsableCommand {
@@ -17,7 +19,7 @@ public struct PocdCommand: ParsableCommand {
             Example:
               pocd --config Config/pocd.yaml
             """,
-        subcommands: [Run.self, CheckConfig.self, Audit.self],
+        subcommands: [Run.self, CheckConfig.self, Audit.self, Keygen.self],
         defaultSubcommand: Run.self)
 
     public init() {}
@@ -94,25 +96,31 @@ struct CheckConfig: ParsableCommand {
     }
 }
 
-/// `pocd audit verify`: walk the hash-chained event log.
+/// `pocd audit verify` and `pocd audit export`: the audit trail (docs/audit.md).
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "audit", abstract: "Check the audit trail.", subcommands: [Verify.self])
+        commandName: "audit", abstract: "Check the audit trail, or export a request's evidence bundle.",
+        subcommands: [Verify.self, Export.self])
 
     struct Verify: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "verify",
             abstract: "Walk the hash-chained event log; print the count of events and OK, or the first broken event and exit 1.",
             discussion: """
-                Then rebuilds every request from the log and compares it with the projection the \
-                daemon starts from: a row edited behind its back is named, and the exit status is 1. \
-                Safe while the daemon runs (it reads a snapshot).
+                Then rebuilds the Merkle tree from the events and checks every signed checkpoint \
+                against it (an edited, deleted or recomputed event, a checkpoint signed by another key, \
+                a log shorter than its latest checkpoint), and every request against the projection the \
+                daemon starts from. With --witnesses it also asks each partner daemon for the latest \
+                checkpoint of this log it cosigned, and checks this log still agrees with it. The first \
+                problem is named and the exit status is 1. Safe while the daemon runs.
 
-                Example:
+                Examples:
                   pocd audit verify --config Config/pocd.yaml
+                  pocd audit verify --witnesses --config Config/pocd.yaml
                 """)
 
         @OptionGroup var options: ConfigOption
+        @Flag(help: "Also check this log against the checkpoints partner daemons cosigned.") var witnesses = false
         var config: String { options.config }
 
         func run() throws {
@@ -126,20 +134,133 @@ struct Audit: ParsableCommand {
                 print("no event log at \(path)")
                 throw ExitCode(2)
             }
-            let result: ChainVerification
-            var projection: ProjectionVerification?
+            let identity: String
+            do { identity = try PeerIdentity(certificateFile: d.tls.certificateFile).commonName } catch {
+                print("\(error)")
+                throw ExitCode(2)
+            }
+            let logKey: VerifierKey?
+            do { logKey = try LogKey(pemFile: d.audit.logKeyFile).verifierKey(name: Directory.origin(of: identity)) } catch {
+                print("cannot read the log key: \(error)")
+                throw ExitCode(2)
+            }
+            var lines: [String] = []
+            var broken = false
             do {
-                let store = try EventStore(directory: d.dataDirectory, clock: .system)
-                result = try store.verifyChain()
-                if result.isIntact { projection = try store.verifyProjection() }
-                store.close()
+                let opened = Result { () throws(StoreError) -> EventStore in try EventStore(directory: d.dataDirectory, clock: .system) }
+                if case .failure(let e) = opened, e.code == StoreError.truncated {
+                    print("BROKEN: \(e.message)")
+                    throw ExitCode(1)
+                }
+                let store = try opened.get()
+                defer { store.close() }
+                let chain = try store.verifyChain()
+                lines.append(chain.description)
+                broken = !chain.isIntact
+                if !broken {
+                    let tree = try store.verifyTree(logKey: logKey)
+                    lines.append(tree.description)
+                    broken = !tree.isIntact
+                }
+                if !broken {
+                    let projection = try store.verifyProjection()
+                    lines.append(projection.description)
+                    broken = !projection.agrees
+                }
+                if !broken && witnesses {
+                    let set = try ConfigurationSet.load(configFile: config)
+                    let report = WitnessCheck.run(store: store, origin: Directory.origin(of: identity), directory: set.directory, tls: d.tls)
+                    lines += report.lines
+                    broken = report.broken
+                }
+            } catch let exit as ExitCode {
+                throw exit
             } catch {
                 print("cannot read \(path): \(error)")
                 throw ExitCode(2)
             }
-            print(result.description)
-            if let projection { print(projection.description) }
-            if !result.isIntact || projection?.agrees == false { throw ExitCode(1) }
+            for line in lines { print(line) }
+            if broken { throw ExitCode(1) }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Write a request's evidence bundle: its events, their inclusion proofs, the signed and cosigned checkpoint, the keys.",
+            discussion: """
+                The bundle reveals nothing of other requests. Anyone verifies it offline with \
+                Scripts/verify-bundle.py, written against docs/audit.md.
+
+                Example:
+                  pocd audit export 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e --config Config/pocd.yaml --output case.bundle.json
+                """)
+
+        @OptionGroup var options: ConfigOption
+        @Argument(help: "The request id.") var id: String
+        @Option(help: ArgumentHelp("Where to write the bundle (JSON).", valueName: "file")) var output: String
+
+        func run() throws {
+            let set: ConfigurationSet
+            do { set = try ConfigurationSet.load(configFile: options.config) } catch {
+                for e in error.errors { print(e.description) }
+                throw ExitCode(2)
+            }
+            do {
+                let identity = try PeerIdentity(certificateFile: set.daemon.tls.certificateFile).commonName
+                let key = try LogKey(pemFile: set.daemon.audit.logKeyFile).verifierKey(name: Directory.origin(of: identity))
+                let store = try EventStore(directory: set.daemon.dataDirectory, clock: .system)
+                defer { store.close() }
+                let bundle = try EvidenceBundle.make(requestID: id.lowercased(), store: store, logKey: key, directory: set.directory)
+                guard FileManager.default.createFile(atPath: output, contents: Data(bundle.json.serialized())) else {
+                    print("cannot write \(output)")
+                    throw ExitCode(2)
+                }
+                print("wrote \(output): \(bundle.events) events of request \(id) at checkpoint size \(bundle.size), "
+                      + "\(bundle.cosignatures) cosignature\(bundle.cosignatures == 1 ? "" : "s")")
+            } catch let exit as ExitCode {
+                throw exit
+            } catch {
+                print("\(error)")
+                throw ExitCode(1)
+            }
+        }
+    }
+}
+
+/// `pocd keygen`: the daemon's log key (docs/audit.md §3).
+struct Keygen: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen",
+        abstract: "Make the daemon's Ed25519 log key (audit.log_key, 0600) and print its public form for partners' directories.",
+        discussion: """
+            Refuses to replace an existing key: a new key starts a new log identity for the \
+            partners who witness this one. Prints the vkey to put in the partners' directory.yaml \
+            as daemon: {..., log_key: "<vkey>"}.
+
+            Example:
+              pocd keygen --config Config/pocd.yaml
+            """)
+
+    @OptionGroup var options: ConfigOption
+
+    func run() throws {
+        let d: DaemonConfiguration
+        do { d = try DaemonConfiguration.load(file: options.config) } catch {
+            for e in error.errors { print(e.description) }
+            throw ExitCode(2)
+        }
+        do {
+            let identity = try PeerIdentity(certificateFile: d.tls.certificateFile).commonName
+            let key = try LogKey.generate()
+            try FileManager.default.createDirectory(atPath: (d.audit.logKeyFile as NSString).deletingLastPathComponent,
+                                                    withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+            try key.write(pemFile: d.audit.logKeyFile)
+            print("wrote \(d.audit.logKeyFile)")
+            print("log_key: \"\(try key.verifierKey(name: Directory.origin(of: identity)))\"")
+        } catch {
+            print("\(error)")
+            throw ExitCode(1)
         }
     }
 }
