@@ -44,13 +44,15 @@ bin="$(swift build -c release --show-bin-path)"
 
 echo "== 2/5 a throwaway PKI: one CA, a daemon and an officer for each contact point"
 Scripts/pki.sh "$state/pki" --server pocd.vn --server pocd.de \
-    --client officer.vn.alice --client supervisor.vn.minh --client officer.de.bob --client supervisor.de.eva
+    --client officer.vn.alice --client supervisor.vn.minh --client officer.de.bob --client supervisor.de.eva \
+    --log-key pocd.vn --log-key pocd.de
 
 echo "== 3/5 configuration for each daemon"
 directory() {  # $1 = the local contact point
     local vn_daemon="local" de_daemon="local"
-    [[ "$1" == VN ]] && de_daemon="{url: \"https://127.0.0.1:$de_port\", identity: pocd.de}"
-    [[ "$1" == DE ]] && vn_daemon="{url: \"https://127.0.0.1:$vn_port\", identity: pocd.vn}"
+    # Each witnesses the other's log: the partner's log key is in the directory (docs/audit.md).
+    [[ "$1" == VN ]] && de_daemon="{url: \"https://127.0.0.1:$de_port\", identity: pocd.de, log_key: \"$(cat "$state/pki/pocd.de.vkey")\"}"
+    [[ "$1" == DE ]] && vn_daemon="{url: \"https://127.0.0.1:$vn_port\", identity: pocd.vn, log_key: \"$(cat "$state/pki/pocd.vn.vkey")\"}"
     cat <<YAML
 contact_points:
   VN:
@@ -86,6 +88,8 @@ tls:
 data_dir: data
 directory: directory.yaml
 policy: policy.yaml
+audit:
+  log_key: ../pki/pocd.$lc.logkey
 YAML
     "$bin/pocd" check-config --config "$state/$lc/pocd.yaml"
 done

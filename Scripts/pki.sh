@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Throwaway test PKI for ContactPoint (openssl CLI, EC P-256). Never use it in production.
 #
-#   Scripts/pki.sh OUT_DIR [--server NAME]... [--client NAME]... [-v]
+#   Scripts/pki.sh OUT_DIR [--server NAME]... [--client NAME]... [--log-key NAME]... [-v]
 #
 # Idempotent: a file that already exists in OUT_DIR is kept, so a second run adds only
 # what is missing (new names are signed by the existing CA). Prints nothing but errors
@@ -22,21 +22,26 @@
 #                                  as server (SAN DNS:localhost IP:127.0.0.1 IP:::1)
 #   revoked.crt revoked.key        CN=revoked.client, from the CA, listed in ca.crl
 #   ca.crl                         the CA's CRL (revokes revoked.crt)
+#   NAME.logkey NAME.vkey (--log-key)  a daemon's Ed25519 log key (PKCS#8 PEM, mode 600) and its
+#                                  C2SP verifier key for origin NAME/contactpoint, the line that
+#                                  goes in partners' directories as log_key (docs/audit.md §3)
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 OUT_DIR [--server NAME]... [--client NAME]... [-v]" >&2
+    echo "usage: $0 OUT_DIR [--server NAME]... [--client NAME]... [--log-key NAME]... [-v]" >&2
     exit 2
 }
 
 out=""
 servers=()
 clients=()
+logkeys=()
 verbose=0
 while (($#)); do
     case "$1" in
         --server) (($# >= 2)) || usage; servers+=("$2"); shift 2 ;;
         --client) (($# >= 2)) || usage; clients+=("$2"); shift 2 ;;
+        --log-key) (($# >= 2)) || usage; logkeys+=("$2"); shift 2 ;;
         -v) verbose=1; shift ;;
         -h | --help) usage ;;
         -*) echo "pki.sh: unknown option $1" >&2; usage ;;
@@ -46,7 +51,7 @@ done
 [[ -n "$out" ]] || usage
 
 reserved=" ca expired foreign foreign-ca revoked "
-for name in ${servers[@]+"${servers[@]}"} ${clients[@]+"${clients[@]}"}; do
+for name in ${servers[@]+"${servers[@]}"} ${clients[@]+"${clients[@]}"} ${logkeys[@]+"${logkeys[@]}"}; do
     [[ "$name" =~ ^[A-Za-z0-9][A-Za-z0-9._-]*$ ]] || { echo "pki.sh: invalid name '$name'" >&2; exit 2; }
     [[ "$reserved" != *" $name "* ]] || { echo "pki.sh: '$name' is a reserved name" >&2; exit 2; }
 done
@@ -194,3 +199,23 @@ make_ca foreign-ca "Foreign test CA"
 make_leaf foreign foreign.client dual foreign-ca
 make_leaf revoked revoked.client client ca
 make_crl
+
+# make_log_key NAME: NAME.logkey (Ed25519, PKCS#8 PEM) and NAME.vkey, the C2SP verifier key
+# NAME/contactpoint+<key ID>+<base64(0x01 || public key)>, key ID = SHA-256(name "\n" 0x01 key)[0:4].
+make_log_key() {
+    local name="$1" origin="$1/contactpoint"
+    if [[ ! -s "$name.logkey" ]]; then
+        say "creating $name.logkey"
+        (umask 077 && run openssl genpkey -algorithm ed25519 -out "$name.logkey")
+        chmod 600 "$name.logkey"
+    fi
+    [[ -s "$name.vkey" ]] && return 0
+    openssl pkey -in "$name.logkey" -pubout -outform DER 2>/dev/null | tail -c 32 >"$work/pub"
+    [[ "$(wc -c <"$work/pub")" -eq 32 ]] || { echo "pki.sh: cannot read the public key of $name.logkey" >&2; return 1; }
+    { printf '%s\n\001' "$origin"; cat "$work/pub"; } >"$work/idinput"
+    local keyid material
+    keyid="$(openssl dgst -sha256 -binary "$work/idinput" | head -c 4 | od -An -tx1 | tr -d ' \n')"
+    material="$({ printf '\001'; cat "$work/pub"; } | openssl base64 -A)"
+    echo "$origin+$keyid+$material" >"$name.vkey"
+}
+for name in ${logkeys[@]+"${logkeys[@]}"}; do make_log_key "$name"; done

@@ -10,5 +10,7 @@ command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 swift build --build-tests
 swift test --skip-build "$@"
 if (($# == 0)); then
+    # The independent evidence-bundle verifier (Python, written from docs/audit.md) and its tests.
+    python3 Scripts/testing/test_verify_bundle.py
     Scripts/test-faketime.sh '+45 days'
 fi
