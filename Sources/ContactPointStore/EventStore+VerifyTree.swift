@@ -34,7 +34,7 @@ extension EventStore {
         var pending = checkpoints[...]
         var rebuilt = MerkleTreeState()
         func check(_ c: StoredCheckpoint) -> String? {
-            guard let logKey else { return nil }
+            guard let logKey else { return "checkpoint of size \(c.size): there is no log key to check its signature with (audit.log_key is missing)" }
             let note: SignedNote
             do { note = try SignedNote(parsing: c.note) } catch { return "checkpoint of size \(c.size): not a signed note (\(error))" }
             do { _ = try note.verify(with: [logKey]) } catch {

@@ -70,7 +70,12 @@ final class LifecycleEndToEndTests: XCTestCase {
         let actors = full["history"]?.arrayValue?.compactMap { $0["actor"]?.stringValue }
         XCTAssertEqual(actors, ["officer.vn.alice", "pocd.vn", "officer.de.bob", "officer.de.bob", "officer.vn.alice", "officer.vn.alice", "officer.de.bob"])
         XCTAssertEqual(full["history"]?[3]?["details"]?["provider_reference"], "EM-4471")
-        XCTAssertEqual(try daemon.pocd(["audit", "verify", "--config", "CONFIG"]).stdout, "7 events OK\nprojection: 1 request agrees with the log\n")
+        let verify = try daemon.pocd(["audit", "verify", "--config", "CONFIG"])
+        XCTAssertEqual(verify.status, 0, verify.description)
+        let lines = verify.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines.first, "7 events OK", verify.stdout)
+        XCTAssertTrue(lines.contains { $0.hasPrefix("tree: 7 leaves OK; ") }, verify.stdout)
+        XCTAssertEqual(lines.last, "projection: 1 request agrees with the log", verify.stdout)
     }
 
     func testRefuseEndsTheRequest() throws {

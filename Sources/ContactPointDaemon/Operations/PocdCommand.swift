@@ -139,10 +139,12 @@ struct Audit: ParsableCommand {
                 print("\(error)")
                 throw ExitCode(2)
             }
-            let logKey: VerifierKey?
-            do { logKey = try LogKey(pemFile: d.audit.logKeyFile).verifierKey(name: Directory.origin(of: identity)) } catch {
-                print("cannot read the log key: \(error)")
-                throw ExitCode(2)
+            var logKey: VerifierKey?
+            if FileManager.default.fileExists(atPath: d.audit.logKeyFile) {
+                do { logKey = try LogKey(pemFile: d.audit.logKeyFile).verifierKey(name: Directory.origin(of: identity)) } catch {
+                    print("cannot read the log key: \(error)")
+                    throw ExitCode(2)
+                }
             }
             var lines: [String] = []
             var broken = false
