@@ -241,6 +241,8 @@ final class AuditService: @unchecked Sendable {  // mutable state on `queue`; wi
             if case .success = store.appendAndWait(batch) {
                 cosignedSize[code] = checkpoint.size
                 log.info("checkpoint cosigned", metadata: ["partner": "\(code)", "size": "\(checkpoint.size)", "witness": "\(cosigner.name)"])
+                // A checkpoint signed while this one was out was not sent (one request at a time): send it now.
+                if let latest, latest.size > checkpoint.size { requestCosignature(from: code) }
             }
         case 409:
             guard let size = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
