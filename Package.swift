@@ -79,6 +79,6 @@ let package = Package(
                     dependencies: ["ContactPointDaemon", "ContactPointModel", "ContactPointStore", "TestSupport",
                                    .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "EndToEndTests",
-                    dependencies: ["ContactPointClient", "ContactPointModel", "ContactPointStore", "TestSupport", "HTTP1", "TLSTransport"]),
+                    dependencies: ["AuditLog", "ContactPointClient", "ContactPointModel", "ContactPointStore", "TestSupport", "HTTP1", "TLSTransport"]),
     ]
 )

@@ -71,7 +71,7 @@ extension AuditService {
                 return WitnessAnswer(status: 422, body: "a first checkpoint takes no consistency proof\n")
             }
         }
-        let line: String
+        let line: String  // the cosignature line, its newline included
         do {
             let timestamp = UInt64(max(0, clock.now().millisecondsSince1970 / 1000))
             line = try Cosignature.sign(offered, timestamp: timestamp, name: origin, key: key).noteSignature.line
@@ -80,11 +80,11 @@ extension AuditService {
         }
         var batch = WriteBatch()
         batch.audit.witnessed = [WitnessedCheckpoint(origin: offered.origin, size: offered.size,
-                                                     note: request.note.text + line + "\n", updatedAt: clock.now())]
+                                                     note: request.note.text + line, updatedAt: clock.now())]
         guard case .success = store.appendAndWait(batch) else {
             return WitnessAnswer(status: 500, body: "cannot store the cosigned checkpoint\n")
         }
-        return WitnessAnswer(status: 200, body: line + "\n")
+        return WitnessAnswer(status: 200, body: line)
     }
 
     /// Keeps both checkpoints as proof and records a `log-inconsistent` event (its alert).

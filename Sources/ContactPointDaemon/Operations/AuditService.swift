@@ -227,7 +227,8 @@ final class AuditService: @unchecked Sendable {  // mutable state on `queue`; wi
             do { cosigner = try VerifierKey(name: witness.name, type: .cosignatureV1, publicKey: witness.publicKey) } catch { return }
             var stored: [StoredCosignature] = []
             for line in text.split(separator: "\n").map(String.init) where line.hasPrefix("— ") {
-                guard let sig = try? NoteSignature(line: line), sig.name == cosigner.name, sig.keyID == cosigner.keyID,
+                // Stored without its newline, as served and exported (a newline is added then).
+                guard let sig = try? NoteSignature(line: line + "\n"), sig.name == cosigner.name, sig.keyID == cosigner.keyID,
                       let cosig = try? Cosignature(sig), let body = try? Checkpoint(body: (try? SignedNote(parsing: checkpoint.note))?.body ?? ""),
                       cosig.verify(body, key: cosigner) else { continue }
                 stored.append(StoredCosignature(size: checkpoint.size, witness: cosigner.name, line: line, receivedAt: clock.now()))
@@ -240,6 +241,8 @@ final class AuditService: @unchecked Sendable {  // mutable state on `queue`; wi
             if case .success = store.appendAndWait(batch) {
                 cosignedSize[code] = checkpoint.size
                 log.info("checkpoint cosigned", metadata: ["partner": "\(code)", "size": "\(checkpoint.size)", "witness": "\(cosigner.name)"])
+                // A checkpoint signed while this one was out was not sent (one request at a time): send it now.
+                if let latest, latest.size > checkpoint.size { requestCosignature(from: code) }
             }
         case 409:
             guard let size = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
