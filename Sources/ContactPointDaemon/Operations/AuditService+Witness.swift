@@ -90,8 +90,10 @@ extension AuditService {
     /// Keeps both checkpoints as proof and records a `log-inconsistent` event (its alert).
     private func recordInconsistency(_ partner: CountryCode, origin: String, reason: String, cosigned: String, offered: String) {
         dispatchPrecondition(condition: .onQueue(witnessQueue))
-        // Once per offered checkpoint: the partner asks again every minute.
-        guard witnessReported.insert("\(origin)|\(offered)").inserted else { return }
+        // Once per cosigned checkpoint contradicted, and how: the partner asks again every
+        // minute, and its log grows with the alert it records in turn.
+        let how = reason.contains("truncated") ? "truncated" : "forked"
+        guard witnessReported.insert("\(origin)|\(how)|\(cosigned)").inserted else { return }
         var batch = WriteBatch()
         batch.audit.evidence = [InconsistencyEvidence(origin: origin, reason: reason, cosigned: cosigned, offered: offered, at: clock.now())]
         _ = store.appendAndWait(batch)

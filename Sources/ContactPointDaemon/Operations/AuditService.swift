@@ -247,14 +247,16 @@ final class AuditService: @unchecked Sendable {  // mutable state on `queue`; wi
         case 409:
             guard let size = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)) else { return }
             if size > checkpoint.size {
-                inconsistency(code, witness: witness.name, "\(witness.name) has cosigned \(size) events of this log, which now has \(checkpoint.size): "
+                inconsistency(code, witness: witness.name, contradicts: "truncated|\(size)",
+                              "\(witness.name) has cosigned \(size) events of this log, which now has \(checkpoint.size): "
                               + "events were deleted, or an older copy of the log is running")
             } else if !retried {
                 cosignedSize[code] = size
                 requestCosignature(from: code, retried: true)
             }
         case 422:
-            inconsistency(code, witness: witness.name, "\(witness.name) refused checkpoint \(checkpoint.size) as inconsistent with the one it "
+            inconsistency(code, witness: witness.name, contradicts: "forked|\(old)",
+                          "\(witness.name) refused checkpoint \(checkpoint.size) as inconsistent with the one it "
                           + "cosigned (\(old) events): this log was changed or forked (\(text.prefix(200)))")
         case 403, 404:
             log.warning("a partner does not know this log's key yet: give it the log key for its directory", metadata: [
@@ -265,11 +267,13 @@ final class AuditService: @unchecked Sendable {  // mutable state on `queue`; wi
         }
     }
 
-    /// This log contradicts what partner `code` cosigned: record it once per size and alert.
-    private func inconsistency(_ code: String, witness: String, _ reason: String) {
+    /// This log contradicts what partner `code` cosigned: record it and alert, once per
+    /// contradicted checkpoint of the witness (`contradicts`: how, and the size it cosigned) —
+    /// not once per new checkpoint of this log, which grows with every alert it records.
+    private func inconsistency(_ code: String, witness: String, contradicts: String, _ reason: String) {
         dispatchPrecondition(condition: .onQueue(queue))
-        let key = "\(code)|\(latest?.size ?? 0)"
-        guard alerted.insert(key).inserted else { return }
+        log.warning("a witness holds a checkpoint this log contradicts", metadata: ["partner": "\(code)", "reason": "\(reason)"])
+        guard alerted.insert("\(code)|\(contradicts)").inserted else { return }
         desk.recordLogEvent(type: "log-inconsistent", payload: [
             "origin": .string(origin), "partner": .string(code), "witness": .string(witness), "reason": .string(reason),
             "checkpoint": .string(latest?.note ?? ""),
