@@ -17,6 +17,21 @@ extension JSONValue {
         return out
     }
 
+    /// Whether `canonicalBytes()` is already the RFC 8785 (JCS) form of this value, so a caller
+    /// that has one need not compute the other. The two differ only for numbers that are not
+    /// integers below 9e15 (JCS writes them as ECMAScript does) and for object names holding a
+    /// character beyond U+FFFF (JCS orders names by UTF-16 code units, the canonical form by
+    /// UTF-8 bytes); string escaping is the same.
+    public var canonicalIsJCS: Bool {
+        switch self {
+        case .null, .bool, .string: return true
+        case .number(let d): return d.rounded() == d && abs(d) < 9.0e15
+        case .array(let elements): return elements.allSatisfy(\.canonicalIsJCS)
+        case .object(let o):
+            return o.members.allSatisfy { m in m.key.utf8.allSatisfy { $0 < 0xF0 } && m.value.canonicalIsJCS }
+        }
+    }
+
     /// The compact encoding as a String.
     public func serializedString() -> String {
         String(decoding: serialized(), as: UTF8.self)

@@ -151,7 +151,7 @@ extension EventStore {
             stored.append(StoredEvent(position: position, event: event, previousHash: lastHash, hash: hash))
             lastPosition = position
             lastHash = hash
-            try addLeaf(for: event)
+            try addLeaf(for: event, canonicalPayload: payload)
         }
         if !batch.outbox.isEmpty {
             let now = clock.now().millisecondsSince1970

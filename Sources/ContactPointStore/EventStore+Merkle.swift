@@ -8,11 +8,24 @@ import ContactPointModel
 extension NewEvent {
     /// The event's canonical form, its leaf data (docs/audit.md §1): JCS of
     /// `{actor, at, id, payload, request_id, sequence, type}`.
-    public var leafData: [UInt8] {
-        JSONValue.object(JSONObject([
-            ("actor", .string(actor)), ("at", .string(at.rfc3339)), ("id", .string(id)), ("payload", payload),
-            ("request_id", .string(requestID)), ("sequence", .number(Double(sequence))), ("type", .string(type)),
-        ])).jcsBytes()
+    public var leafData: [UInt8] { leafData(payloadJCS: nil) }
+
+    /// The leaf data, with the payload's JCS bytes when the caller has them already.
+    func leafData(payloadJCS: [UInt8]?) -> [UInt8] {
+        // The members in JCS order (all ASCII names, so UTF-16 order is byte order), written
+        // directly: only the payload needs the general serializer.
+        func text(_ s: String) -> [UInt8] { JSONValue.string(s).jcsBytes() }
+        let payloadBytes = payloadJCS ?? payload.jcsBytes()
+        var out: [UInt8] = []
+        out.reserveCapacity(payloadBytes.count + 220)
+        out += Array(#"{"actor":"#.utf8) + text(actor)
+        out += Array(#","at":"#.utf8) + text(at.rfc3339)
+        out += Array(#","id":"#.utf8) + text(id)
+        out += Array(#","payload":"#.utf8) + payloadBytes
+        out += Array(#","request_id":"#.utf8) + text(requestID)
+        out += Array(#","sequence":"#.utf8) + Array(String(sequence).utf8)
+        out += Array(#","type":"#.utf8) + text(type) + [UInt8(ascii: "}")]
+        return out
     }
 }
 
@@ -25,7 +38,7 @@ struct SQLiteNodes: MerkleNodeStore {
         defer { s.reset() }
         s.bind(1, Int64(level))
         s.bind(2, index)
-        guard try s.step(), let text = s.text(0), let hash = MerkleHash(hex: text) else {
+        guard try s.step(), let hash = MerkleHash(bytes: s.blob(0)) else {
             throw StoreError("the Merkle tree has no node at level \(level), index \(index): the store is incomplete or was edited")
         }
         return hash
@@ -76,14 +89,17 @@ extension EventStore {
 
     /// Appends `event`'s leaf to the tree and stores the subtrees it completes (writer queue,
     /// inside the caller's transaction).
-    func addLeaf(for event: NewEvent) throws(StoreError) {
-        let nodes = tree.append(Merkle.leafHash(event.leafData))
+    func addLeaf(for event: NewEvent, canonicalPayload: [UInt8]? = nil) throws(StoreError) {
+        // The chain's canonical payload bytes are the JCS bytes for every payload the daemon
+        // writes (integers, ASCII names); the general serializer runs only when they are not.
+        let jcs = canonicalPayload.flatMap { event.payload.canonicalIsJCS ? $0 : nil }
+        let nodes = tree.append(Merkle.leafHash(event.leafData(payloadJCS: jcs)))
         let put = try writer.prepare("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)")
         for n in nodes {
             put.reset()
             put.bind(1, Int64(n.level))
             put.bind(2, n.index)
-            put.bind(3, n.hash.hex)
+            put.bind(3, blob: n.hash.bytes)
             try put.run()
         }
     }

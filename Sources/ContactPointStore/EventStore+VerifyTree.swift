@@ -56,7 +56,7 @@ extension EventStore {
                 defer { stored.reset() }
                 try forEachEventOnReader { event, _ in
                     let leaf = Merkle.leafHash(event.event.leafData)
-                    guard try stored.step(), stored.int64(0) == rebuilt.size, stored.text(1) == leaf.hex else {
+                    guard try stored.step(), stored.int64(0) == rebuilt.size, stored.blob(1) == leaf.bytes else {
                         result.problem = "event \(event.position) (id \(event.event.id), request \(event.event.requestID)): "
                             + "its canonical form does not match leaf \(event.position - 1) of the stored tree: it was changed after it was written"
                         throw Stop()

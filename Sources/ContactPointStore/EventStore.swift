@@ -174,7 +174,7 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         // the latest checkpoint this daemon cosigned of each partner's log, and the proof of any
         // inconsistency it was offered. Existing events get their leaves when the store opens.
         """
-        CREATE TABLE merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash TEXT NOT NULL,
+        CREATE TABLE merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
                                    PRIMARY KEY (level, idx)) WITHOUT ROWID;
         CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, root TEXT NOT NULL, note TEXT NOT NULL, issued_ms INTEGER NOT NULL);
         CREATE TABLE cosignatures (size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, received_ms INTEGER NOT NULL,

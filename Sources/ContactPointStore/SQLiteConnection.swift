@@ -127,6 +127,20 @@ final class SQLiteStatement {
         }
     }
 
+    /// Binds bytes as a BLOB (SQLite copies them).
+    func bind(_ index: Int32, blob: [UInt8]) {
+        blob.withUnsafeBytes { buf in
+            _ = csqlite_bind_blob(stmt, index, buf.baseAddress, Int32(buf.count))
+        }
+    }
+
+    /// A BLOB column's bytes (empty for NULL).
+    func blob(_ column: Int32) -> [UInt8] {
+        let n = Int(sqlite3_column_bytes(stmt, column))
+        guard n > 0, let p = sqlite3_column_blob(stmt, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+
     /// Advances; true when a row is available, false when done.
     func step() throws(StoreError) -> Bool {
         let rc = sqlite3_step(stmt)

@@ -165,4 +165,22 @@ final class JCSTests: XCTestCase {
         let reparsed = try JSONParser.parse(bytes)
         XCTAssertEqual(reparsed.jcsBytes(), bytes)
     }
+
+    /// Where the chain's canonical form is already JCS (the store then skips one serialisation),
+    /// the bytes are equal; where it says it is not, it is for one of the reasons it names.
+    func testTheCanonicalFormIsJCSWhereItSaysSo() throws {
+        let same: [String] = [
+            #"{"b":[1,2,{"z":"é","a":null}],"a":true,"n":-0,"big":8999999999999999,"s":"tab\tquote\"\u0001"}"#,
+            #"{"payload":{"provider_reference":"EM-1","partial":false,"expires_at":"2027-01-22T13:12:47.622Z"}}"#,
+        ]
+        for text in same {
+            let v = try JSONParser.parse(Array(text.utf8))
+            XCTAssertTrue(v.canonicalIsJCS, text)
+            XCTAssertEqual(v.canonicalBytes(), v.jcsBytes(), text)
+        }
+        for text in [#"{"x":1.5}"#, #"{"x":1e21}"#, "{\"\u{1F600}\":1,\"\u{FB01}\":2}"] {
+            let v = try JSONParser.parse(Array(text.utf8))
+            XCTAssertFalse(v.canonicalIsJCS, text)
+        }
+    }
 }

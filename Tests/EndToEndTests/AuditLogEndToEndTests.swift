@@ -512,7 +512,7 @@ final class AuditLogEndToEndTests: XCTestCase {
             previous = e.hash
         }
         var stored = Set<String>()
-        for row in try sqliteJSON(d, "SELECT level, idx, hash FROM merkle_nodes") {
+        for row in try sqliteJSON(d, "SELECT level, idx, lower(hex(hash)) AS hash FROM merkle_nodes") {
             stored.insert("\(row["level"]?.intValue ?? -1)/\(row["idx"]?.intValue ?? -1)/\(row["hash"]?.stringValue ?? "")")
         }
         var tree = MerkleTreeState()
@@ -559,7 +559,7 @@ final class AuditLogEndToEndTests: XCTestCase {
         var sql = "DELETE FROM merkle_nodes;\n"
         for e in events {
             for n in tree.append(Merkle.leafHash(e.event.leafData)) {
-                sql += "INSERT INTO merkle_nodes (level, idx, hash) VALUES (\(n.level), \(n.index), '\(n.hash.hex)');\n"
+                sql += "INSERT INTO merkle_nodes (level, idx, hash) VALUES (\(n.level), \(n.index), X'\(n.hash.hex)');\n"
             }
         }
         return sql
