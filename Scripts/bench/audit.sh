@@ -38,9 +38,11 @@ say "release builds: this tree, and $previous in a temporary worktree"
 swift build -c release --product pocd >&2
 swift build -c release --product poc-store-bench >&2
 bin="$(swift build -c release --show-bin-path)"
+# PREV_SCRATCH keeps the previous build between runs (it takes minutes); by default it is temporary.
+prev_scratch="${PREV_SCRATCH:-$work/prev-build}"
 git worktree add --detach "$work/prev" "$previous" >&2
-(cd "$work/prev" && swift build -c release --product pocd --scratch-path "$work/prev-build" >&2)
-prev_pocd="$(cd "$work/prev" && swift build -c release --scratch-path "$work/prev-build" --show-bin-path)/pocd"
+(cd "$work/prev" && swift build -c release --product pocd --scratch-path "$prev_scratch" >&2)
+prev_pocd="$(cd "$work/prev" && swift build -c release --scratch-path "$prev_scratch" --show-bin-path)/pocd"
 gcc -O2 -pthread -o "$work/loadgen" Scripts/bench/loadgen.c -lssl -lcrypto
 Scripts/pki.sh "$work/pki" --server pocd.vn --client officer.vn.alice --client officer.de.bob --log-key pocd.vn
 pki="$work/pki"
@@ -105,6 +107,11 @@ for round in 1 2; do
     done
 done
 checkpoints_signed=$(sqlite3 "$work/intake-current-2/data/events.sqlite" "SELECT count(*) FROM checkpoints")
+
+if [[ "${INTAKE_ONLY:-0}" == 1 ]]; then  # a quick look at (1) alone, no report
+    echo "intake: previous ${rate[previous]} / current ${rate[current]}"
+    exit 0
+fi
 
 # ------------------------------------------------ (2) audit verify at EVENTS events, (3) a 20-event bundle
 say "seeding $events_total events ($((events_total / 2)) requests) as pocd writes them"

@@ -91,6 +91,11 @@ extension EventStore {
                 mark.bind(1, projectionValid ? lastPosition : -1)
                 try mark.run()
             }
+            if tree.size != headTree.size {
+                let mark = try writer.prepare("UPDATE meta SET value = ? WHERE key = 'tree_size'")
+                mark.bind(1, tree.size)
+                try mark.run()
+            }
             if projectionDigest != digestBefore || group.contains(where: \.replacesProjection) {
                 let put = try writer.prepare("INSERT OR REPLACE INTO projection_digest (id, digest) VALUES (1, ?)")
                 put.bind(1, projectionDigest.hex)
@@ -125,13 +130,14 @@ extension EventStore {
         }
         var stored: [StoredEvent] = []
         let insert = try writer.prepare("""
-            INSERT INTO events (position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO events (position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash, leaf)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
         for event in batch.events {
             let position = lastPosition + 1
             let payload = event.payload.canonicalBytes()
             let hash = HashChain.hash(previous: lastHash, envelope: event.canonicalEnvelope(payload: payload))
+            let leaf = Self.leafHash(of: event, canonicalPayload: payload)
             insert.reset()
             insert.bind(1, position)
             insert.bind(2, event.id)
@@ -143,6 +149,7 @@ extension EventStore {
             insert.bind(8, bytes: payload)
             insert.bind(9, lastHash)
             insert.bind(10, hash)
+            insert.bind(11, blob: leaf.bytes)
             do {
                 try insert.run()
             } catch where error.isConstraint {
@@ -151,7 +158,7 @@ extension EventStore {
             stored.append(StoredEvent(position: position, event: event, previousHash: lastHash, hash: hash))
             lastPosition = position
             lastHash = hash
-            try addLeaf(for: event, canonicalPayload: payload)
+            try appendLeaf(leaf)
         }
         if !batch.outbox.isEmpty {
             let now = clock.now().millisecondsSince1970

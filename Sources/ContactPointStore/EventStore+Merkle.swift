@@ -30,35 +30,83 @@ extension NewEvent {
 }
 
 /// Complete-subtree hashes read through one connection (the writer's or the reader's).
+///
+/// Only subtrees of 2^`storedLevel` leaves and more are stored (one row per 16 events and
+/// fewer above): a smaller one is folded from the leaf hashes of its events — each event's
+/// row holds its own (`leaf`), or, for an event written before the tree existed, it is
+/// computed from the event. So an event costs no extra row, and a proof reads at most 16
+/// leaves per level below 4 and one row per level above.
 struct SQLiteNodes: MerkleNodeStore {
     let db: SQLiteConnection
 
     func node(level: Int, index: Int64) throws -> MerkleHash {
-        let s = try db.prepare("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?")
-        defer { s.reset() }
-        s.bind(1, Int64(level))
-        s.bind(2, index)
-        guard try s.step(), let hash = MerkleHash(bytes: s.blob(0)) else {
-            throw StoreError("the Merkle tree has no node at level \(level), index \(index): the store is incomplete or was edited")
+        if level >= EventStore.storedLevel {
+            let s = try db.prepare("SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?")
+            defer { s.reset() }
+            s.bind(1, Int64(level))
+            s.bind(2, index)
+            guard try s.step(), let hash = MerkleHash(bytes: s.blob(0)) else {
+                throw StoreError("the Merkle tree has no node at level \(level), index \(index): the store is incomplete or was edited")
+            }
+            return hash
         }
-        return hash
+        let first = index << level + 1, count = Int64(1) << level
+        var hashes = try leaves(from: first, count: count)
+        while hashes.count > 1 {
+            hashes = stride(from: 0, to: hashes.count, by: 2).map { Merkle.nodeHash(hashes[$0], hashes[$0 + 1]) }
+        }
+        guard let root = hashes.first else { throw StoreError("no events at \(first)") }
+        return root
+    }
+
+    /// The leaf hashes of events `first ..< first + count`, in order.
+    func leaves(from first: Int64, count: Int64) throws -> [MerkleHash] {
+        let s = try db.prepare("""
+            SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash, leaf
+            FROM events WHERE position >= ? AND position < ? ORDER BY position
+            """)
+        defer { s.reset() }
+        s.bind(1, first)
+        s.bind(2, first + count)
+        var out: [MerkleHash] = []
+        out.reserveCapacity(Int(count))
+        while try s.step() {
+            guard s.int64(0) == first + Int64(out.count) else { throw StoreError("event \(first + Int64(out.count)) is missing from the log") }
+            if let stored = MerkleHash(bytes: s.blob(10)) {
+                out.append(stored)
+            } else {
+                out.append(Merkle.leafHash(try EventStore.row(s).event.leafData))
+            }
+        }
+        guard out.count == Int(count) else { throw StoreError("event \(first + Int64(out.count)) is missing from the log") }
+        return out
     }
 }
 
 extension EventStore {
-    /// Rebuilds the tree's right edge at open and gives the leaves it lacks to every event
-    /// written before the tree existed (schema 3), in transactions of 10,000 events.
+    /// Complete subtrees from this level up are stored; smaller ones are folded from leaves.
+    static let storedLevel = 4
+
+    /// An event's leaf hash, computing its leaf data from the chain's canonical payload bytes
+    /// when they are already JCS (every payload the daemon writes: integers, ASCII names).
+    static func leafHash(of event: NewEvent, canonicalPayload: [UInt8]) -> MerkleHash {
+        let jcs = event.payload.canonicalIsJCS ? canonicalPayload : nil
+        return Merkle.leafHash(event.leafData(payloadJCS: jcs))
+    }
+
+    /// Rebuilds the tree's right edge at open and gives the tree the events written before it
+    /// existed (schema 3), in transactions of 10,000 events. A tree larger than the log, or a
+    /// stored subtree beyond its last event, means events were deleted: the store refuses.
     func openTree() throws(StoreError) {
         let size = try treeSizeOn(writer)
+        let reach = Int64(try writer.scalarText("SELECT coalesce(max((idx + 1) << level), 0) FROM merkle_nodes") ?? "0") ?? 0
+        if size > lastPosition || reach > lastPosition {
+            let gone = max(size, reach)
+            throw StoreError(code: StoreError.truncated, "\(path): the Merkle tree covers \(gone) events but the log has only \(lastPosition): "
+                             + "events \(lastPosition + 1) to \(gone) were deleted")
+        }
         do { tree = try MerkleTreeState(size: size, store: SQLiteNodes(db: writer)) } catch {
             throw StoreError("cannot read the Merkle tree of \(path): \(error)")
-        }
-        guard size < lastPosition else {
-            if size > lastPosition {
-                throw StoreError(code: StoreError.truncated, "\(path): the Merkle tree has \(size) leaves but the log has only \(lastPosition) events: "
-                                 + "events \(lastPosition + 1) to \(size) were deleted")
-            }
-            return
         }
         var next = size + 1
         while next <= lastPosition {
@@ -76,9 +124,12 @@ extension EventStore {
                     guard e.position == tree.size + 1 else {
                         throw StoreError(code: StoreError.truncated, "\(path): event \(tree.size + 1) is missing from the log")
                     }
-                    try addLeaf(for: e.event)
+                    try appendLeaf(Merkle.leafHash(e.event.leafData))
                     next = e.position + 1
                 }
+                let mark = try writer.prepare("UPDATE meta SET value = ? WHERE key = 'tree_size'")
+                mark.bind(1, tree.size)
+                try mark.run()
                 try writer.execute("COMMIT")
             } catch {
                 try? writer.execute("ROLLBACK")
@@ -87,15 +138,13 @@ extension EventStore {
         }
     }
 
-    /// Appends `event`'s leaf to the tree and stores the subtrees it completes (writer queue,
-    /// inside the caller's transaction).
-    func addLeaf(for event: NewEvent, canonicalPayload: [UInt8]? = nil) throws(StoreError) {
-        // The chain's canonical payload bytes are the JCS bytes for every payload the daemon
-        // writes (integers, ASCII names); the general serializer runs only when they are not.
-        let jcs = canonicalPayload.flatMap { event.payload.canonicalIsJCS ? $0 : nil }
-        let nodes = tree.append(Merkle.leafHash(event.leafData(payloadJCS: jcs)))
+    /// Appends a leaf to the tree and stores the subtrees of level `storedLevel` and more it
+    /// completes (writer queue, inside the caller's transaction).
+    func appendLeaf(_ leaf: MerkleHash) throws(StoreError) {
+        let nodes = tree.append(leaf)
+        guard nodes.count > Self.storedLevel else { return }
         let put = try writer.prepare("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)")
-        for n in nodes {
+        for n in nodes where n.level >= Self.storedLevel {
             put.reset()
             put.bind(1, Int64(n.level))
             put.bind(2, n.index)
@@ -105,10 +154,7 @@ extension EventStore {
     }
 
     func treeSizeOn(_ db: SQLiteConnection) throws(StoreError) -> Int64 {
-        let s = try db.prepare("SELECT coalesce(max(idx) + 1, 0) FROM merkle_nodes WHERE level = 0")
-        defer { s.reset() }
-        _ = try s.step()
-        return s.int64(0)
+        Int64(try db.scalarText("SELECT value FROM meta WHERE key = 'tree_size'") ?? "0") ?? 0
     }
 
     /// The size and root of the tree as committed, read on the reader connection.

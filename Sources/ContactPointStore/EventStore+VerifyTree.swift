@@ -52,17 +52,41 @@ extension EventStore {
         struct Stop: Error {}
         do {
             try onReader { () throws in
-                let stored = try reader.prepare("SELECT idx, hash FROM merkle_nodes WHERE level = 0 ORDER BY idx")
-                defer { stored.reset() }
-                try forEachEventOnReader { event, _ in
-                    let leaf = Merkle.leafHash(event.event.leafData)
-                    guard try stored.step(), stored.int64(0) == rebuilt.size, stored.blob(1) == leaf.bytes else {
-                        result.problem = "event \(event.position) (id \(event.event.id), request \(event.event.requestID)): "
-                            + "its canonical form does not match leaf \(event.position - 1) of the stored tree: it was changed after it was written"
+                let events = try reader.prepare("""
+                    SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash, leaf
+                    FROM events ORDER BY position
+                    """)
+                defer { events.reset() }
+                let blocks = try reader.prepare("SELECT idx, hash FROM merkle_nodes WHERE level = ? ORDER BY idx")
+                defer { blocks.reset() }
+                blocks.bind(1, Int64(Self.storedLevel))
+                let block = Int64(1) << Self.storedLevel
+                var partial = MerkleTreeState()  // the current block of 16 leaves, to compare with its stored node
+                while try events.step() {
+                    let position = events.int64(0)
+                    let event = (try? Self.row(events))?.event
+                    let leaf = event.map { Merkle.leafHash($0.leafData) } ?? Merkle.leafHash([UInt8]("unreadable".utf8))
+                    let name = "event \(position) (id \(event?.id ?? "?"), request \(event?.requestID ?? "?"))"
+                    guard position == rebuilt.size + 1 else {
+                        result.problem = "event \(rebuilt.size + 1) is missing from the log"
+                        throw Stop()
+                    }
+                    if let stored = MerkleHash(bytes: events.blob(10)), stored != leaf {
+                        result.problem = "\(name): its canonical form does not match the leaf written with it: it was changed after it was written"
                         throw Stop()
                     }
                     _ = rebuilt.append(leaf)
+                    _ = partial.append(leaf)
                     result.leaves += 1
+                    if rebuilt.size % block == 0 {
+                        let index = rebuilt.size / block - 1
+                        guard try blocks.step(), blocks.int64(0) == index, blocks.blob(1) == partial.root.bytes else {
+                            result.problem = "events \(rebuilt.size - block + 1) to \(rebuilt.size): their canonical forms do not match the "
+                                + "stored tree: one of them was changed after it was written"
+                            throw Stop()
+                        }
+                        partial = MerkleTreeState()
+                    }
                     while let c = pending.first, c.size == rebuilt.size {
                         pending.removeFirst()
                         if let problem = check(c) { result.problem = problem; throw Stop() }

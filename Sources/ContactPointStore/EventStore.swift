@@ -169,13 +169,16 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         INSERT INTO projection_digest (id, digest)
             SELECT 1, '0000000000000000000000000000000000000000000000000000000000000000' WHERE NOT EXISTS (SELECT 1 FROM cases);
         """,
-        // 3: the Merkle tree over the events (docs/audit.md): every complete subtree's hash,
-        // level 0 being the leaves; the signed checkpoints and the cosignatures partners gave;
+        // 3: the Merkle tree over the events (docs/audit.md): each new event's leaf hash in its
+        // own row, the complete subtrees of 16 leaves and more (level >= 4) in merkle_nodes, the
+        // tree's size in meta; the signed checkpoints and the cosignatures partners gave;
         // the latest checkpoint this daemon cosigned of each partner's log, and the proof of any
         // inconsistency it was offered. Existing events get their leaves when the store opens.
         """
+        ALTER TABLE events ADD COLUMN leaf BLOB;
         CREATE TABLE merkle_nodes (level INTEGER NOT NULL, idx INTEGER NOT NULL, hash BLOB NOT NULL,
                                    PRIMARY KEY (level, idx)) WITHOUT ROWID;
+        INSERT OR IGNORE INTO meta (key, value) VALUES ('tree_size', 0);
         CREATE TABLE checkpoints (size INTEGER PRIMARY KEY, root TEXT NOT NULL, note TEXT NOT NULL, issued_ms INTEGER NOT NULL);
         CREATE TABLE cosignatures (size INTEGER NOT NULL, witness TEXT NOT NULL, line TEXT NOT NULL, received_ms INTEGER NOT NULL,
                                    PRIMARY KEY (size, witness));

@@ -162,7 +162,7 @@ final class AuditLogEndToEndTests: XCTestCase {
         XCTAssertTrue(verify.stdout.contains("\(events.count) events OK"), "the recomputed chain passes: \(verify.stdout)")
         let broken = verify.stdout.split(separator: "\n").first { $0.hasPrefix("BROKEN") }.map(String.init) ?? ""
         XCTAssertTrue(broken.hasPrefix("BROKEN: event \(target.position) (id \(target.event.id), request \(target.event.requestID)): "
-                                       + "its canonical form does not match leaf \(target.position - 1)"), verify.stdout)
+                                       + "its canonical form does not match the leaf written with it"), verify.stdout)
     }
 
     /// The same, and the Merkle nodes rebuilt from the edited events: the tree agrees with the
@@ -189,8 +189,9 @@ final class AuditLogEndToEndTests: XCTestCase {
     func testDeletedLastEventsAndTheirNodesAreShorterThanTheCheckpoint() throws {
         let (d, events) = try loggedDaemon()
         let kept = Int64(events.count - 2)
-        try tamper(d, "DELETE FROM events WHERE position > \(kept); DELETE FROM merkle_nodes WHERE ((idx + 1) << level) > \(kept);")
-        XCTAssertEqual(try sqlite(d, "SELECT count(*) FROM merkle_nodes WHERE level = 0").trimmingCharacters(in: .whitespacesAndNewlines), "\(kept)")
+        try tamper(d, "DELETE FROM events WHERE position > \(kept); DELETE FROM merkle_nodes WHERE ((idx + 1) << level) > \(kept); "
+                   + "UPDATE meta SET value = \(kept) WHERE key = 'tree_size';")
+        XCTAssertEqual(try sqlite(d, "SELECT value FROM meta WHERE key = 'tree_size'").trimmingCharacters(in: .whitespacesAndNewlines), "\(kept)")
 
         let verify = try d.pocd(["audit", "verify", "--config", "CONFIG"])
         XCTAssertEqual(verify.status, 1, verify.description)
@@ -210,7 +211,7 @@ final class AuditLogEndToEndTests: XCTestCase {
         try tamper(d, "DELETE FROM events WHERE position > \(kept);")
 
         let start = try startRefused(d)
-        XCTAssertTrue(start.contains("the Merkle tree has \(events.count) leaves but the log has only \(kept) events"), start)
+        XCTAssertTrue(start.contains("the Merkle tree covers \(events.count) events but the log has only \(kept)"), start)
         XCTAssertTrue(start.contains("events \(kept + 1) to \(events.count) were deleted"), start)
         let verify = try d.pocd(["audit", "verify", "--config", "CONFIG"])
         XCTAssertEqual(verify.status, 1, verify.description)
@@ -511,16 +512,23 @@ final class AuditLogEndToEndTests: XCTestCase {
             XCTAssertEqual(HashChain.hash(previous: previous, envelope: e.event.canonicalEnvelope), e.hash, "event \(e.position)")
             previous = e.hash
         }
+        // The store keeps each event's leaf hash in its row and the subtrees of 16 leaves and more.
         var stored = Set<String>()
         for row in try sqliteJSON(d, "SELECT level, idx, lower(hex(hash)) AS hash FROM merkle_nodes") {
             stored.insert("\(row["level"]?.intValue ?? -1)/\(row["idx"]?.intValue ?? -1)/\(row["hash"]?.stringValue ?? "")")
         }
+        for row in try sqliteJSON(d, "SELECT position, lower(hex(leaf)) AS leaf FROM events") {
+            stored.insert("leaf/\(row["position"]?.intValue ?? -1)/\(row["leaf"]?.stringValue ?? "")")
+        }
         var tree = MerkleTreeState()
         var rebuilt = Set<String>()
         for e in events {
-            for n in tree.append(Merkle.leafHash(e.event.leafData)) { rebuilt.insert("\(n.level)/\(n.index)/\(n.hash.hex)") }
+            let leaf = Merkle.leafHash(e.event.leafData)
+            rebuilt.insert("leaf/\(e.position)/\(leaf.hex)")
+            for n in tree.append(leaf) where n.level >= 4 { rebuilt.insert("\(n.level)/\(n.index)/\(n.hash.hex)") }
         }
-        XCTAssertEqual(rebuilt, stored, "the Merkle nodes rebuilt from the rows")
+        XCTAssertEqual(rebuilt, stored, "the leaves and Merkle nodes rebuilt from the rows")
+        XCTAssertEqual(try sqlite(d, "SELECT value FROM meta WHERE key = 'tree_size'").trimmingCharacters(in: .whitespacesAndNewlines), "\(events.count)")
     }
 
     /// The events as the sqlite3 CLI reads them.
@@ -553,12 +561,14 @@ final class AuditLogEndToEndTests: XCTestCase {
         return (forged, sql)
     }
 
-    /// The SQL that replaces every Merkle node with those of the tree over `events`.
+    /// The SQL that replaces every leaf and Merkle node with those of the tree over `events`.
     func rebuiltTreeSQL(_ events: [StoredEvent]) -> String {
         var tree = MerkleTreeState()
         var sql = "DELETE FROM merkle_nodes;\n"
         for e in events {
-            for n in tree.append(Merkle.leafHash(e.event.leafData)) {
+            let leaf = Merkle.leafHash(e.event.leafData)
+            sql += "UPDATE events SET leaf = X'\(leaf.hex)' WHERE position = \(e.position);\n"
+            for n in tree.append(leaf) where n.level >= 4 {
                 sql += "INSERT INTO merkle_nodes (level, idx, hash) VALUES (\(n.level), \(n.index), X'\(n.hash.hex)');\n"
             }
         }
