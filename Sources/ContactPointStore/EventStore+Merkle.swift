@@ -3,29 +3,20 @@ import CSQLite
 import ContactPointModel
 
 /// The Merkle tree over the log (docs/audit.md §1–2). Each event's leaf is the JCS form of
-/// its envelope; every complete subtree's hash is stored in `merkle_nodes` in the same
-/// transaction as the event, so an append costs O(log n) and a proof O(log n) reads.
+/// its envelope; its leaf hash is kept in its row, and complete subtrees of 16 leaves and
+/// more in `merkle_nodes`, in the same transaction as the event.
 extension NewEvent {
     /// The event's canonical form, its leaf data (docs/audit.md §1): JCS of
     /// `{actor, at, id, payload, request_id, sequence, type}`.
     public var leafData: [UInt8] { leafData(payloadJCS: nil) }
 
     /// The leaf data, with the payload's JCS bytes when the caller has them already.
+    ///
+    /// It is the hash chain's envelope around the payload's JCS bytes: the envelope has the
+    /// same members in the same (JCS) order, its strings escaped as JCS escapes them and its
+    /// sequence a plain integer, so the two forms differ only in how the payload is written.
     func leafData(payloadJCS: [UInt8]?) -> [UInt8] {
-        // The members in JCS order (all ASCII names, so UTF-16 order is byte order), written
-        // directly: only the payload needs the general serializer.
-        func text(_ s: String) -> [UInt8] { JSONValue.string(s).jcsBytes() }
-        let payloadBytes = payloadJCS ?? payload.jcsBytes()
-        var out: [UInt8] = []
-        out.reserveCapacity(payloadBytes.count + 220)
-        out += Array(#"{"actor":"#.utf8) + text(actor)
-        out += Array(#","at":"#.utf8) + text(at.rfc3339)
-        out += Array(#","id":"#.utf8) + text(id)
-        out += Array(#","payload":"#.utf8) + payloadBytes
-        out += Array(#","request_id":"#.utf8) + text(requestID)
-        out += Array(#","sequence":"#.utf8) + Array(String(sequence).utf8)
-        out += Array(#","type":"#.utf8) + text(type) + [UInt8(ascii: "}")]
-        return out
+        canonicalEnvelope(payload: payloadJCS ?? payload.jcsBytes())
     }
 }
 
