@@ -185,6 +185,10 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         CREATE TABLE witnessed (origin TEXT PRIMARY KEY, size INTEGER NOT NULL, note TEXT NOT NULL, updated_ms INTEGER NOT NULL);
         CREATE TABLE witness_evidence (id INTEGER PRIMARY KEY AUTOINCREMENT, origin TEXT NOT NULL, reason TEXT NOT NULL,
                                        cosigned TEXT NOT NULL, offered TEXT NOT NULL, at_ms INTEGER NOT NULL);
+        -- Alerts are rebuilt at start from these events: the partial index must cover every type
+        -- the query asks for, or a restart scans the whole log.
+        DROP INDEX IF EXISTS events_alerts;
+        CREATE INDEX events_alerts ON events (position) WHERE type IN ('escalated', 'reminded', 'expired', 'log-inconsistent');
         CREATE TRIGGER checkpoints_append_only_update BEFORE UPDATE ON checkpoints
             BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
         CREATE TRIGGER checkpoints_append_only_delete BEFORE DELETE ON checkpoints
