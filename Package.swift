@@ -36,9 +36,13 @@ let package = Package(
         // checkpoints, cosignatures (docs/audit.md). No SQLite, no network, no Dispatch.
         .target(name: "AuditLog", dependencies: ["COpenSSL"]),
 
+        // Personal content sealed at rest: master keys, per-event data keys (AES-256-GCM),
+        // which payload members are sealed (docs/privacy.md). No SQLite, no network.
+        .target(name: "Sealing", dependencies: ["ContactPointModel", "COpenSSL"]),
+
         // Durable, hash-chained event log on SQLite.
         .target(name: "ContactPointStore",
-                dependencies: ["ContactPointModel", "AuditLog", "COpenSSL", "CSQLite"]),
+                dependencies: ["ContactPointModel", "AuditLog", "Sealing", "COpenSSL", "CSQLite"]),
 
         // Network: no SQLite.
         .target(name: "TLSTransport", dependencies: ["COpenSSL"]),
@@ -47,7 +51,7 @@ let package = Package(
         // The product.
         .target(name: "ContactPointDaemon",
                 dependencies: [
-                    "ContactPointModel", "ContactPointStore", "AuditLog", "TLSTransport", "HTTP1",
+                    "ContactPointModel", "ContactPointStore", "AuditLog", "Sealing", "TLSTransport", "HTTP1",
                     .product(name: "Logging", package: "swift-log"),
                     .product(name: "HeapModule", package: "swift-collections"),
                     .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -71,14 +75,16 @@ let package = Package(
         .testTarget(name: "TestSupportTests", dependencies: ["TestSupport"]),
         .testTarget(name: "ContactPointModelTests", dependencies: ["ContactPointModel"]),
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog"]),
+        .testTarget(name: "SealingTests", dependencies: ["Sealing", "ContactPointModel"]),
         .testTarget(name: "ContactPointStoreTests",
                     dependencies: ["ContactPointStore", "ContactPointModel", "TestSupport"]),
         .testTarget(name: "TLSTransportTests", dependencies: ["TLSTransport", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TLSTransport", "TestSupport"]),
         .testTarget(name: "ContactPointDaemonTests",
-                    dependencies: ["ContactPointDaemon", "ContactPointModel", "ContactPointStore", "TestSupport",
+                    dependencies: ["ContactPointDaemon", "ContactPointModel", "ContactPointStore", "Sealing", "TestSupport",
                                    .product(name: "Yams", package: "Yams")]),
         .testTarget(name: "EndToEndTests",
-                    dependencies: ["AuditLog", "ContactPointClient", "ContactPointModel", "ContactPointStore", "TestSupport", "HTTP1", "TLSTransport"]),
+                    dependencies: ["AuditLog", "ContactPointClient", "ContactPointModel", "ContactPointStore", "Sealing", "TestSupport", "HTTP1",
+                                   "TLSTransport"]),
     ]
 )
