@@ -20,6 +20,15 @@ public enum CaseEvent: Sendable, Hashable {
     case expired(expiresAt: Instant)
     case escalated(Escalation)
     case reminded(expiresAt: Instant, before: PolicyDuration)
+    /// Someone was shown the request's content (docs/privacy.md §3): `via` names the route or
+    /// command. The access log is made of these; they change nothing else.
+    case contentRead(via: String)
+    /// The request's content was erased here by destroying its data keys: `why` is
+    /// `retention` (the policy's `retention.after_end`) or `order` (a supervisor's legal order).
+    case contentErased(why: String, reason: String)
+    /// The other party's daemon reports that it erased its copy (this side keeps its own,
+    /// under its own retention).
+    case partnerErased(why: String, reason: String)
 
     /// The event's type as stored and shown in history.
     public var type: String {
@@ -40,6 +49,9 @@ public enum CaseEvent: Sendable, Hashable {
         case .expired: return "expired"
         case .escalated: return "escalated"
         case .reminded: return "reminded"
+        case .contentRead: return "content-read"
+        case .contentErased: return "content-erased"
+        case .partnerErased: return "partner-erased"
         }
     }
 

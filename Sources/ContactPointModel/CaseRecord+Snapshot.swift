@@ -18,9 +18,12 @@ extension CaseRecord {
         public var levels: [Int64]
         public var reminderExpires: Int64
         public var reminderBefore: Int64
+        /// When the content was erased (milliseconds; Int64.min for "not erased").
+        public var erasedAt: Int64
 
         public init(id: RequestID, reference: String, from: UInt16, to: UInt16, kind: String, priority: String, state: String,
-                    eventCount: Int64, times: [Int64], levels: [Int64], reminderExpires: Int64, reminderBefore: Int64) {
+                    eventCount: Int64, times: [Int64], levels: [Int64], reminderExpires: Int64, reminderBefore: Int64,
+                    erasedAt: Int64 = Int64.min) {
             self.id = id
             self.reference = reference
             self.from = from
@@ -33,6 +36,7 @@ extension CaseRecord {
             self.levels = levels
             self.reminderExpires = reminderExpires
             self.reminderBefore = reminderBefore
+            self.erasedAt = erasedAt
         }
     }
 
@@ -46,7 +50,8 @@ extension CaseRecord {
                     t.preserved, t.expires, t.expirySet, t.mlaLinked, t.ended],
             levels: [DeadlineKind.deliver, .acknowledge, .preserve, .answerRisk].map { Int64(escalations[$0] ?? 0) },
             reminderExpires: lastReminder?.expiresAt.millisecondsSince1970 ?? Int64.min,
-            reminderBefore: lastReminder?.before.seconds ?? 0)
+            reminderBefore: lastReminder?.before.seconds ?? 0,
+            erasedAt: contentErasedAt?.millisecondsSince1970 ?? Int64.min)
     }
 
     /// A record from its columns; nil if they do not describe one.
@@ -73,6 +78,7 @@ extension CaseRecord {
             lastReminder = Reminder(expiresAt: Instant(millisecondsSince1970: s.reminderExpires), before: .seconds(s.reminderBefore))
         }
         eventCount = Int(s.eventCount)
+        if s.erasedAt != Int64.min { contentErasedAt = Instant(millisecondsSince1970: s.erasedAt) }
     }
 }
 
@@ -110,6 +116,7 @@ extension CaseRecord.Snapshot {
         levels.forEach(int)
         int(reminderExpires)
         int(reminderBefore)
+        if erasedAt != Int64.min { int(erasedAt) }  // absent otherwise: rows from before erasure keep their digest
         return out
     }
 }

@@ -18,6 +18,8 @@ public struct CaseRecord: Sendable, Hashable {
     public internal(set) var lastReminder: Reminder?
     /// How many events the request has (its next event's sequence number is this).
     public internal(set) var eventCount: Int
+    /// When its content was erased here (docs/privacy.md §4), if it was.
+    public internal(set) var contentErasedAt: Instant?
 
     /// A reminder already sent: `before` the preservation ending at `expiresAt`.
     public struct Reminder: Sendable, Hashable {
@@ -61,6 +63,8 @@ public struct CaseRecord: Sendable, Hashable {
             escalations[.answerRisk] = nil
         case .riskNotified:
             escalations[.answerRisk] = nil
+        case .contentErased:
+            contentErasedAt = time
         default:
             break
         }
@@ -98,7 +102,15 @@ public struct CaseRecord: Sendable, Hashable {
             }
         }
         if let r = pendingReminders(policy: p).first { consider(r.at) }
+        if let erase = erasureDue(policy: policy) { consider(erase) }
         return next
+    }
+
+    /// When the policy's retention erases this request's content: `retention.after_end`
+    /// after it ended, unless it is already erased (nil: never, or not ended).
+    public func erasureDue(policy: DeadlinePolicy) -> Instant? {
+        guard contentErasedAt == nil, let keep = policy.retentionAfterEnd, let ended = lifecycle.endedAt else { return nil }
+        return ended + keep
     }
 
     /// The events that are due at `now`: for each missed deadline, one escalation to the
@@ -108,6 +120,9 @@ public struct CaseRecord: Sendable, Hashable {
     public func dueEvents(at now: Instant, policy: DeadlinePolicy) -> [CaseEvent] {
         let p = policy[priority]
         if let expired = lifecycle.expiry(at: now) { return [expired] }
+        if let erase = erasureDue(policy: policy), erase <= now, let keep = policy.retentionAfterEnd {
+            return [.contentErased(why: "retention", reason: "retention.after_end \(keep) after the request ended")]
+        }
         var events: [CaseEvent] = []
         for d in lifecycle.deadlines(policy: p) where d.kind.escalates {
             let due = pendingSteps(for: d, policy: p).filter { d.dueAt + $0.after <= now }

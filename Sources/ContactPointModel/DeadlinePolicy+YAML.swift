@@ -42,9 +42,15 @@ extension DeadlinePolicy {
             }
             prioritiesMap.refuseUnknown(allowing: Priority.allCases.map(\.rawValue))
         }
-        r.refuseUnknown(allowing: ["priorities"])
+        var retention: PolicyDuration?
+        if let block = r.mapping("retention", required: false) {
+            retention = block.duration("after_end", required: true)
+            if let d = retention, d <= .zero { block.problem("after_end", "must be longer than 0s") }
+            block.refuseUnknown(allowing: ["after_end"])
+        }
+        r.refuseUnknown(allowing: ["priorities", "retention"])
         try r.throwIfProblems()
-        return DeadlinePolicy(priorities: priorities)
+        return DeadlinePolicy(priorities: priorities, retentionAfterEnd: retention)
     }
 
     private static func loadPriority(_ p: YAMLReader) -> PriorityPolicy? {

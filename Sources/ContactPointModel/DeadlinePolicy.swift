@@ -10,8 +10,14 @@ public struct DeadlinePolicy: Sendable, Hashable {
 
     /// One policy per priority; all three are always present.
     public var priorities: [Priority: PriorityPolicy]
+    /// How long after a request reaches an end state its content is kept before it is erased
+    /// (`retention: {after_end: 180d}`); nil keeps it until a supervisor erases it.
+    public var retentionAfterEnd: PolicyDuration?
 
-    public init(priorities: [Priority: PriorityPolicy]) { self.priorities = priorities }
+    public init(priorities: [Priority: PriorityPolicy], retentionAfterEnd: PolicyDuration? = nil) {
+        self.priorities = priorities
+        self.retentionAfterEnd = retentionAfterEnd
+    }
 
     /// The policy for `priority`.
     public subscript(priority: Priority) -> PriorityPolicy { priorities[priority] ?? Self.defaults.priorities[priority]! }

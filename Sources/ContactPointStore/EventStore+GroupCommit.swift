@@ -41,6 +41,11 @@ extension EventStore {
             }
             lock.unlock()
             let results = commit(group.map(\.0))
+            // An erasure is answered once the deleted keys are in no file (docs/privacy.md §4); if
+            // a reader holds the WAL too long, the wipe is tried again after each later commit.
+            if walWipePending || group.contains(where: { !$0.0.erasedRequests.isEmpty }) {
+                walWipePending = (try? wipeWAL()) == nil
+            }
             for (i, entry) in group.enumerated() { entry.1(results[i]) }
         }
     }
@@ -176,10 +181,27 @@ extension EventStore {
                 try add.run()
             }
         }
+        if !batch.dataKeys.isEmpty {
+            let put = try writer.prepare("INSERT INTO data_keys (event_id, request_id, master_key_id, wrapped) VALUES (?, ?, ?, ?)")
+            for key in batch.dataKeys {
+                put.reset()
+                put.bind(1, key.eventID)
+                put.bind(2, key.requestID)
+                put.bind(3, key.masterKeyID)
+                put.bind(4, blob: key.wrapped)
+                try put.run()
+            }
+        }
+        for requestID in batch.erasedRequests {
+            let shred = try writer.prepare("DELETE FROM data_keys WHERE request_id = ?")
+            shred.reset()
+            shred.bind(1, requestID)
+            try shred.run()
+        }
         if batch.replacesProjection { try writer.execute("DELETE FROM cases") }
         if !batch.snapshots.isEmpty {
             let put = try writer.prepare("""
-                INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             for s in batch.snapshots {
                 put.reset()
@@ -196,6 +218,7 @@ extension EventStore {
                 for (i, l) in s.levels.enumerated() { put.bind(Int32(20 + i), l) }
                 put.bind(24, s.reminderExpires)
                 put.bind(25, s.reminderBefore)
+                put.bind(26, s.erasedAt)
                 try put.run()
             }
         }

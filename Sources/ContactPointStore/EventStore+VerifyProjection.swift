@@ -1,4 +1,5 @@
 import ContactPointModel
+import Sealing
 
 /// What `pocd audit verify` found when it rebuilt every request from the log and compared
 /// it with the projection the daemon starts from.
@@ -36,7 +37,7 @@ extension EventStore {
         try forEachEvent { stored, _ in
             let e = stored.event
             guard !e.requestID.isEmpty else { return }  // an event of the log itself
-            guard case .success(let event) = CaseEvent.decode(type: e.type, payload: e.payload) else {
+            guard case .success(let event) = SealedContent.replayEvent(type: e.type, payload: e.payload) else {
                 problems.append("event \(stored.position): unreadable \(e.type)")
                 return
             }
@@ -91,6 +92,7 @@ extension EventStore {
         }
         checks.append(differs("last reminder", row.reminderExpires, truth.reminderExpires))
         checks.append(differs("last reminder before", row.reminderBefore, truth.reminderBefore))
+        checks.append(differs("content erased", row.erasedAt, truth.erasedAt))
         if let first = checks.compactMap({ $0 }).first { return first }
         return row == truth ? nil : "the row differs from the log"
     }

@@ -36,6 +36,8 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
     /// change and recorded with each commit, so a row edited behind the daemon's back is
     /// found at the next start (writer queue). See `ProjectionDigest`.
     var projectionDigest = ProjectionDigest()
+    /// An erasure's WAL wipe that a reader blocked, to retry after the next commit (writer queue).
+    var walWipePending = false
     /// Counters for metrics and benchmarks (writer queue; read under lock via `statistics`).
     var stats = Statistics()
     /// The daemon's one clock: when an outbox message is created and first due.
@@ -69,6 +71,8 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         let mode = try writer.scalarText("PRAGMA journal_mode=WAL")
         guard mode == "wal" else { throw StoreError("\(path): cannot switch to WAL mode (got \(mode ?? "nothing"))") }
         try writer.execute("PRAGMA synchronous=FULL")
+        // Deleted rows (an erased request's data keys) are overwritten with zeros, not left in free space.
+        try writer.execute("PRAGMA secure_delete=ON")
         try Self.migrate(writer)
         reader = try SQLiteConnection(path: path, readOnly: false)
         try reader.execute("PRAGMA query_only=ON")
@@ -193,6 +197,16 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
             BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
         CREATE TRIGGER checkpoints_append_only_delete BEFORE DELETE ON checkpoints
             BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
+        """,
+        // 4: personal content sealed (docs/privacy.md): one wrapped data key per event that
+        // carries content, deleted to erase it; a check value per master key ever used, so a
+        // wrong key file is refused at start; when each request's content was erased.
+        """
+        CREATE TABLE data_keys (event_id TEXT PRIMARY KEY, request_id TEXT NOT NULL, master_key_id TEXT NOT NULL,
+                                wrapped BLOB NOT NULL);
+        CREATE INDEX data_keys_request ON data_keys (request_id);
+        CREATE TABLE master_keys (id TEXT PRIMARY KEY, check_value BLOB NOT NULL, added_ms INTEGER NOT NULL);
+        ALTER TABLE cases ADD COLUMN t_erased INTEGER NOT NULL DEFAULT -9223372036854775808;
         """,
     ]
 

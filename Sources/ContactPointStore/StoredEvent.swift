@@ -1,4 +1,5 @@
 import ContactPointModel
+import Sealing
 
 /// An event to append to the log.
 public struct NewEvent: Sendable, Hashable {
@@ -164,6 +165,11 @@ public struct WriteBatch: Sendable {
     /// Signed checkpoints issued, cosignatures received, and what this daemon witnessed of
     /// its partners' logs (docs/audit.md), durable with the rest of the batch.
     public var audit = AuditRecords()
+    /// The wrapped data keys of the events' sealed content (docs/privacy.md).
+    public var dataKeys: [WrappedDataKey] = []
+    /// Requests whose content this batch erases: their data keys are deleted, and the WAL is
+    /// wiped before the batch is reported durable.
+    public var erasedRequests: [String] = []
 
     public init(events: [NewEvent] = [], outbox: [OutboxMessage] = [], outboxUpdates: [OutboxUpdate] = [],
                 snapshots: [CaseRecord.Snapshot] = [], replacedSnapshots: [CaseRecord.Snapshot] = [],

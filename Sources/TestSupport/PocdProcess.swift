@@ -43,7 +43,13 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
         try writeConfig(port: port, extra: extraConfig)
     }
 
-    private let extraConfig: String
+    private var extraConfig: String
+
+    /// Replaces the YAML appended to pocd.yaml (kept across restarts); the daemon reads it at its next start.
+    public func writeExtraConfig(_ extra: String) throws {
+        extraConfig = extra
+        try writeConfig(port: port, extra: extra)
+    }
 
     private func writeConfig(port: Int, extra: String) throws {
         let text = """

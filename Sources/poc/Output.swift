@@ -66,6 +66,12 @@ enum Output {
             let left = d["seconds_left"]?.intValue.map { timeLeft(Int64($0)) } ?? ""
             lines.append(emphasize("  \((d["kind"]?.stringValue ?? "").padding(toLength: 12, withPad: " ", startingAt: 0)) due \(d["due_at"]?.stringValue ?? "")  owed by \(d["owed_by"]?.stringValue ?? "")  \(late ? "late by \(left.dropFirst())" : "in \(left)")", overdue: late))
         }
+        if let e = v["content_erased"] {
+            lines.append("content erased at \(e["at"]?.stringValue ?? "") (\(e["why"]?.stringValue ?? "")): \(e["reason"]?.stringValue ?? "")")
+        }
+        if let e = v["partner_erased"] {
+            lines.append("the partner erased its copy at \(e["at"]?.stringValue ?? "") (\(e["why"]?.stringValue ?? ""))")
+        }
         if let r = v["request"] {
             if let s = r["offence"]?["summary"]?.stringValue { lines.append("facts: \(s)") }
             if let c = r["custodian"] {
@@ -76,7 +82,7 @@ enum Output {
         lines.append("history (\(history.count) events):")
         for h in history {
             let details = h["details"]?.objectValue.map { o in
-                o.members.filter { $0.key != "request" }.map { "\($0.key)=\(short($0.value))" }.joined(separator: " ")
+                o.members.filter { $0.key != "request" && $0.key != "sealed" }.map { "\($0.key)=\(short($0.value))" }.joined(separator: " ")
             } ?? ""
             lines.append("  \(h["at"]?.stringValue ?? "")  \((h["type"]?.stringValue ?? "").padding(toLength: 18, withPad: " ", startingAt: 0)) \(h["actor"]?.stringValue ?? "")  \(details)")
         }

@@ -66,7 +66,8 @@ final class ConfigurationTests: XCTestCase {
     func testTheShippedConfigurationLoadsAndAgrees() throws {
         let set = try ConfigurationSet.load(configFile: ProjectRootPath.config("pocd.yaml"))
         XCTAssertEqual(set.daemon.contactPoints.map(\.code), ["VN"])
-        XCTAssertEqual(set.policy, .defaults)
+        XCTAssertEqual(set.policy.priorities, DeadlinePolicy.defaults.priorities)
+        XCTAssertEqual(set.policy.retentionAfterEnd, .days(180), "the shipped policy erases content 180 days after the end")
         XCTAssertEqual(set.directory.localCodes, [CountryCode("VN")!])
         XCTAssertTrue(set.daemon.tls.certificateFile.hasSuffix("var/pki/pocd.vn.crt"))
     }

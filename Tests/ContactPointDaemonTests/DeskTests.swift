@@ -2,6 +2,7 @@ import ContactPointModel
 import ContactPointStore
 import Foundation
 import Logging
+import Sealing
 import TestSupport
 import XCTest
 @testable import ContactPointDaemon
@@ -9,6 +10,8 @@ import XCTest
 /// The Desk on a real store, with a manual clock and the timer fired by hand: days of
 /// deadlines pass in milliseconds, and nothing sleeps.
 final class DeskTests: XCTestCase {
+    /// The master key, kept across the Desk's restarts in a test.
+    let vault = Vault.ephemeral()
     let t0 = Instant(rfc3339: "2026-11-23T08:00:00Z")!
     var folder: TemporaryDirectory!
     var store: EventStore!
@@ -34,7 +37,7 @@ final class DeskTests: XCTestCase {
 
     func makeDesk() {
         alerts = AlertHub()
-        desk = Desk(store: store, settings: Settings(directory: directory, policy: .defaults), alerts: alerts, metrics: Metrics(),
+        desk = Desk(store: store, settings: Settings(directory: directory, policy: .defaults), vault: vault, alerts: alerts, metrics: Metrics(),
                     selfIdentity: "pocd.test", log: Logger(label: "test"), automaticTimer: false, clock: clock.clock)
     }
 
@@ -68,7 +71,8 @@ final class DeskTests: XCTestCase {
         for _ in 0..<3 { desk.queue.sync {}; _ = store.appendAndWait(WriteBatch()); desk.queue.sync {} }
     }
 
-    func history(_ id: String) throws -> [String] { try store.history(of: id).map(\.event.type) }
+    /// The case events of a request (reads, the access log, left out).
+    func history(_ id: String) throws -> [String] { try store.history(of: id).map(\.event.type).filter { $0 != "content-read" } }
 
     func testEscalatesThroughDaysOfDeadlinesWithoutSleeping() throws {
         let id = try submit()
@@ -200,7 +204,7 @@ final class DeskTests: XCTestCase {
         let a = try submit(), b = try submit()
         _ = wait { desk.act(a, .acknowledge, by: caller("officer.de"), reply: $0) }
         desk.stop()
-        let edit = try Subprocess.run("sqlite3", [store.path, "UPDATE cases SET state = 'released' WHERE event_count = 3"])
+        let edit = try Subprocess.run("sqlite3", [store.path, "UPDATE cases SET state = 'released' WHERE event_count >= 3"])
         XCTAssertEqual(edit.status, 0, edit.description)
         XCTAssertTrue(try store.projectionIsCurrent(), "the position alone cannot tell")
         makeDesk()
@@ -253,6 +257,38 @@ final class DeskTests: XCTestCase {
         group.wait()
         XCTAssertEqual(results.flatMap(\.statuses), [200, 200, 409], "the second acknowledge sees the preserved state")
         XCTAssertEqual(try history(id), ["submitted", "delivered", "acknowledged", "preserved"])
+    }
+
+    // MARK: - Retention (docs/privacy.md §4)
+
+    /// The content is erased exactly `retention.after_end` after the request ended, not a
+    /// second before, by destroying its data keys; the metadata and the history stay.
+    func testRetentionErasesTheContentAtTheEndOfItsPeriodAndNotBefore() throws {
+        var policy = DeadlinePolicy.defaults
+        policy.retentionAfterEnd = .days(30)
+        desk.reload(Settings.Version(directory: directory, policy: policy))
+        let id = try submit()
+        _ = wait { desk.act(id, .reportNoData(reason: "the account never existed"), by: caller("officer.de"), reply: $0) }
+        XCTAssertEqual(try store.sealedHistory(of: id).keys.count, 2, "the request's key and the reason's")
+        pass(.seconds(30 * 86_400 - 1))
+        XCTAssertEqual(try history(id), ["submitted", "delivered", "no-data-reported"], "a second before: kept")
+        XCTAssertEqual(desk.queue.sync { desk.cases[id]?.contentErasedAt }, nil)
+        pass(.seconds(1))
+        XCTAssertEqual(try history(id), ["submitted", "delivered", "no-data-reported", "content-erased"])
+        XCTAssertEqual(try store.sealedHistory(of: id).keys.count, 0, "the data keys are destroyed")
+        XCTAssertEqual(desk.queue.sync { desk.cases[id]?.contentErasedAt }, t0 + .days(30))
+        let erased = try XCTUnwrap(store.history(of: id).last)
+        XCTAssertEqual(erased.event.payload["why"], "retention")
+        XCTAssertEqual(erased.event.actor, "pocd.test")
+        pass(.days(400))
+        XCTAssertEqual(try history(id).filter { $0 == "content-erased" }.count, 1, "once")
+        // A restart from the projection keeps it erased, and schedules nothing more for it.
+        desk.stop()
+        makeDesk()
+        desk.reload(Settings.Version(directory: directory, policy: policy))
+        XCTAssertTrue(try desk.replay().fromProjection)
+        XCTAssertEqual(desk.queue.sync { desk.cases[id]?.contentErasedAt }, t0 + .days(30))
+        XCTAssertTrue(try store.verifyProjection().agrees)
     }
 }
 

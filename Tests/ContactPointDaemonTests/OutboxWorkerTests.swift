@@ -1,5 +1,6 @@
 import ContactPointModel
 import ContactPointStore
+import Sealing
 import Foundation
 import HTTP1
 import Logging
@@ -36,7 +37,7 @@ final class OutboxWorkerTests: XCTestCase {
         clock = ManualClock(t0)
         store = try EventStore(directory: folder.path, clock: clock.clock)
         let settings = Settings(directory: directory, policy: .defaults)
-        desk = Desk(store: store, settings: settings, alerts: AlertHub(), metrics: Metrics(), selfIdentity: "pocd.vn",
+        desk = Desk(store: store, settings: settings, vault: .ephemeral(), alerts: AlertHub(), metrics: Metrics(), selfIdentity: "pocd.vn",
                     log: Logger(label: "test"), automaticTimer: false, clock: clock.clock)
         let config = DaemonConfiguration(
             file: "pocd.yaml", contactPoints: [CountryCode("VN")!], host: "127.0.0.1", port: 0, tls: pki.serverTLS("pocd.vn"),

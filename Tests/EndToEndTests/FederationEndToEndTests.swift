@@ -58,6 +58,28 @@ final class FederationEndToEndTests: XCTestCase {
         return id
     }
 
+    /// An erasure on one side (docs/privacy.md §4) reaches the other daemon as an event: it
+    /// records that the partner erased, and keeps its own copy under its own retention.
+    func testAnErasureIsForwardedAndThePartnerRecordsItButKeepsItsCopy() throws {
+        try makeDaemons()
+        for d in daemons.values { try d.start() }
+        let id = try submit(vn, "officer.vn.alice")
+        try E2E.eventually(20, "DE stores it") { try view(de, "officer.de.bob", id)["state"] == "delivered" }
+        let erase = try vn.curl("supervisor.vn.minh", "POST", "/v1/requests/\(id)/erase", json: #"{"reason":"order 2026/9 of the court"}"#)
+        XCTAssertEqual(erase.status, 200, erase.body)
+        XCTAssertNil(erase.body.json["request"], erase.body)
+        try E2E.eventually(20, "DE records VN's erasure") { try view(de, "officer.de.bob", id)["partner_erased"]?["why"] == "order" }
+        let there = try view(de, "officer.de.bob", id)
+        XCTAssertNotNil(there["request"], "DE keeps its copy: \(there)")
+        XCTAssertNil(there["content_erased"])
+        XCTAssertEqual(types(there).last, "partner-erased")
+        XCTAssertEqual(there["history"]?.arrayValue?.last?["actor"], "supervisor.vn.minh via pocd.vn")
+        // A partner may not forge an erasure for a request it is not a party to.
+        let forged = #"{"id":"\#(UUID().uuidString.lowercased())","request_id":"\#(id)","type":"content-erased","actor":"x","at":"2026-11-23T10:00:00Z","payload":{"why":"order","reason":"forged"}}"#
+        XCTAssertEqual(try de.curl("pocd.us", "POST", "/v1/requests/\(id)/events", json: forged).status, 403)
+        for d in [vn, de] { XCTAssertEqual(try d.pocd(["audit", "verify", "--config", "CONFIG"]).status, 0) }
+    }
+
     func testARequestTravelsAndBothSidesShowTheSameStateAndHistory() throws {
         try makeDaemons()
         for d in daemons.values { try d.start() }

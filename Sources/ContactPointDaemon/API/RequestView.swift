@@ -1,5 +1,6 @@
 import ContactPointModel
 import ContactPointStore
+import Sealing
 
 /// The JSON a client sees of a request: `GET /v1/requests/{id}` and queue rows.
 enum RequestView {
@@ -52,10 +53,19 @@ enum RequestView {
         if let known {
             o["request"] = known.json
         } else if let first = history.first,
-                  case .success(.submitted(let request)) = CaseEvent.decode(type: first.event.type, payload: first.event.payload) {
+                  case .success(.submitted(let request)) = CaseEvent.decode(
+                      type: first.event.type, payload: SealedContent.strippingSealed(first.event.payload, type: first.event.type)) {
             o["request"] = request.json  // in the API's own key order
         }
-        o["history"] = .array(history.map(\.json))
+        if let erased = history.last(where: { $0.event.type == "content-erased" }) {
+            o["content_erased"] = ["at": .string(erased.event.at.rfc3339), "why": erased.event.payload["why"] ?? .null,
+                                   "reason": erased.event.payload["reason"] ?? .null, "by": .string(erased.event.actor)]
+        }
+        if let erased = history.last(where: { $0.event.type == "partner-erased" }) {
+            o["partner_erased"] = ["at": .string(erased.event.at.rfc3339), "why": erased.event.payload["why"] ?? .null]
+        }
+        // Reads are the access log (GET /v1/requests/{id}/access-log), not the case's history.
+        o["history"] = .array(history.filter { $0.event.type != "content-read" }.map(\.json))
         return .object(o)
     }
 

@@ -39,6 +39,8 @@ final class Router: Sendable {
         ("GET", "/v1/requests/{id}"),
         ("POST", "/v1/requests/{id}/{action}"),
         ("POST", "/v1/requests/{id}/events"),
+        ("POST", "/v1/requests/{id}/erase"),
+        ("GET", "/v1/requests/{id}/access-log"),
         ("GET", "/v1/queue"),
         ("GET", "/v1/alerts"),
         ("GET", "/v1/alerts/stream"),
@@ -105,6 +107,15 @@ final class Router: Sendable {
         case ("POST", "/v1/requests/{id}/events"):
             guard let id = Self.requestID(parts[2], finish), let body = Self.jsonBody(request, finish) else { return }
             desk.receivePartnerEvent(id, body: body, from: caller, reply: reply)
+        case ("POST", "/v1/requests/{id}/erase"):
+            guard let id = Self.requestID(parts[2], finish), let body = Self.jsonBody(request, finish) else { return }
+            switch Self.eraseReason(body) {
+            case .success(let reason): desk.erase(id, reason: reason, by: caller, reply: reply)
+            case .failure(let p): finish(Self.problem(p))
+            }
+        case ("GET", "/v1/requests/{id}/access-log"):
+            guard let id = Self.requestID(parts[2], finish) else { return }
+            desk.accessLog(id, by: caller, reply: reply)
         case ("POST", "/v1/requests/{id}/{action}"):
             guard let id = Self.requestID(parts[2], finish) else { return }
             guard let action = Action(rawValue: parts[3]) else {
@@ -227,6 +238,8 @@ final class Router: Sendable {
         case 3 where parts[0] == "v1" && parts[1] == "alerts" && parts[2] == "stream": return ("/v1/alerts/stream", ["GET"])
         case 3 where parts[0] == "v1" && parts[1] == "requests" && !parts[2].isEmpty: return ("/v1/requests/{id}", ["GET"])
         case 4 where parts[0] == "v1" && parts[1] == "requests" && parts[3] == "events": return ("/v1/requests/{id}/events", ["POST"])
+        case 4 where parts[0] == "v1" && parts[1] == "requests" && parts[3] == "erase": return ("/v1/requests/{id}/erase", ["POST"])
+        case 4 where parts[0] == "v1" && parts[1] == "requests" && parts[3] == "access-log": return ("/v1/requests/{id}/access-log", ["GET"])
         case 4 where parts[0] == "v1" && parts[1] == "requests" && !parts[3].isEmpty: return ("/v1/requests/{id}/{action}", ["POST"])
         case 2 where parts[0] == "v1" && parts[1] == "outbox": return ("/v1/outbox", ["GET"])
         case 3 where parts[0] == "v1" && parts[1] == "log" && ["checkpoint", "inclusion", "consistency", "witnessed"].contains(parts[2]):
@@ -236,6 +249,22 @@ final class Router: Sendable {
             return ("/v1/outbox/{id}/{operation}", ["POST"])
         default: return (nil, [])
         }
+    }
+
+    /// `{"reason": "…"}` of an erasure: required, non-empty, at most 2,000 characters; nothing else.
+    static func eraseReason(_ body: [UInt8]) -> Result<String, Problem> {
+        let document: JSONValue
+        do { document = try JSONParser.parse(body) } catch { return .failure(.notJSON(error.description)) }
+        guard let o = document.objectValue else { return .failure(.notJSON("the body must be a JSON object {\"reason\": \"…\"}")) }
+        var problems = FieldProblems()
+        for key in o.keys where key != "reason" { problems.add(key, "unknown field") }
+        let reason = o["reason"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        if o["reason"] == nil { problems.add("reason", "required: the legal order or ground for erasing the content") }
+        else if o["reason"]?.stringValue == nil { problems.add("reason", "must be a string") }
+        else if reason.isEmpty { problems.add("reason", "must not be empty") }
+        else if reason.count > 2000 { problems.add("reason", "at most 2000 characters") }
+        guard problems.isEmpty else { return .failure(.invalid(problems, what: "the erase body")) }
+        return .success(reason)
     }
 
     static func requestID(_ text: String, _ finish: (HTTPResponse) -> Void) -> String? {

@@ -23,6 +23,8 @@ public struct DaemonConfiguration: Sendable {
     public var receivers: [AlertReceiver]
     /// The audit log's settings (`audit:`): the log key's file and the checkpoint interval.
     public var audit = AuditSettings()
+    /// The master keys (`encryption:`), or the default one in the data directory.
+    public var encryption = EncryptionSettings(keys: [], configured: false)
 
     /// Loads and checks `pocd.yaml`. Every problem is reported, each with the file and key.
     public static func load(file: String) throws(ConfigurationErrors) -> DaemonConfiguration {
@@ -125,11 +127,35 @@ public struct DaemonConfiguration: Sendable {
             }
             a.refuseUnknown(allowing: ["log_key", "checkpoint_interval"])
         }
-        r.refuseUnknown(allowing: ["contact_point", "listen", "tls", "data_dir", "directory", "policy", "limits", "metrics", "alerts", "audit"])
+        var encryption = EncryptionSettings(keys: [.init(id: EncryptionSettings.defaultID,
+                                                         file: (data as NSString).appendingPathComponent(EncryptionSettings.defaultFile))],
+                                            configured: false)
+        if let e = r.mapping("encryption", required: false) {
+            var keys: [EncryptionSettings.Key] = []
+            if let list = e.sequence("keys", required: true) {
+                if list.isEmpty { e.problem("keys", "name at least one master key {id, file}") }
+                for (i, node) in list.enumerated() {
+                    guard let k = e.child(node, key: "keys[\(i)]") else { continue }
+                    let id = k.string("id", required: true)
+                    let f = k.string("file", required: true)
+                    k.refuseUnknown(allowing: ["id", "file"])
+                    if let id, id.isEmpty || id.count > 64 || !id.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) {
+                        k.problem("id", "must be 1 to 64 letters, digits, '-', '_' or '.'")
+                    } else if let id, keys.contains(where: { $0.id == id }) {
+                        k.problem("id", "\(id) is listed twice")
+                    }
+                    if let id, let f { keys.append(.init(id: id, file: resolve(f))) }
+                }
+            }
+            e.refuseUnknown(allowing: ["keys"])
+            encryption = EncryptionSettings(keys: keys, configured: true)
+        }
+        r.refuseUnknown(allowing: ["contact_point", "listen", "tls", "data_dir", "directory", "policy", "limits", "metrics", "alerts", "audit",
+                                   "encryption"])
         return (DaemonConfiguration(
             file: file, contactPoints: codes, host: host, port: port, tls: tls, dataDirectory: data,
             directoryFile: directory, policyFile: policy, limits: limits, metricsIdentities: metricsIdentities,
-            receivers: receivers, audit: audit), r.problems)
+            receivers: receivers, audit: audit, encryption: encryption), r.problems)
     }
 
     /// The settings a reload cannot apply that differ in `other` (the file as it reads now),
@@ -143,6 +169,8 @@ public struct DaemonConfiguration: Sendable {
         if limits != other.limits { changes.append("limits: changed") }
         compare("audit.log_key", audit.logKeyFile, other.audit.logKeyFile)
         compare("audit.checkpoint_interval", "\(audit.checkpointInterval)", "\(other.audit.checkpointInterval)")
+        compare("encryption.keys", encryption.keys.map { "\($0.id)=\($0.file)" }.joined(separator: ","),
+                other.encryption.keys.map { "\($0.id)=\($0.file)" }.joined(separator: ","))
         compare("metrics.identities", metricsIdentities.joined(separator: ","), other.metricsIdentities.joined(separator: ","))
         compare("alerts", receivers.map { "\($0)" }.joined(separator: ";"), other.receivers.map { "\($0)" }.joined(separator: ";"))
         return changes
@@ -189,4 +217,19 @@ public struct AuditSettings: Sendable, Equatable {
     public var checkpointInterval: PolicyDuration = .seconds(10)
 
     public init() {}
+}
+
+/// `encryption:` in pocd.yaml (docs/privacy.md): the master keys that wrap the data keys,
+/// in order, the last one the newest. Without the block, one key `default` at
+/// `data_dir/master-keys/default.key`, made (0600) at the first start.
+public struct EncryptionSettings: Sendable, Equatable {
+    public struct Key: Sendable, Equatable {
+        public var id: String
+        public var file: String
+    }
+    public static let defaultID = "default"
+    public static let defaultFile = "master-keys/default.key"
+    public var keys: [Key]
+    /// Whether pocd.yaml names the keys (if not, the default key is made when missing).
+    public var configured: Bool
 }

@@ -2,6 +2,7 @@ import ContactPointModel
 import ContactPointStore
 import Dispatch
 import Foundation
+import Sealing
 
 /// What the Desk answers a command with; the router turns it into HTTP.
 public enum DeskReply: Sendable {
@@ -65,9 +66,13 @@ extension Desk {
         guard let record = cases[request.id], caller.mayRead(record) else {
             return reply(.problem(.conflict("a request with id \(request.id) already exists", field: "id")))
         }
-        store.history(of: request.id) { [self] result in
+        if let at = record.contentErasedAt {
+            return reply(.problem(.conflict("a request with id \(request.id) already exists; its content was erased at \(at.rfc3339)", field: "id")))
+        }
+        openedHistory(of: request.id) { [self] result in
             guard case .success(let history) = result, let first = history.first,
-                  case .success(.submitted(let stored)) = CaseEvent.decode(type: first.event.type, payload: first.event.payload)
+                  case .success(.submitted(let stored)) = CaseEvent.decode(
+                      type: first.event.type, payload: SealedContent.strippingSealed(first.event.payload, type: first.event.type))
             else { return reply(.problem(.storage("cannot read request \(request.id)"))) }
             if stored.canonicalBytes == request.canonicalBytes {
                 queue.async { [self] in view(request.id, status: 200, reply: reply) }
@@ -104,7 +109,9 @@ extension Desk {
                 do throws(LifecycleRefusal) { event = try record.lifecycle.decide(input, by: side, at: now, policy: policy[record.priority]) } catch {
                     return reply(.problem(.lifecycle(error)))
                 }
-                commit([(event, caller.identity, nil)], for: requestID, at: now) { [self] result, _ in
+                // The answer shows the request's content: the read is recorded with the action.
+                commit([(event, caller.identity, nil), (.contentRead(via: "POST /v1/requests/{id}/\(input.action.rawValue)"), caller.identity, nil)],
+                       for: requestID, at: now) { [self] result, _ in
                     switch result {
                     case .success: view(requestID, status: 200, reply: reply)
                     case .failure(let p): reply(.problem(p))
@@ -123,7 +130,7 @@ extension Desk {
             guard caller.mayRead(record) else {
                 return reply(.problem(.forbidden("request \(requestID) is between \(record.from) and \(record.to); you act for \(caller.codes.map(\.code).sorted().joined(separator: ", "))", field: "id")))
             }
-            view(requestID, status: 200, reply: reply)
+            disclose(requestID, to: caller, via: "GET /v1/requests/{id}", status: 200, reply: reply)
         }
     }
 
@@ -133,7 +140,7 @@ extension Desk {
         guard let record = cases[requestID] else { return reply(.problem(.notFound("no request \(requestID)"))) }
         let now = clock.now()
         let snapshot = RequestView.Snapshot(record: record, policy: policy, now: now)
-        store.history(of: requestID) { result in
+        openedHistory(of: requestID) { result in
             switch result {
             case .success(let history):
                 reply(.ok(status: status, body: RequestView.json(snapshot, history: history), location: "/v1/requests/\(requestID)"))

@@ -1,5 +1,6 @@
 import ContactPointModel
 import ContactPointStore
+import Sealing
 import Dispatch
 import Foundation
 
@@ -26,7 +27,7 @@ extension Desk {
         let record = cases[slot]
         guard !record.state.isFinal else {
             overdueSlots.remove(slot)
-            return nil
+            return record.erasureDue(policy: policy)  // retention.after_end, if the policy sets it
         }
         var wake = record.nextFiring(policy: policy)
         var overdue = false
@@ -138,7 +139,7 @@ extension Desk {
                         alerts.restore(alert)
                         continue
                     }
-                    guard case .success(let event) = CaseEvent.decode(type: stored.event.type, payload: stored.event.payload),
+                    guard case .success(let event) = SealedContent.replayEvent(type: stored.event.type, payload: stored.event.payload),
                           let alert = alert(for: stored, event) else { continue }
                     alerts.restore(alert)
                 }
@@ -191,7 +192,7 @@ extension Desk {
                     if let alert = Alert.logEvent(stored, directory: directory) { alerts.restore(alert) }
                     return
                 }
-                guard case .success(let event) = CaseEvent.decode(type: e.type, payload: e.payload) else {
+                guard case .success(let event) = SealedContent.replayEvent(type: e.type, payload: e.payload) else {
                     log.error("unreadable event in the log, skipped", metadata: ["position": "\(stored.position)", "type": "\(e.type)"])
                     return
                 }

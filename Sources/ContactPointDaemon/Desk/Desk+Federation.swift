@@ -13,14 +13,21 @@ extension Desk {
             return [OutboxMessage(destination: record.to.code, kind: OutboundKind.partnerRequest,
                                   body: request.json.serialized(), eventID: c.stored.id)]
         default:
-            guard let action = c.event.action else { return [] }
-            let acting = action.side == .requesting ? record.from : record.to
-            let other = action.side == .requesting ? record.to : record.from
+            let acting: CountryCode, other: CountryCode
+            if let action = c.event.action {
+                acting = action.side == .requesting ? record.from : record.to
+                other = action.side == .requesting ? record.to : record.from
+            } else if case .contentErased = c.event {
+                // The other party is told, and records it; it keeps its copy under its own retention.
+                (acting, other) = c.localCodes.contains(record.from) ? (record.from, record.to) : (record.to, record.from)
+            } else {
+                return []
+            }
             guard c.localCodes.contains(acting), !c.localCodes.contains(other) else { return [] }
             let body: JSONValue = [
                 "id": .string(c.stored.id), "request_id": .string(c.stored.requestID), "type": .string(c.stored.type),
                 "actor": .string(c.stored.actor),
-                "at": .string(c.stored.at.rfc3339), "payload": c.stored.payload,
+                "at": .string(c.stored.at.rfc3339), "payload": c.event.payload,
             ]
             return [OutboxMessage(destination: other.code, kind: OutboundKind.partnerEvent,
                                   body: body.serialized(), eventID: c.stored.id)]
@@ -60,21 +67,24 @@ extension Desk {
         for key in o.keys where !["id", "request_id", "type", "actor", "at", "payload"].contains(key) { problems.add(key, "unknown field") }
         var event: CaseEvent?
         switch CaseEvent.decode(type: o["type"]?.stringValue ?? "", payload: o["payload"] ?? .object(JSONObject())) {
+        case .success(.contentErased(let why, let reason)): event = .partnerErased(why: why, reason: reason)
         case .success(let e) where e.action != nil: event = e
-        case .success: problems.add("type", "only the events of actions are forwarded between daemons")
+        case .success: problems.add("type", "only the events of actions, and erasures, are forwarded between daemons")
         case .failure(let p): problems.all += p.all.map { FieldProblem(field: "payload", reason: $0.description) }
         }
-        guard problems.isEmpty, let event, let action = event.action, let reportedAt = at else {
+        guard problems.isEmpty, let event, let reportedAt = at else {
             return reply(.problem(.invalid(problems, what: "the forwarded event")))
         }
+        let action = event.action
         queue.async { [self] in
             perform(on: requestID) { [self] in
                 guard let record = cases[requestID] else {
                     return reply(.problem(.notFound("no request \(requestID): forward the request before its events")))
                 }
-                let acting = action.side == .requesting ? record.from : record.to
+                let acting = action.map { $0.side == .requesting ? record.from : record.to }
+                    ?? (caller.daemonCodes.contains(record.from) ? record.from : record.to)
                 guard caller.daemonCodes.contains(acting), !localCodes.contains(acting) else {
-                    return reply(.problem(.forbidden("\(caller.identity) may forward events only for the contact point it hosts; \(action.rawValue) belongs to \(acting)", field: "type")))
+                    return reply(.problem(.forbidden("\(caller.identity) may forward events only for the contact point it hosts; \(action?.rawValue ?? event.type) belongs to \(acting)", field: "type")))
                 }
                 let at = min(reportedAt, clock.now())
                 // A retried delivery: stored once already (checked off the Desk's queue, with
@@ -88,7 +98,7 @@ extension Desk {
                             return finish(requestID)
                         }
                         var events: [(CaseEvent, actor: String, id: String?)] = []
-                        if record.state == .submitted && action.side == .requested {
+                        if record.state == .submitted && action?.side == .requested {
                             events.append((.delivered(by: caller.identity), caller.identity, nil))
                         }
                         events.append((event, "\(actor) via \(caller.identity)", id))

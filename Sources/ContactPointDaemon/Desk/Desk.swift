@@ -3,6 +3,7 @@ import ContactPointStore
 import Dispatch
 import Foundation
 import Logging
+import Sealing
 import Synchronization
 
 /// The Desk owns every open request and the deadline queue, on one serial queue, so the
@@ -25,6 +26,8 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     let selfIdentity: String
     /// The directory and the policy in force (one owner, shared with the router and the outbox).
     let settings: Settings
+    /// The master keys that wrap the data keys sealing requests' content (docs/privacy.md).
+    let vault: Vault
 
     /// The policy in force (read from `settings`; a command reads it on the Desk's queue,
     /// where reloads happen, so it does not change under a command).
@@ -54,9 +57,10 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
 
     /// A Desk over `store`. Wire it (`wire(outboxHooks:onDurable:)`) before `replay()`,
     /// which arms the timer.
-    public init(store: EventStore, settings: Settings, alerts: AlertHub, metrics: Metrics,
+    public init(store: EventStore, settings: Settings, vault: Vault, alerts: AlertHub, metrics: Metrics,
                 selfIdentity: String, log: Logger, automaticTimer: Bool = true, clock: Clock) {
         self.store = store
+        self.vault = vault
         self.settings = settings
         self.alerts = alerts
         self.metrics = metrics
@@ -157,9 +161,24 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
         var outbox = extra
         var sequence = base?.eventCount ?? 0
         // Build the events and, by folding them into a copy, check they apply.
+        var dataKeys: [WrappedDataKey] = []
+        var erased: [String] = []
         for (event, actor, id) in events {
-            let newEvent = NewEvent(id: id ?? UUID().uuidString.lowercased(), requestID: requestID, sequence: sequence,
-                                    type: event.type, actor: actor, at: time, payload: event.payload)
+            let eventID = id ?? UUID().uuidString.lowercased()
+            // Content is sealed before the store sees it, under a data key of this event's own.
+            var payload = event.payload
+            var dataKey: [UInt8]?
+            if SealedContent.carriesContent(event.type) {
+                let fresh = vault.newDataKey(eventID: eventID, requestID: requestID)
+                if let sealed = SealedContent.seal(payload, type: event.type, requestID: requestID, key: fresh.key) {
+                    payload = sealed
+                    dataKey = fresh.key
+                    dataKeys.append(fresh.wrapped)
+                }
+            }
+            if case .contentErased = event { erased.append(requestID) }
+            let newEvent = NewEvent(id: eventID, requestID: requestID, sequence: sequence,
+                                    type: event.type, actor: actor, at: time, payload: payload)
             let previous = base
             if case .submitted(let request) = event {
                 base = CaseRecord(request, submittedAt: time)
@@ -171,7 +190,13 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
             }
             let context = OutboxContext(event: event, stored: newEvent, previous: previous, record: base!,
                                         localCodes: localCodes, directory: directory, policy: policy)
-            outbox += partnerMessages(for: context)
+            // Messages to partners carry the content: sealed under the same key while they wait.
+            outbox += partnerMessages(for: context).map { m in
+                guard let dataKey else { return m }
+                var sealed = m
+                sealed.body = SealedBody.seal(m.body, requestID: requestID, eventID: eventID, key: dataKey)
+                return sealed
+            }
             for hook in outboxHooks { outbox += hook(context) }
             newEvents.append(newEvent)
             sequence += 1
@@ -179,9 +204,11 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
         busy.insert(requestID)
         let outboxWritten = !outbox.isEmpty || !outboxUpdates.isEmpty
         let submittedFresh = cases[requestID] == nil
-        let batch = WriteBatch(events: newEvents, outbox: outbox, outboxUpdates: outboxUpdates,
+        var batch = WriteBatch(events: newEvents, outbox: outbox, outboxUpdates: outboxUpdates,
                                snapshots: base.map { [$0.snapshot] } ?? [],
                                replacedSnapshots: cases[requestID].map { [$0.snapshot] } ?? [])
+        batch.dataKeys = dataKeys
+        batch.erasedRequests = erased
         store.append(batch) { [self] result in
             queue.async { [self] in
                 switch result {

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import HTTP1
 import Logging
+import Sealing
 import TLSTransport
 
 /// Lets the router's gauges reach the server it is the handler of (set once, after both exist).
@@ -55,10 +56,12 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
         dataDirectory = try DataDirectory(claiming: d.dataDirectory, log: log)
         store = try EventStore(directory: d.dataDirectory, clock: clock)
         try AuditService.checkNotTruncated(store)
+        let vault = try Encryption.openVault(d.encryption, store: store, configFile: d.file, clock: clock, log: log)
         alerts = AlertHub()
         metrics = Metrics()
         settings = Settings(directory: configuration.directory, policy: configuration.policy)
-        desk = Desk(store: store, settings: settings, alerts: alerts, metrics: metrics, selfIdentity: identity, log: log, clock: clock)
+        desk = Desk(store: store, settings: settings, vault: vault, alerts: alerts, metrics: metrics, selfIdentity: identity,
+                    log: log, clock: clock)
         outbox = try OutboxWorker(store: store, desk: desk, configuration: d, settings: settings, metrics: metrics, log: log,
                                   clock: clock, randomness: .system)
         desk.wire(outboxHooks: outbox.alertHooks(), onDurable: { [outbox] in outbox.wake() }, logAlertHooks: outbox.logAlertHooks())

@@ -4,6 +4,7 @@ import Dispatch
 import Foundation
 import HTTP1
 import Logging
+import Sealing
 import TLSTransport
 
 /// Delivers the outbox: requests and events to partner daemons, alerts to webhooks and
@@ -130,8 +131,18 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
         timer?.schedule(wallDeadline: .now() + .milliseconds(Int(delay)))
     }
 
-    private func send(_ entry: OutboxEntry) {
+    private func send(_ sealedEntry: OutboxEntry) {
         dispatchPrecondition(condition: .onQueue(queue))
+        var entry = sealedEntry
+        if let sealed = SealedBody(entry.message.body) {
+            // Opened only to be sent; a request erased meanwhile has no key left, and its message is dropped.
+            let wrapped = (try? store.dataKey(eventID: sealed.eventID)) ?? nil
+            guard let key = wrapped.flatMap(desk.vault.unwrap), let body = sealed.open(key: key) else {
+                return dropErased(entry)
+            }
+            entry.message.body = body
+        }
+        let opened = entry
         let m = entry.message
         let target: (client: HTTPSClient, path: String, headers: HTTPHeaders)
         do {
@@ -143,9 +154,24 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
             queue.async { [self] in
                 let outcome = DeliveryOutcome(result)
                 switch outcome {
-                case .delivered: delivered(entry)
-                default: failed(entry, outcome)
+                case .delivered: delivered(opened)
+                default: failed(opened, outcome)
                 }
+            }
+        }
+    }
+
+    /// A message whose content was erased before it could be delivered: never sent.
+    private func dropErased(_ entry: OutboxEntry) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        log.notice("outbox: message dropped, its request's content was erased before delivery",
+                   metadata: ["id": "\(entry.id)", "destination": "\(entry.message.destination)"])
+        let now = clock.now(), why = "the request's content was erased before delivery"
+        store.append(WriteBatch(outboxUpdates: [.parked(id: entry.id, error: why, at: now),
+                                                .dropped(id: entry.id, at: now, by: "pocd", reason: why)])) { [self] _ in
+            queue.async { [self] in
+                inFlight.remove(entry.message.destination)
+                round()
             }
         }
     }
@@ -320,13 +346,15 @@ enum DeliveryOutcome: Equatable {
 extension OutboxMessage {
     /// The request id of a partner-request message (its body is the request).
     var requestIDFromBody: String? {
-        (try? JSONParser.parse(body))?["id"]?.stringValue
+        if let sealed = SealedBody(body) { return sealed.requestID }
+        return (try? JSONParser.parse(body))?["id"]?.stringValue
     }
 
     /// The request a partner message concerns (nil for alerts).
     var requestID: String? {
         guard kind == OutboundKind.partnerRequest || kind == OutboundKind.partnerEvent,
               let body = try? JSONParser.parse(body) else { return nil }
+        if let sealed = SealedBody(self.body) { return sealed.requestID }
         return (kind == OutboundKind.partnerRequest ? body["id"] : body["request_id"])?.stringValue
     }
 }

@@ -19,7 +19,7 @@ public struct PocdCommand: ParsableCommand {
             Example:
               pocd --config Config/pocd.yaml
             """,
-        subcommands: [Run.self, CheckConfig.self, Audit.self, Keygen.self],
+        subcommands: [Run.self, CheckConfig.self, Audit.self, Keygen.self, Keys.self],
         defaultSubcommand: Run.self)
 
     public init() {}

@@ -1,0 +1,90 @@
+import ContactPointModel
+import ContactPointStore
+import Dispatch
+import Sealing
+
+/// Personal content (docs/privacy.md): reads that open it are recorded first, erasure
+/// destroys its data keys, and the access log shows who read what.
+extension Desk {
+    /// A request's history with its content opened (erased content dropped), read off the
+    /// Desk's queue; `completion` runs on the store's reader queue.
+    func openedHistory(of requestID: String, completion: @escaping @Sendable (Result<[StoredEvent], StoreError>) -> Void) {
+        let vault = self.vault
+        store.sealedHistory(of: requestID) { result in
+            completion(result.map { Self.open($0, vault: vault) })
+        }
+    }
+
+    /// The events of `history` with their sealed members opened where a data key remains.
+    static func open(_ history: EventStore.SealedHistory, vault: Vault) -> [StoredEvent] {
+        history.events.map { stored in
+            let e = stored.event
+            guard SealedContent.isSealed(e.payload, type: e.type) else { return stored }
+            let key = history.keys[e.id].flatMap(vault.unwrap)
+            var opened = stored
+            opened.event.payload = SealedContent.open(e.payload, type: e.type, requestID: e.requestID, key: key) ?? e.payload
+            return opened
+        }
+    }
+
+    /// Records that `caller` is shown the content of `requestID` through `via`, then shows it:
+    /// the access log is written before the disclosure, in the request's own history.
+    func disclose(_ requestID: String, to caller: Caller, via: String, status: Int, reply: @escaping @Sendable (DeskReply) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        perform(on: requestID) { [self] in
+            commit([(.contentRead(via: via), caller.identity, nil)], for: requestID, at: clock.now()) { [self] result, _ in
+                switch result {
+                case .success: view(requestID, status: status, reply: reply)
+                case .failure(let p): reply(.problem(p))
+                }
+            }
+        }
+    }
+
+    /// A supervisor erases a request's content on a legal order (`POST /v1/requests/{id}/erase`):
+    /// its data keys are destroyed, the erasure is an event, and the other party's daemon is told.
+    public func erase(_ requestID: String, reason: String, by caller: Caller, reply: @escaping @Sendable (DeskReply) -> Void) {
+        queue.async { [self] in
+            perform(on: requestID) { [self] in
+                guard let record = cases[requestID] else { return reply(.problem(.notFound("no request \(requestID)"))) }
+                let mine = caller.principals.filter { $0.role == .supervisor }.map(\.contactPoint)
+                guard mine.contains(where: { ($0 == record.from || $0 == record.to) && localCodes.contains($0) }) else {
+                    return reply(.problem(.forbidden("erasing content is for a supervisor of \(record.from) or \(record.to) at this daemon", field: "client_certificate")))
+                }
+                if let at = record.contentErasedAt {
+                    return reply(.problem(.conflict("the content of request \(requestID) was already erased at \(at.rfc3339)", field: "id")))
+                }
+                commit([(.contentErased(why: "order", reason: reason), caller.identity, nil)], for: requestID, at: clock.now()) { [self] result, _ in
+                    switch result {
+                    case .success:
+                        log.notice("request content erased on order", metadata: ["request": "\(requestID)", "by": "\(caller.identity)"])
+                        view(requestID, status: 200, reply: reply)
+                    case .failure(let p): reply(.problem(p))
+                    }
+                }
+            }
+        }
+    }
+
+    /// Who was shown a request's content, when, and through what (`GET /v1/requests/{id}/access-log`).
+    public func accessLog(_ requestID: String, by caller: Caller, reply: @escaping @Sendable (DeskReply) -> Void) {
+        queue.async { [self] in
+            guard let record = cases[requestID] else { return reply(.problem(.notFound("no request \(requestID)"))) }
+            guard caller.principals.contains(where: { $0.role == .supervisor && ($0.contactPoint == record.from || $0.contactPoint == record.to) }) else {
+                return reply(.problem(.forbidden("the access log is for supervisors of \(record.from) or \(record.to)", field: "client_certificate")))
+            }
+            store.history(of: requestID) { result in
+                switch result {
+                case .success(let history):
+                    let items = history.filter { $0.event.type == "content-read" }.map { s -> JSONValue in
+                        ["at": .string(s.event.at.rfc3339), "identity": .string(s.event.actor),
+                         "via": s.event.payload["via"] ?? .null, "event_id": .string(s.event.id), "position": .number(Double(s.position))]
+                    }
+                    reply(.ok(status: 200, body: ["request_id": .string(requestID), "count": .number(Double(items.count)), "items": .array(items)]))
+                case .failure(let error):
+                    reply(.problem(.storage(error.message)))
+                }
+            }
+        }
+    }
+}
