@@ -1,6 +1,5 @@
 import CSQLite
 import Dispatch
-import Glibc
 import ContactPointModel
 import Sealing
 
@@ -139,16 +138,13 @@ extension EventStore {
     }
 
     /// Copies the WAL into the database and truncates it to nothing, so bytes deleted or
-    /// overwritten (with `secure_delete` on, zeroed in the pages) survive in no file. Waits
-    /// up to two seconds for readers to finish; throws if it could not.
-    func wipeWAL() throws(StoreError) {
-        for _ in 0..<200 {
-            let s = try writer.prepare("PRAGMA wal_checkpoint(TRUNCATE)")
-            defer { s.reset() }
-            if try s.step(), s.int64(0) == 0 { return }
-            usleep(10_000)
+    /// overwritten (with `secure_delete` on, zeroed in the pages) survive in no file. Waits up
+    /// to `milliseconds` for readers to leave the WAL (a long `pocd audit verify` may hold it);
+    /// throws if it could not.
+    func wipeWAL(waitingAtMost milliseconds: Int32 = 2_000) throws(StoreError) {
+        guard writer.checkpointTruncate(waitingAtMost: milliseconds) else {
+            throw StoreError("\(path): the WAL could not be checkpointed and truncated (a reader held it)")
         }
-        throw StoreError("\(path): the WAL could not be checkpointed and truncated (a reader held it for 2 s)")
     }
 
     func onWriter<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {

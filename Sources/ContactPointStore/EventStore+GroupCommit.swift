@@ -41,10 +41,13 @@ extension EventStore {
             }
             lock.unlock()
             let results = commit(group.map(\.0))
-            // An erasure is answered once the deleted keys are in no file (docs/privacy.md §4); if
-            // a reader holds the WAL too long, the wipe is tried again after each later commit.
-            if walWipePending || group.contains(where: { !$0.0.erasedRequests.isEmpty }) {
+            // An erasure is answered once the deleted keys are in no file (docs/privacy.md §4). If
+            // a reader holds the WAL for 2 s, the wipe is tried again after each later commit,
+            // without waiting, so intake does not stall behind a long reader.
+            if group.contains(where: { !$0.0.erasedRequests.isEmpty }) {
                 walWipePending = (try? wipeWAL()) == nil
+            } else if walWipePending {
+                walWipePending = (try? wipeWAL(waitingAtMost: 0)) == nil
             }
             for (i, entry) in group.enumerated() { entry.1(results[i]) }
         }

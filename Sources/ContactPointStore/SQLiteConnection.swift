@@ -55,6 +55,17 @@ final class SQLiteConnection {
 
     var lastError: String { handle.map { String(cString: sqlite3_errmsg($0)) } ?? "closed" }
 
+    /// Copies the WAL into the database and truncates it to zero bytes, waiting at most
+    /// `milliseconds` for readers to leave it. True if it did; false if a reader held it.
+    func checkpointTruncate(waitingAtMost milliseconds: Int32) -> Bool {
+        guard let handle else { return false }
+        sqlite3_busy_timeout(handle, milliseconds)
+        defer { sqlite3_busy_timeout(handle, 5_000) }
+        var logFrames: Int32 = 0, checkpointed: Int32 = 0
+        let rc = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, &logFrames, &checkpointed)
+        return rc == SQLITE_OK
+    }
+
     /// Runs one or more statements that return no rows.
     func execute(_ sql: String) throws(StoreError) {
         var err: UnsafeMutablePointer<CChar>?

@@ -38,7 +38,19 @@ final class DeadlinePolicyTests: XCTestCase {
 
     func testTheShippedPolicyIsTheDomainDefaults() throws {
         let text = try String(contentsOf: shipped, encoding: .utf8)
-        XCTAssertEqual(try DeadlinePolicy.load(yaml: text, file: "Config/policy.yaml"), DeadlinePolicy.defaults)
+        let shippedPolicy = try DeadlinePolicy.load(yaml: text, file: "Config/policy.yaml")
+        XCTAssertEqual(shippedPolicy.priorities, DeadlinePolicy.defaults.priorities)
+        XCTAssertEqual(shippedPolicy.retentionAfterEnd, .days(180), "content erased 180 days after the end (docs/privacy.md)")
+    }
+
+    func testRetentionIsOptionalAndMustBeADuration() throws {
+        XCTAssertNil(try load(policy()).retentionAfterEnd, "no block: kept until erased on order")
+        XCTAssertEqual(try load(policy() + "\nretention: {after_end: 2d}\n").retentionAfterEnd, .days(2))
+        for bad in ["retention: {after_end: soon}", "retention: {after_end: 0s}", "retention: {}", "retention: {after_end: 2d, keep: 1d}"] {
+            XCTAssertThrowsError(try load(policy() + "\n" + bad + "\n"), bad) { error in
+                XCTAssertTrue("\(error)".contains("retention"), "\(bad): \(error)")
+            }
+        }
     }
 
     func testAPolicyInSeconds() throws {
