@@ -45,14 +45,16 @@ extension EventStore {
         return keys
     }
 
-    /// The wrapped key of one event's content (an outbox message about to be sent), or nil.
-    public func dataKey(eventID: String) throws(StoreError) -> WrappedDataKey? {
+    /// The wrapped key of one event's content (an outbox message about to be sent), or nil if
+    /// there is none (the request was erased). Throws if the store cannot be read.
+    public func dataKey(requestID: String, eventID: String) throws(StoreError) -> WrappedDataKey? {
         try onReader { () throws(StoreError) -> WrappedDataKey? in
-            let s = try reader.prepare("SELECT request_id, master_key_id, wrapped FROM data_keys WHERE event_id = ?")
+            let s = try reader.prepare("SELECT master_key_id, wrapped FROM data_keys WHERE request_id = ? AND event_id = ?")
             defer { s.reset() }
-            s.bind(1, eventID)
+            s.bind(1, requestID)
+            s.bind(2, eventID)
             guard try s.step() else { return nil }
-            return WrappedDataKey(eventID: eventID, requestID: s.text(0) ?? "", masterKeyID: s.text(1) ?? "", wrapped: s.blob(2))
+            return WrappedDataKey(eventID: eventID, requestID: requestID, masterKeyID: s.text(0) ?? "", wrapped: s.blob(1))
         }
     }
 
@@ -92,10 +94,11 @@ extension EventStore {
 
     /// `pocd keys rotate`: rewraps every data key with `rewrap` (the newest master key) in one
     /// transaction, forgets the master keys that no longer wrap anything, and wipes the old
-    /// wrapped forms from the WAL. Returns how many keys were rewrapped. Events are not touched.
+    /// wrapped forms from the WAL. Returns how many keys were rewrapped, and whether the WAL
+    /// could be wiped (a reader may hold it). Events are not touched.
     public func rewrapDataKeys(keepingMasterKeys keep: Set<String>,
-                               _ rewrap: (WrappedDataKey) -> WrappedDataKey?) throws(StoreError) -> Int {
-        try onWriter { () throws(StoreError) -> Int in
+                               _ rewrap: (WrappedDataKey) -> WrappedDataKey?) throws(StoreError) -> (count: Int, walWiped: Bool) {
+        try onWriter { () throws(StoreError) -> (count: Int, walWiped: Bool) in
             try writer.execute("BEGIN IMMEDIATE")
             do throws(StoreError) {
                 let read = try writer.prepare("SELECT event_id, request_id, master_key_id, wrapped FROM data_keys")
@@ -105,7 +108,7 @@ extension EventStore {
                                                masterKeyID: read.text(2) ?? "", wrapped: read.blob(3)))
                 }
                 read.reset()
-                let update = try writer.prepare("UPDATE data_keys SET master_key_id = ?, wrapped = ? WHERE event_id = ?")
+                let update = try writer.prepare("UPDATE data_keys SET master_key_id = ?, wrapped = ? WHERE request_id = ? AND event_id = ?")
                 for row in rows {
                     guard let fresh = rewrap(row) else {
                         throw StoreError("the data key of event \(row.eventID) (request \(row.requestID)) does not unwrap "
@@ -114,7 +117,8 @@ extension EventStore {
                     update.reset()
                     update.bind(1, fresh.masterKeyID)
                     update.bind(2, blob: fresh.wrapped)
-                    update.bind(3, row.eventID)
+                    update.bind(3, row.requestID)
+                    update.bind(4, row.eventID)
                     try update.run()
                 }
                 let forget = try writer.prepare("DELETE FROM master_keys WHERE id = ?")
@@ -128,8 +132,7 @@ extension EventStore {
                     try forget.run()
                 }
                 try writer.execute("COMMIT")
-                try wipeWAL()
-                return rows.count
+                return (rows.count, (try? wipeWAL()) != nil)
             } catch {
                 try? writer.execute("ROLLBACK")
                 throw error

@@ -42,14 +42,28 @@ extension EventStore {
             lock.unlock()
             let results = commit(group.map(\.0))
             // An erasure is answered once the deleted keys are in no file (docs/privacy.md §4). If
-            // a reader holds the WAL for 2 s, the wipe is tried again after each later commit,
-            // without waiting, so intake does not stall behind a long reader.
-            if group.contains(where: { !$0.0.erasedRequests.isEmpty }) {
-                walWipePending = (try? wipeWAL()) == nil
-            } else if walWipePending {
-                walWipePending = (try? wipeWAL(waitingAtMost: 0)) == nil
+            // a reader holds the WAL for 2 s, the wipe is tried again every second and after each
+            // later commit, without waiting, so intake does not stall behind a long reader.
+            if walWipePending || group.contains(where: { !$0.0.erasedRequests.isEmpty }) {
+                retryWipe(waitingAtMost: walWipePending ? 0 : 2_000)
             }
             for (i, entry) in group.enumerated() { entry.1(results[i]) }
+        }
+    }
+
+    /// Tries the WAL wipe; while it fails, tries again every second (writer queue).
+    func retryWipe(waitingAtMost milliseconds: Int32) {
+        dispatchPrecondition(condition: .onQueue(writerQueue))
+        walWipePending = (try? wipeWAL(waitingAtMost: milliseconds)) == nil
+        lock.lock()
+        stats.walWipePending = walWipePending
+        lock.unlock()
+        guard walWipePending, !wipeRetryScheduled else { return }
+        wipeRetryScheduled = true
+        writerQueue.asyncAfter(deadline: .now() + 1) { [weak self] in
+            guard let self else { return }
+            self.wipeRetryScheduled = false
+            if self.walWipePending, self.writer.handle != nil { self.retryWipe(waitingAtMost: 0) }
         }
     }
 
@@ -185,11 +199,11 @@ extension EventStore {
             }
         }
         if !batch.dataKeys.isEmpty {
-            let put = try writer.prepare("INSERT INTO data_keys (event_id, request_id, master_key_id, wrapped) VALUES (?, ?, ?, ?)")
+            let put = try writer.prepare("INSERT INTO data_keys (request_id, event_id, master_key_id, wrapped) VALUES (?, ?, ?, ?)")
             for key in batch.dataKeys {
                 put.reset()
-                put.bind(1, key.eventID)
-                put.bind(2, key.requestID)
+                put.bind(1, key.requestID)
+                put.bind(2, key.eventID)
                 put.bind(3, key.masterKeyID)
                 put.bind(4, blob: key.wrapped)
                 try put.run()

@@ -38,6 +38,8 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
     var projectionDigest = ProjectionDigest()
     /// An erasure's WAL wipe that a reader blocked, to retry after the next commit (writer queue).
     var walWipePending = false
+    /// Whether a retry of that wipe is scheduled (writer queue).
+    var wipeRetryScheduled = false
     /// Counters for metrics and benchmarks (writer queue; read under lock via `statistics`).
     var stats = Statistics()
     /// The daemon's one clock: when an outbox message is created and first due.
@@ -49,6 +51,8 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         public var batches = 0
         public var events = 0
         public var largestGroup = 0
+        /// Whether an erasure's WAL wipe waits for a reader to leave (docs/privacy.md §4).
+        public var walWipePending = false
     }
 
     /// Opens (creating if needed) `events.sqlite` in `directory`. `clock` dates the outbox
@@ -91,6 +95,8 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
             projectionValid = false  // never recorded (a store from before schema 2): rebuild once
         }
         try openTree()
+        // A wipe an earlier process could not finish (it crashed, or a reader held the WAL).
+        if !writer.checkpointTruncate(waitingAtMost: 2_000) { writerQueue.async { self.retryWipe(waitingAtMost: 0) } }
     }
 
     /// Creates `file` as `0600` if asked and it is missing, and makes an existing one `0600`.
@@ -202,9 +208,8 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         // carries content, deleted to erase it; a check value per master key ever used, so a
         // wrong key file is refused at start; when each request's content was erased.
         """
-        CREATE TABLE data_keys (event_id TEXT PRIMARY KEY, request_id TEXT NOT NULL, master_key_id TEXT NOT NULL,
-                                wrapped BLOB NOT NULL);
-        CREATE INDEX data_keys_request ON data_keys (request_id);
+        CREATE TABLE data_keys (request_id TEXT NOT NULL, event_id TEXT NOT NULL, master_key_id TEXT NOT NULL,
+                                wrapped BLOB NOT NULL, PRIMARY KEY (request_id, event_id)) WITHOUT ROWID;
         CREATE TABLE master_keys (id TEXT PRIMARY KEY, check_value BLOB NOT NULL, added_ms INTEGER NOT NULL);
         ALTER TABLE cases ADD COLUMN t_erased INTEGER NOT NULL DEFAULT -9223372036854775808;
         """,

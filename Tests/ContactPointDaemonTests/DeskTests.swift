@@ -288,7 +288,35 @@ final class DeskTests: XCTestCase {
         desk.reload(Settings.Version(directory: directory, policy: policy))
         XCTAssertTrue(try desk.replay().fromProjection)
         XCTAssertEqual(desk.queue.sync { desk.cases[id]?.contentErasedAt }, t0 + .days(30))
+        XCTAssertEqual(desk.queue.sync { desk.deadlines.count }, 0, "nothing more is scheduled for it")
         XCTAssertTrue(try store.verifyProjection().agrees)
+    }
+
+    /// Content that arrives after an erasure on order (the request was still open) is sealed
+    /// under a key that is never stored: the erasure covers it too.
+    func testContentAfterAnErasureIsSealedUnderAKeyThatIsNeverKept() throws {
+        let id = try submit()
+        guard case .ok(200, let erased, _) = wait({ desk.erase(id, reason: "order 7", by: caller("supervisor.vn"), reply: $0) }) else {
+            return XCTFail("erased")
+        }
+        XCTAssertNotNil(erased["content_erased"])
+        XCTAssertEqual(try store.sealedHistory(of: id).keys.count, 0)
+        guard case .ok(200, let view, _) = wait({ desk.act(id, .refuse(ground: .sovereignty, reason: "names minister X"), by: caller("officer.de"), reply: $0) })
+        else { return XCTFail("refused") }
+        XCTAssertEqual(view["state"], "refused")
+        XCTAssertEqual(try store.sealedHistory(of: id).keys.count, 0, "no key stored for the reason")
+        XCTAssertFalse(String(decoding: view.serialized(), as: UTF8.self).contains("minister X"), "\(view)")
+        let refusal = try XCTUnwrap(store.history(of: id).first { $0.event.type == "refused" })
+        XCTAssertEqual(refusal.event.payload["ground"], "sovereignty", "the clear part stays")
+        XCTAssertNotNil(refusal.event.payload["sealed"])
+        guard case .problem(let again) = wait({ desk.erase(id, reason: "again", by: caller("supervisor.vn"), reply: $0) }) else {
+            return XCTFail("a second erasure is refused")
+        }
+        XCTAssertEqual(again.status, 409)
+        guard case .problem(let officer) = wait({ desk.erase(id, reason: "x", by: caller("officer.vn"), reply: $0) }) else {
+            return XCTFail("an officer may not erase")
+        }
+        XCTAssertEqual(officer.status, 403)
     }
 }
 

@@ -80,6 +80,36 @@ final class FederationEndToEndTests: XCTestCase {
         for d in [vn, de] { XCTAssertEqual(try d.pocd(["audit", "verify", "--config", "CONFIG"]).status, 0) }
     }
 
+    /// A request waiting for a partner that is down waits sealed (docs/privacy.md §2); erased
+    /// before it could be delivered, it is never sent, and the partner is not told of an
+    /// erasure of a request it never had.
+    func testARequestWaitingForAPartnerIsSealedAndAnErasureBeforeDeliveryDropsIt() throws {
+        try makeDaemons()
+        try vn.start()  // DE is down
+        let id = UUID().uuidString.lowercased()
+        let identifier = "waiting-\(UUID().uuidString.prefix(8).lowercased())@example.org"
+        let posted = try vn.curl("officer.vn.alice", "POST", "/v1/requests",
+                                 json: E2E.requestJSON(id: id).replacingOccurrences(of: "x@example.org", with: identifier))
+        XCTAssertEqual(posted.status, 201, posted.body)
+        func sql(_ query: String) throws -> String {
+            try Subprocess.run("sqlite3", [vn.dataPath + "/events.sqlite", query]).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        XCTAssertEqual(try sql("SELECT count(*) FROM outbox WHERE kind = 'partner-request' AND delivered_ms IS NULL"), "1")
+        for file in ["events.sqlite", "events.sqlite-wal"] {
+            let bytes = (try? Data(contentsOf: URL(fileURLWithPath: vn.dataPath + "/" + file))) ?? Data()
+            XCTAssertNil(bytes.range(of: Data(identifier.utf8)), "\(file) holds the waiting request sealed")
+        }
+        let erase = try vn.curl("supervisor.vn.minh", "POST", "/v1/requests/\(id)/erase", json: #"{"reason":"order 3"}"#)
+        XCTAssertEqual(erase.status, 200, erase.body)
+        try de.start()
+        try E2E.eventually(60, "VN's next attempt finds no key and drops the message") {
+            try sql("SELECT count(*) FROM outbox WHERE kind = 'partner-request' AND dropped_ms IS NOT NULL") == "1"
+        }
+        XCTAssertTrue(try sql("SELECT resolution FROM outbox WHERE kind = 'partner-request'").contains("erased before delivery"))
+        XCTAssertEqual(try sql("SELECT count(*) FROM outbox WHERE kind = 'partner-event'"), "0", "no erasure sent for a request DE never had")
+        XCTAssertEqual(try de.curl("officer.de.bob", "GET", "/v1/requests/\(id)").status, 404, "DE never received it")
+    }
+
     func testARequestTravelsAndBothSidesShowTheSameStateAndHistory() throws {
         try makeDaemons()
         for d in daemons.values { try d.start() }

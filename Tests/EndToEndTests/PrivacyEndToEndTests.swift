@@ -161,6 +161,11 @@ final class PrivacyEndToEndTests: XCTestCase {
         XCTAssertEqual(d.stop(), 0)
         try d.start()
         XCTAssertEqual(try d.curl("officer.vn.alice", "GET", "/v1/requests/\(id)").body.json["content_erased"]?["why"], "order")
+        XCTAssertEqual(try wrappedKeys(d, id).count, 0, "no key comes back")
+        XCTAssertFalse(d.readLog().contains(identifier), "the daemon's log names no identifier")
+        let reads = try Subprocess.run("sqlite3", [d.dataPath + "/events.sqlite",
+                                                   "SELECT count(*) FROM events WHERE request_id = '\(id)' AND type = 'content-read' AND at > (SELECT at FROM events WHERE request_id = '\(id)' AND type = 'content-erased')"])
+        XCTAssertEqual(reads.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "0", "nothing to disclose once erased: no read recorded")
     }
 
     func testRetentionErasesTheContentOnAMovedClock() throws {

@@ -75,7 +75,8 @@ extension Desk {
                       type: first.event.type, payload: SealedContent.strippingSealed(first.event.payload, type: first.event.type))
             else { return reply(.problem(.storage("cannot read request \(request.id)"))) }
             if stored.canonicalBytes == request.canonicalBytes {
-                queue.async { [self] in view(request.id, status: 200, reply: reply) }
+                // The answer shows the request as stored, its history included: a read like any other.
+                queue.async { [self] in disclose(request.id, to: caller, via: "POST /v1/requests", status: 200, reply: reply) }
             } else {
                 reply(.problem(.conflict("a request with id \(request.id) already exists with other content", field: "id")))
             }

@@ -19,6 +19,8 @@ extension Desk {
                 other = action.side == .requesting ? record.to : record.from
             } else if case .contentErased = c.event {
                 // The other party is told, and records it; it keeps its copy under its own retention.
+                // A request never delivered there is not (its own message is dropped, unopenable).
+                guard record.state != .submitted else { return [] }
                 (acting, other) = c.localCodes.contains(record.from) ? (record.from, record.to) : (record.to, record.from)
             } else {
                 return []
@@ -27,7 +29,7 @@ extension Desk {
             let body: JSONValue = [
                 "id": .string(c.stored.id), "request_id": .string(c.stored.requestID), "type": .string(c.stored.type),
                 "actor": .string(c.stored.actor),
-                "at": .string(c.stored.at.rfc3339), "payload": c.event.payload,
+                "at": .string(c.stored.at.rfc3339), "payload": c.stored.payload,  // as stored: sealed until sent
             ]
             return [OutboxMessage(destination: other.code, kind: OutboundKind.partnerEvent,
                                   body: body.serialized(), eventID: c.stored.id)]

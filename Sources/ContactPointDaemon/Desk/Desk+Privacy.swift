@@ -28,14 +28,21 @@ extension Desk {
     }
 
     /// Records that `caller` is shown the content of `requestID` through `via`, then shows it:
-    /// the access log is written before the disclosure, in the request's own history.
+    /// the access log is written before the disclosure, in the request's own history. Reads
+    /// that arrive while one is being recorded are recorded together in the next commit. Once
+    /// the content is erased there is nothing to disclose, and nothing is recorded.
     func disclose(_ requestID: String, to caller: Caller, via: String, status: Int, reply: @escaping @Sendable (DeskReply) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
+        if cases[requestID]?.contentErasedAt != nil { return view(requestID, status: status, reply: reply) }
+        let first = pendingReads[requestID] == nil
+        pendingReads[requestID, default: []].append(PendingRead(identity: caller.identity, via: via, status: status, reply: reply))
+        guard first else { return }
         perform(on: requestID) { [self] in
-            commit([(.contentRead(via: via), caller.identity, nil)], for: requestID, at: clock.now()) { [self] result, _ in
+            let readers = pendingReads.removeValue(forKey: requestID) ?? []
+            commit(readers.map { (.contentRead(via: $0.via), actor: $0.identity, id: nil) }, for: requestID, at: clock.now()) { [self] result, _ in
                 switch result {
-                case .success: view(requestID, status: status, reply: reply)
-                case .failure(let p): reply(.problem(p))
+                case .success: for r in readers { view(requestID, status: r.status, reply: r.reply) }
+                case .failure(let p): for r in readers { r.reply(.problem(p)) }
                 }
             }
         }
@@ -57,7 +64,6 @@ extension Desk {
                 commit([(.contentErased(why: "order", reason: reason), caller.identity, nil)], for: requestID, at: clock.now()) { [self] result, _ in
                     switch result {
                     case .success:
-                        log.notice("request content erased on order", metadata: ["request": "\(requestID)", "by": "\(caller.identity)"])
                         view(requestID, status: 200, reply: reply)
                     case .failure(let p): reply(.problem(p))
                     }
@@ -87,4 +93,12 @@ extension Desk {
             }
         }
     }
+}
+
+/// A read of a request's content waiting for its access-log record.
+struct PendingRead {
+    var identity: String
+    var via: String
+    var status: Int
+    var reply: @Sendable (DeskReply) -> Void
 }

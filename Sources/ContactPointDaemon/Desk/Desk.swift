@@ -52,6 +52,9 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     var drainWaiters: [DrainWaiter] = []
     /// Events of the log itself recorded so far: the next one's sequence (docs/audit.md §7).
     var logEventCount = 0
+    /// Reads of a request's content waiting to be recorded, per request: those that arrive
+    /// while one is being recorded are recorded together, in one commit (docs/privacy.md §3).
+    var pendingReads: [String: [PendingRead]] = [:]
     /// Outbound messages an alert of the log itself causes (the alert receivers).
     var logAlertHooks: [@Sendable (Alert) -> [OutboxMessage]] = []
 
@@ -172,8 +175,12 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
                 let fresh = vault.newDataKey(eventID: eventID, requestID: requestID)
                 if let sealed = SealedContent.seal(payload, type: event.type, requestID: requestID, key: fresh.key) {
                     payload = sealed
-                    dataKey = fresh.key
-                    dataKeys.append(fresh.wrapped)
+                    // Content that arrives after the request's content was erased is sealed under
+                    // a key that is never stored: the erasure covers it too (docs/privacy.md §4).
+                    if base?.contentErasedAt == nil {
+                        dataKey = fresh.key
+                        dataKeys.append(fresh.wrapped)
+                    }
                 }
             }
             if case .contentErased = event { erased.append(requestID) }
@@ -190,11 +197,12 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
             }
             let context = OutboxContext(event: event, stored: newEvent, previous: previous, record: base!,
                                         localCodes: localCodes, directory: directory, policy: policy)
-            // Messages to partners carry the content: sealed under the same key while they wait.
+            // A request waiting for a partner is sealed under its event's key; an action's event
+            // waits with its payload as stored (sealed), opened when it is sent.
             outbox += partnerMessages(for: context).map { m in
-                guard let dataKey else { return m }
+                guard m.kind == OutboundKind.partnerRequest else { return m }
                 var sealed = m
-                sealed.body = SealedBody.seal(m.body, requestID: requestID, eventID: eventID, key: dataKey)
+                sealed.body = SealedBody.seal(m.body, requestID: requestID, eventID: eventID, key: dataKey ?? AESGCM.randomBytes(AESGCM.keySize))
                 return sealed
             }
             for hook in outboxHooks { outbox += hook(context) }
@@ -260,6 +268,11 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
             metrics.increment("contactpoint_reminders_total")
         case .expired:
             metrics.increment("contactpoint_expired_total")
+        case .contentErased(let why, _):
+            metrics.increment("contactpoint_content_erased_total", [("why", why)])
+            log.notice("request content erased: its data keys are destroyed", metadata: ["request": "\(id)", "why": "\(why)", "by": "\(stored.event.actor)"])
+        case .contentRead:
+            metrics.increment("contactpoint_content_reads_total")
         default:
             break
         }

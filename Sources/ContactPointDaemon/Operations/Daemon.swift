@@ -257,6 +257,9 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
             Metrics.Gauge("contactpoint_outbox_parked", help: "Outbound messages parked after a permanent refusal, waiting for a supervisor",
                           [([], Double(outbox?.parked ?? 0))]),
             Metrics.Gauge("contactpoint_outbox_oldest_age_seconds", help: "Age of the oldest message waiting to be delivered", [([], age)]),
+            Metrics.Gauge("contactpoint_store_wal_wipe_pending",
+                          help: "1 while an erasure's deleted keys may still be in the WAL because a reader holds it (retried every second)",
+                          [([], s.walWipePending ? 1 : 0)]),
         ]
     }
 }

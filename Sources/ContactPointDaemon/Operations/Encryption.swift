@@ -12,7 +12,12 @@ enum Encryption {
     /// sealed with under that id, or a key the store still needs that pocd.yaml no longer lists.
     static func openVault(_ settings: EncryptionSettings, store: EventStore, configFile: String, clock: Clock,
                           log: Logger?) throws -> Vault {
+        let known = try store.masterKeyChecks()
         if !settings.configured, let key = settings.keys.first, !FileManager.default.fileExists(atPath: key.file) {
+            guard !known.contains(where: { $0.id == key.id }) else {
+                throw StartupError("\(configFile): the master key '\(key.id)' this store was sealed with is missing from \(key.file); "
+                    + "restore it from your key backup (a new key cannot read what the old one sealed)")
+            }
             do { try MasterKey.generate(file: key.file) } catch { throw StartupError("\(error)") }
             log?.notice("made the first master key (no encryption block in pocd.yaml); keep a copy apart from the database's backups: a backup that carries its own key protects nothing", metadata: ["id": "\(key.id)", "file": "\(key.file)"])
         }
@@ -23,7 +28,6 @@ enum Encryption {
             }
         }
         let vault = Vault(keys: keys)
-        let known = try store.masterKeyChecks()
         for (id, check) in known {
             guard let key = vault.key(id) else {
                 let count = try store.dataKeyCounts()[id] ?? 0

@@ -65,10 +65,14 @@ struct Keys: ParsableCommand {
                 defer { store.close() }
                 let vault = try Encryption.openVault(d.encryption, store: store, configFile: d.file, clock: .system, log: nil)
                 let before = try store.dataKeyCounts()
-                let count = try store.rewrapDataKeys(keepingMasterKeys: [vault.newest.id]) { vault.rewrap($0) }
+                let (count, wiped) = try store.rewrapDataKeys(keepingMasterKeys: [vault.newest.id]) { vault.rewrap($0) }
                 let moved = before.filter { $0.key != vault.newest.id }.map { "\($0.value) from '\($0.key)'" }.sorted()
                 print("rewrapped \(count) data key\(count == 1 ? "" : "s") under master key '\(vault.newest.id)'"
                       + (moved.isEmpty ? "" : " (\(moved.joined(separator: ", ")))"))
+                if !wiped {
+                    print("warning: the WAL could not be truncated (another process was reading the store); the old wrapped "
+                          + "forms stay in \(store.path)-wal until the daemon's next start truncates it")
+                }
                 let old = vault.keys.dropLast().map(\.id)
                 if !old.isEmpty {
                     print("no data key is wrapped by \(old.map { "'\($0)'" }.joined(separator: ", ")) any more: remove \(old.count == 1 ? "it" : "them") from encryption.keys and destroy the file\(old.count == 1 ? "" : "s")")

@@ -29,6 +29,8 @@ public final class Metrics: @unchecked Sendable {  // all values guarded by `loc
         describe("contactpoint_escalations_total", "counter", "Escalation events recorded, by deadline and level")
         describe("contactpoint_reminders_total", "counter", "Reminders before expiry recorded")
         describe("contactpoint_expired_total", "counter", "Preservations that expired")
+        describe("contactpoint_content_reads_total", "counter", "Reads of request content recorded in the access log")
+        describe("contactpoint_content_erased_total", "counter", "Requests whose content was erased, by why (retention or order)")
         describe("contactpoint_submissions_total", "counter", "Requests stored, by kind and priority")
         describe("contactpoint_actions_total", "counter", "Actions recorded, by action")
         describe("contactpoint_events_appended_total", "counter", "Events appended to the hash-chained log")

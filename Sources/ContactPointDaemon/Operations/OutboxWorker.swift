@@ -134,13 +134,10 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
     private func send(_ sealedEntry: OutboxEntry) {
         dispatchPrecondition(condition: .onQueue(queue))
         var entry = sealedEntry
-        if let sealed = SealedBody(entry.message.body) {
-            // Opened only to be sent; a request erased meanwhile has no key left, and its message is dropped.
-            let wrapped = (try? store.dataKey(eventID: sealed.eventID)) ?? nil
-            guard let key = wrapped.flatMap(desk.vault.unwrap), let body = sealed.open(key: key) else {
-                return dropErased(entry)
-            }
-            entry.message.body = body
+        switch open(entry.message) {
+        case .opened(let body): entry.message.body = body
+        case .erased: return dropErased(entry)
+        case .unreadable(let why): return failed(entry, .retry(why))
         }
         let opened = entry
         let m = entry.message
@@ -159,6 +156,58 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
                 }
             }
         }
+    }
+
+    /// What a stored message becomes when it is about to be sent.
+    enum Opening {
+        /// The body to send.
+        case opened([UInt8])
+        /// A request whose content was erased before it could be delivered: it is never sent.
+        case erased
+        /// The store could not be read, or the data key not unwrapped: try again later.
+        case unreadable(String)
+    }
+
+    /// Opens what waits sealed (docs/privacy.md §2): a request under its event's data key; an
+    /// action's event with its payload as stored. An event whose request was erased meanwhile
+    /// goes with its clear part only (the state change still reaches the partner).
+    func open(_ m: OutboxMessage) -> Opening {
+        func key(_ requestID: String, _ eventID: String) throws(StoreError) -> [UInt8]?? {
+            guard let wrapped = try store.dataKey(requestID: requestID, eventID: eventID) else { return .some(nil) }
+            guard let key = desk.vault.unwrap(wrapped) else { return nil }
+            return .some(key)
+        }
+        if let sealed = SealedBody(m.body) {
+            do {
+                switch try key(sealed.requestID, sealed.eventID) {
+                case .none: return .unreadable("cannot unwrap the data key of event \(sealed.eventID) with the master keys in force")
+                case .some(.none): return .erased
+                case .some(.some(let k)):
+                    guard let body = sealed.open(key: k) else { return .unreadable("the sealed message of event \(sealed.eventID) does not open") }
+                    return .opened(body)
+                }
+            } catch {
+                return .unreadable("cannot read the data key: \(error)")
+            }
+        }
+        guard m.kind == OutboundKind.partnerEvent, var o = (try? JSONParser.parse(m.body))?.objectValue,
+              let type = o["type"]?.stringValue, let payload = o["payload"], SealedContent.isSealed(payload, type: type),
+              let requestID = o["request_id"]?.stringValue, let eventID = o["id"]?.stringValue
+        else { return .opened(m.body) }
+        do {
+            switch try key(requestID, eventID) {
+            case .none: return .unreadable("cannot unwrap the data key of event \(eventID) with the master keys in force")
+            case .some(.none): o["payload"] = SealedContent.placeholder(payload, type: type)
+            case .some(.some(let k)):
+                guard let opened = SealedContent.open(payload, type: type, requestID: requestID, key: k) else {
+                    return .unreadable("the sealed payload of event \(eventID) does not open")
+                }
+                o["payload"] = SealedContent.strippingSealed(opened, type: type)
+            }
+        } catch {
+            return .unreadable("cannot read the data key: \(error)")
+        }
+        return .opened(JSONValue.object(o).serialized())
     }
 
     /// A message whose content was erased before it could be delivered: never sent.
@@ -326,11 +375,26 @@ enum DeliveryOutcome: Equatable {
     init(_ result: Result<HTTPClientResponse, HTTPClientError>) {
         switch result {
         case .success(let response):
-            let detail = "HTTP \(response.status): \(String(decoding: response.body.prefix(300), as: UTF8.self))"
-            self = Self.classify(status: response.status, detail: detail)
+            self = Self.classify(status: response.status, detail: Self.detail(status: response.status, body: response.body))
         case .failure(let error):
             self = .retry(error.description)
         }
+    }
+
+    /// What is kept of a receiver's answer (in the outbox's last error, the logs and an
+    /// escalation's cause, which is in clear in the signed log): the status, and of a problem
+    /// document its type, title and the fields it names, never its free text, which may quote
+    /// the request's content back (docs/privacy.md §1).
+    static func detail(status: Int, body: [UInt8]) -> String {
+        guard let problem = (try? JSONParser.parse(body))?.objectValue else {
+            return body.isEmpty ? "HTTP \(status)" : "HTTP \(status) (a \(body.count)-byte body that is not a problem document)"
+        }
+        var text = "HTTP \(status)"
+        if let type = problem["type"]?.stringValue { text += " \(type.split(separator: ":").last.map(String.init) ?? type)" }
+        if let title = problem["title"]?.stringValue { text += ": \(title.prefix(80))" }
+        let fields = (problem["errors"]?.arrayValue ?? []).compactMap { $0["field"]?.stringValue }.prefix(10)
+        if !fields.isEmpty { text += " (fields: \(fields.map { String($0.prefix(60)) }.joined(separator: ", ")))" }
+        return text
     }
 
     static func classify(status: Int, detail: String) -> DeliveryOutcome {
