@@ -8,6 +8,13 @@ extension EventStore {
         try onReader { () throws(StoreError) -> [StoredEvent] in try historyOnReader(requestID) }
     }
 
+    /// A request's access log: its `content-read` events, read on the reader queue (docs/privacy.md §3).
+    public func reads(of requestID: String, completion: @escaping @Sendable (Result<[StoredEvent], StoreError>) -> Void) {
+        readerQueue.async {
+            completion(Result { () throws(StoreError) -> [StoredEvent] in try self.historyOnReader(requestID, onlyReads: true) })
+        }
+    }
+
     /// Reads `history(of:)` on the reader queue and calls back there.
     public func history(of requestID: String, completion: @escaping @Sendable (Result<[StoredEvent], StoreError>) -> Void) {
         readerQueue.async {
@@ -15,10 +22,13 @@ extension EventStore {
         }
     }
 
-    func historyOnReader(_ requestID: String) throws(StoreError) -> [StoredEvent] {
+    /// A request's events in order. `reads` false leaves out the access log's `content-read`
+    /// events, which the case's history does not show; `onlyReads` keeps only them.
+    func historyOnReader(_ requestID: String, reads: Bool = true, onlyReads: Bool = false) throws(StoreError) -> [StoredEvent] {
+        let filter = onlyReads ? " AND type = 'content-read'" : reads ? "" : " AND type <> 'content-read'"
         let s = try reader.prepare("""
             SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash
-            FROM events WHERE request_id = ? ORDER BY sequence
+            FROM events WHERE request_id = ?\(filter) ORDER BY sequence
             """)
         defer { s.reset() }
         s.bind(1, requestID)

@@ -79,10 +79,10 @@ extension Desk {
             guard caller.principals.contains(where: { $0.role == .supervisor && ($0.contactPoint == record.from || $0.contactPoint == record.to) }) else {
                 return reply(.problem(.forbidden("the access log is for supervisors of \(record.from) or \(record.to)", field: "client_certificate")))
             }
-            store.history(of: requestID) { result in
+            store.reads(of: requestID) { result in
                 switch result {
-                case .success(let history):
-                    let items = history.filter { $0.event.type == "content-read" }.map { s -> JSONValue in
+                case .success(let reads):
+                    let items = reads.map { s -> JSONValue in
                         ["at": .string(s.event.at.rfc3339), "identity": .string(s.event.actor),
                          "via": s.event.payload["via"] ?? .null, "event_id": .string(s.event.id), "position": .number(Double(s.position))]
                     }
