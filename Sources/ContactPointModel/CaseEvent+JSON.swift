@@ -30,8 +30,6 @@ extension CaseEvent {
             return .object(o)
         case .reminded(let expiresAt, let before):
             return ["expires_at": .string(expiresAt.rfc3339), "before": .string(before.description)]
-        case .contentRead(let via):
-            return ["via": .string(via)]
         case .contentErased(let why, let reason), .partnerErased(let why, let reason):
             return ["why": .string(why), "reason": .string(reason)]
         }
@@ -102,9 +100,6 @@ extension CaseEvent {
             guard let exp = time("expires_at"), let before = str("before").flatMap(PolicyDuration.init(parsing:))
             else { return fail("missing expires_at or before") }
             return .success(.reminded(expiresAt: exp, before: before))
-        case "content-read":
-            guard let via = str("via") else { return fail("missing via") }
-            return .success(.contentRead(via: via))
         case "content-erased", "partner-erased":
             guard let why = str("why"), ["retention", "order"].contains(why), let reason = str("reason")
             else { return fail("missing why (retention or order) or reason") }

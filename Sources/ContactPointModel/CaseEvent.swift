@@ -20,9 +20,6 @@ public enum CaseEvent: Sendable, Hashable {
     case expired(expiresAt: Instant)
     case escalated(Escalation)
     case reminded(expiresAt: Instant, before: PolicyDuration)
-    /// Someone was shown the request's content (docs/privacy.md §3): `via` names the route or
-    /// command. The access log is made of these; they change nothing else.
-    case contentRead(via: String)
     /// The request's content was erased here by destroying its data keys: `why` is
     /// `retention` (the policy's `retention.after_end`) or `order` (a supervisor's legal order).
     case contentErased(why: String, reason: String)
@@ -49,7 +46,6 @@ public enum CaseEvent: Sendable, Hashable {
         case .expired: return "expired"
         case .escalated: return "escalated"
         case .reminded: return "reminded"
-        case .contentRead: return "content-read"
         case .contentErased: return "content-erased"
         case .partnerErased: return "partner-erased"
         }

@@ -184,7 +184,7 @@ public struct Lifecycle: Sendable, Hashable {
         case .expired:
             guard state == .preserved else { throw .notAllowedSystem(event: "expired", state: state) }
             end(.expired, at: time)
-        case .escalated, .reminded, .contentRead, .contentErased, .partnerErased:
+        case .escalated, .reminded, .contentErased, .partnerErased:
             break
         }
     }

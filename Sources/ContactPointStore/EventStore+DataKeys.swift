@@ -6,8 +6,7 @@ import Sealing
 /// The wrapped data keys that seal requests' content (docs/privacy.md), and the check values
 /// of the master keys that wrap them.
 extension EventStore {
-    /// A request's case events (the access log's reads left out) with the wrapped keys of those
-    /// that carry content (none once erased).
+    /// A request's events with the wrapped keys of those that carry content (none once erased).
     public struct SealedHistory: Sendable {
         public var events: [StoredEvent]
         /// By event id.
@@ -30,7 +29,7 @@ extension EventStore {
     private func sealedHistoryOnReader(_ requestID: String) throws(StoreError) -> SealedHistory {
         try reader.execute("BEGIN")
         defer { try? reader.execute("COMMIT") }
-        let events = try historyOnReader(requestID, reads: false)
+        let events = try historyOnReader(requestID)
         return SealedHistory(events: events, keys: try dataKeysOnReader(requestID))
     }
 

@@ -8,10 +8,21 @@ extension EventStore {
         try onReader { () throws(StoreError) -> [StoredEvent] in try historyOnReader(requestID) }
     }
 
-    /// A request's access log: its `content-read` events, read on the reader queue (docs/privacy.md §3).
+    /// A request's access log: the `content-read` events of the log itself that name it, in
+    /// log order, read on the reader queue (docs/privacy.md §3; the partial index `events_reads`).
     public func reads(of requestID: String, completion: @escaping @Sendable (Result<[StoredEvent], StoreError>) -> Void) {
         readerQueue.async {
-            completion(Result { () throws(StoreError) -> [StoredEvent] in try self.historyOnReader(requestID, onlyReads: true) })
+            completion(Result { () throws(StoreError) -> [StoredEvent] in
+                let s = try self.reader.prepare("""
+                    SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash FROM events
+                    WHERE type = 'content-read' AND json_extract(payload, '$.request_id') = ? ORDER BY position
+                    """)
+                defer { s.reset() }
+                s.bind(1, requestID)
+                var events: [StoredEvent] = []
+                while try s.step() { events.append(try Self.row(s)) }
+                return events
+            })
         }
     }
 
@@ -22,13 +33,10 @@ extension EventStore {
         }
     }
 
-    /// A request's events in order. `reads` false leaves out the access log's `content-read`
-    /// events, which the case's history does not show; `onlyReads` keeps only them.
-    func historyOnReader(_ requestID: String, reads: Bool = true, onlyReads: Bool = false) throws(StoreError) -> [StoredEvent] {
-        let filter = onlyReads ? " AND type = 'content-read'" : reads ? "" : " AND type <> 'content-read'"
+    func historyOnReader(_ requestID: String) throws(StoreError) -> [StoredEvent] {
         let s = try reader.prepare("""
             SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash
-            FROM events WHERE request_id = ?\(filter) ORDER BY sequence
+            FROM events WHERE request_id = ? ORDER BY sequence
             """)
         defer { s.reset() }
         s.bind(1, requestID)
@@ -303,7 +311,7 @@ extension EventStore {
     /// next one's sequence.
     public func logEventCount() throws(StoreError) -> Int {
         try onReader { () throws(StoreError) -> Int in
-            let s = try reader.prepare("SELECT count(*) FROM events WHERE request_id = ''")
+            let s = try reader.prepare("SELECT COALESCE(max(sequence) + 1, 0) FROM events WHERE request_id = ''")  // one index probe
             defer { s.reset() }
             _ = try s.step()
             return Int(s.int64(0))

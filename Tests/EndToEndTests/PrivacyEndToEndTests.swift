@@ -164,7 +164,7 @@ final class PrivacyEndToEndTests: XCTestCase {
         XCTAssertEqual(try wrappedKeys(d, id).count, 0, "no key comes back")
         XCTAssertFalse(d.readLog().contains(identifier), "the daemon's log names no identifier")
         let reads = try Subprocess.run("sqlite3", [d.dataPath + "/events.sqlite",
-                                                   "SELECT count(*) FROM events WHERE request_id = '\(id)' AND type = 'content-read' AND at > (SELECT at FROM events WHERE request_id = '\(id)' AND type = 'content-erased')"])
+                                                   "SELECT count(*) FROM events WHERE type = 'content-read' AND json_extract(payload, '$.request_id') = '\(id)' AND position > (SELECT position FROM events WHERE request_id = '\(id)' AND type = 'content-erased')"])
         XCTAssertEqual(reads.stdout.trimmingCharacters(in: .whitespacesAndNewlines), "0", "nothing to disclose once erased: no read recorded")
     }
 

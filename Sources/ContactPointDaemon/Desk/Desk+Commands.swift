@@ -110,11 +110,10 @@ extension Desk {
                 do throws(LifecycleRefusal) { event = try record.lifecycle.decide(input, by: side, at: now, policy: policy[record.priority]) } catch {
                     return reply(.problem(.lifecycle(error)))
                 }
-                // The answer shows the request's content: the read is recorded with the action.
-                commit([(event, caller.identity, nil), (.contentRead(via: "POST /v1/requests/{id}/\(input.action.rawValue)"), caller.identity, nil)],
-                       for: requestID, at: now) { [self] result, _ in
+                commit([(event, caller.identity, nil)], for: requestID, at: now) { [self] result, _ in
                     switch result {
-                    case .success: view(requestID, status: 200, reply: reply)
+                    // The answer shows the request's content: the read is recorded before it.
+                    case .success: disclose(requestID, to: caller, via: "POST /v1/requests/{id}/\(input.action.rawValue)", status: 200, reply: reply)
                     case .failure(let p): reply(.problem(p))
                     }
                 }

@@ -1,6 +1,7 @@
 import ContactPointModel
 import ContactPointStore
 import Dispatch
+import Foundation
 import Sealing
 
 /// Personal content (docs/privacy.md): reads that open it are recorded first, erasure
@@ -28,22 +29,43 @@ extension Desk {
     }
 
     /// Records that `caller` is shown the content of `requestID` through `via`, then shows it:
-    /// the access log is written before the disclosure, in the request's own history. Reads
-    /// that arrive while one is being recorded are recorded together in the next commit. Once
-    /// the content is erased there is nothing to disclose, and nothing is recorded.
+    /// the access log is written durably before the disclosure, as an event of the log itself
+    /// (`content-read`, docs/privacy.md §3), so it is covered by the signed log without
+    /// touching the request's own history. Reads that arrive while others are being recorded
+    /// are recorded together in the next commit, whatever their request. Once the content is
+    /// erased there is nothing to disclose, and nothing is recorded.
     func disclose(_ requestID: String, to caller: Caller, via: String, status: Int, reply: @escaping @Sendable (DeskReply) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
         if cases[requestID]?.contentErasedAt != nil { return view(requestID, status: status, reply: reply) }
-        let first = pendingReads[requestID] == nil
-        pendingReads[requestID, default: []].append(PendingRead(identity: caller.identity, via: via, status: status, reply: reply))
+        let first = pendingReads.isEmpty
+        pendingReads.append(PendingRead(requestID: requestID, identity: caller.identity, via: via, status: status, reply: reply))
         guard first else { return }
-        perform(on: requestID) { [self] in
-            let readers = pendingReads.removeValue(forKey: requestID) ?? []
-            commit(readers.map { (.contentRead(via: $0.via), actor: $0.identity, id: nil) }, for: requestID, at: clock.now()) { [self] result, _ in
-                switch result {
-                case .success: for r in readers { view(requestID, status: r.status, reply: r.reply) }
-                case .failure(let p): for r in readers { r.reply(.problem(p)) }
+        perform(on: "") { [self] in recordReads() }
+    }
+
+    /// Records every read waiting, in one commit, then shows each its request.
+    private func recordReads() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let readers = pendingReads
+        pendingReads = []
+        guard !readers.isEmpty else { return finish("") }
+        busy.insert("")
+        let now = clock.now()
+        let events = readers.enumerated().map { i, r in
+            NewEvent(id: UUID().uuidString.lowercased(), requestID: "", sequence: logEventCount + i, type: "content-read",
+                     actor: r.identity, at: now, payload: ["request_id": .string(r.requestID), "via": .string(r.via)])
+        }
+        store.append(WriteBatch(events: events)) { [self] result in
+            queue.async { [self] in
+                if case .success(.stored(let stored)) = result {
+                    logEventCount += stored.count
+                    metrics.increment("contactpoint_content_reads_total", by: Double(stored.count))
+                    for r in readers { view(r.requestID, status: r.status, reply: r.reply) }
+                } else {
+                    log.error("could not record reads in the access log; the content is not shown", metadata: ["result": "\(result)"])
+                    for r in readers { r.reply(.problem(.storage("the read could not be recorded in the access log"))) }
                 }
+                finish("")
             }
         }
     }
@@ -82,7 +104,7 @@ extension Desk {
             store.reads(of: requestID) { result in
                 switch result {
                 case .success(let reads):
-                    let items = reads.map { s -> JSONValue in
+                    let items = reads.map { s -> JSONValue in  // events of the log itself: request_id is in the payload
                         ["at": .string(s.event.at.rfc3339), "identity": .string(s.event.actor),
                          "via": s.event.payload["via"] ?? .null, "event_id": .string(s.event.id), "position": .number(Double(s.position))]
                     }
@@ -97,6 +119,7 @@ extension Desk {
 
 /// A read of a request's content waiting for its access-log record.
 struct PendingRead {
+    var requestID: String
     var identity: String
     var via: String
     var status: Int

@@ -52,9 +52,9 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     var drainWaiters: [DrainWaiter] = []
     /// Events of the log itself recorded so far: the next one's sequence (docs/audit.md §7).
     var logEventCount = 0
-    /// Reads of a request's content waiting to be recorded, per request: those that arrive
-    /// while one is being recorded are recorded together, in one commit (docs/privacy.md §3).
-    var pendingReads: [String: [PendingRead]] = [:]
+    /// Reads of requests' content waiting to be recorded in the access log: those that arrive
+    /// while others are being recorded are recorded together, in one commit (docs/privacy.md §3).
+    var pendingReads: [PendingRead] = []
     /// Outbound messages an alert of the log itself causes (the alert receivers).
     var logAlertHooks: [@Sendable (Alert) -> [OutboxMessage]] = []
 
@@ -271,8 +271,6 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
         case .contentErased(let why, _):
             metrics.increment("contactpoint_content_erased_total", [("why", why)])
             log.notice("request content erased: its data keys are destroyed", metadata: ["request": "\(id)", "why": "\(why)", "by": "\(stored.event.actor)"])
-        case .contentRead:
-            metrics.increment("contactpoint_content_reads_total")
         default:
             break
         }
