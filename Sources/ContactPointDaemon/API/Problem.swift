@@ -75,6 +75,13 @@ public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
                 errors: [FieldProblem(field: "", reason: detail)])
     }
 
+    /// A read whose access-log record could not be made durable: nothing of the content is shown.
+    static func readNotRecorded() -> Problem {
+        Problem(status: 500, slug: "storage-failed", title: "Not recorded",
+                detail: "the read could not be recorded in the access log, so the content is not shown (an action answered with it is stored)",
+                errors: [FieldProblem(field: "", reason: "storage failure")])
+    }
+
     static func storage(_ detail: String) -> Problem {
         Problem(status: 500, slug: "storage-failed", title: "Not stored",
                 detail: "the event could not be stored durably, nothing was changed: \(detail)",

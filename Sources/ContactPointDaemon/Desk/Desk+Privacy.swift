@@ -63,7 +63,7 @@ extension Desk {
                     for r in readers { view(r.requestID, status: r.status, reply: r.reply) }
                 } else {
                     log.error("could not record reads in the access log; the content is not shown", metadata: ["result": "\(result)"])
-                    for r in readers { r.reply(.problem(.storage("the read could not be recorded in the access log"))) }
+                    for r in readers { r.reply(.problem(.readNotRecorded())) }
                 }
                 finish("")
             }
