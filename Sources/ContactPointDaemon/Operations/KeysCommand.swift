@@ -53,11 +53,7 @@ struct Keys: ParsableCommand {
         @OptionGroup var options: ConfigOption
 
         func run() throws {
-            let d: DaemonConfiguration
-            do { d = try DaemonConfiguration.load(file: options.config) } catch {
-                for e in error.errors { print(e.description) }
-                throw ExitCode(2)
-            }
+            let d = try options.daemonConfiguration()
             do {
                 let lock = try DataDirectory(claiming: d.dataDirectory, log: Logger(label: "pocd.keys"))
                 defer { withExtendedLifetime(lock) {} }

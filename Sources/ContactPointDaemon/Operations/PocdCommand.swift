@@ -124,11 +124,7 @@ struct Audit: ParsableCommand {
         var config: String { options.config }
 
         func run() throws {
-            let d: DaemonConfiguration
-            do { d = try DaemonConfiguration.load(file: config) } catch {
-                for e in error.errors { print(e.description) }
-                throw ExitCode(2)
-            }
+            let d = try options.daemonConfiguration()
             let path = (d.dataDirectory as NSString).appendingPathComponent("events.sqlite")
             guard FileManager.default.fileExists(atPath: path) else {
                 print("no event log at \(path)")
@@ -247,11 +243,7 @@ struct Keygen: ParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() throws {
-        let d: DaemonConfiguration
-        do { d = try DaemonConfiguration.load(file: options.config) } catch {
-            for e in error.errors { print(e.description) }
-            throw ExitCode(2)
-        }
+        let d = try options.daemonConfiguration()
         do {
             let identity = try PeerIdentity(certificateFile: d.tls.certificateFile).commonName
             let key = try LogKey.generate()
@@ -271,4 +263,12 @@ struct Keygen: ParsableCommand {
 struct ConfigOption: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The daemon's configuration (pocd.yaml).", valueName: "file"))
     var config: String
+
+    /// pocd.yaml, or every problem in it printed and exit status 2.
+    func daemonConfiguration() throws -> DaemonConfiguration {
+        do { return try DaemonConfiguration.load(file: config) } catch {
+            for e in error.errors { print(e.description) }
+            throw ExitCode(2)
+        }
+    }
 }
