@@ -90,7 +90,17 @@ extension EventStore {
     /// stored subtree beyond its last event, means events were deleted: the store refuses.
     func openTree() throws(StoreError) {
         let size = try treeSizeOn(writer)
-        let reach = Int64(try writer.scalarText("SELECT coalesce(max((idx + 1) << level), 0) FROM merkle_nodes") ?? "0") ?? 0
+        // How far the stored subtrees reach: the last node of each level, one index probe per
+        // level (a scan of the table would read a row per 8 events at every start).
+        var reach: Int64 = 0
+        let last = try writer.prepare("SELECT max(idx) FROM merkle_nodes WHERE level = ?")
+        for level in Int64(Self.storedLevel)...62 {
+            last.reset()
+            last.bind(1, level)
+            guard try last.step(), !last.isNull(0) else { continue }  // every level: rows left behind by a deletion count too
+            reach = max(reach, (last.int64(0) + 1) << level)
+        }
+        last.reset()
         if size > lastPosition || reach > lastPosition {
             let gone = max(size, reach)
             throw StoreError(code: StoreError.truncated, "\(path): the Merkle tree covers \(gone) events but the log has only \(lastPosition): "
