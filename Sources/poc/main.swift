@@ -1,1 +1,1 @@
-POC.main()
+POC.main(GlobalOptions.movedAfterSubcommand(Array(CommandLine.arguments.dropFirst())))

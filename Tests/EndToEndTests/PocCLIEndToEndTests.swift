@@ -142,6 +142,28 @@ final class PocCLIEndToEndTests: XCTestCase {
         XCTAssertTrue(none.stderr.contains("--server"), none.stderr)
     }
 
+    /// As `git -C` or `kubectl --context`: connection options before the subcommand work
+    /// as after it, spelled `--server URL` or `--server=URL`.
+    func testConnectionOptionsBeforeTheSubcommand() throws {
+        let pki = daemon.pki
+        let id = UUID().uuidString.lowercased()
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: id)).status, 201)
+        let queue = try Subprocess.run(BuiltProducts.executable("poc"), [
+            "--server", daemon.url, "--cert", pki.certificate("officer.vn.alice"), "--key=\(pki.privateKey("officer.vn.alice"))",
+            "--ca=\(pki.caCert)", "--json", "queue", "--direction", "outgoing",
+        ], environment: ["POC_CONFIG": "/nonexistent"])
+        XCTAssertEqual(queue.status, 0, queue.description)
+        XCTAssertTrue(queue.stdout.json["items"]?.arrayValue?.contains { $0["id"]?.stringValue == id } ?? false, queue.stdout)
+        let show = try Subprocess.run(BuiltProducts.executable("poc"), [
+            "--server=\(daemon.url)", "--cert", pki.certificate("officer.de.bob"), "--key", pki.privateKey("officer.de.bob"),
+            "--ca", pki.caCert, "show", id,
+        ], environment: ["POC_CONFIG": "/nonexistent"])
+        XCTAssertEqual(show.status, 0, show.description)
+        XCTAssertTrue(show.stdout.contains("VN-A05-2026-0113"), show.stdout)
+        let nothing = try Subprocess.run(BuiltProducts.executable("poc"), ["--server", daemon.url], environment: ["POC_CONFIG": "/nonexistent"])
+        XCTAssertNotEqual(nothing.status, 0, "options and no subcommand: the parser says what is missing")
+    }
+
     func testSettingsFromTheConfigFile() throws {
         let dir = try TemporaryDirectory(prefix: "poc-config")
         try """
