@@ -3,6 +3,7 @@
 # and alert lateness while 10,000 deadlines fall due within one minute under intake load.
 #
 #   Scripts/bench/deadlines.sh [OPEN [DUE]]      (defaults 1000000 and 10000)
+#   KEEP_DATA=DIR keeps the run's files (the store after the restart) for profiling.
 #
 # Seeds a store as pocd would write it (poc-store-bench seed: submitted + delivered events
 # and each request's projection row), starts a release pocd on it, drives POST intake at
@@ -92,6 +93,9 @@ restart_replay=$(grep "replayed the event log" "$work/pocd.log" | tail -1 | sed 
 requests_after=$(grep "replayed the event log" "$work/pocd.log" | tail -1 | sed -n 's/.*requests=\([0-9]*\).*/\1/p')
 rss_after_restart=$(rss "$pid" VmRSS)
 kill -TERM "$pid"; wait "$pid" || true; pid=""
+grep -E "replayed the event log|projection|rebuilding" "$work/pocd.log" | cut -c1-300 >&2
+# KEEP_DATA=DIR keeps the store after the run (for profiling a restart), e.g. KEEP_DATA=var/deadlines-data
+if [[ -n "${KEEP_DATA:-}" ]]; then rm -rf "$KEEP_DATA"; cp -a "$work" "$KEEP_DATA"; echo "kept the run in $KEEP_DATA" >&2; fi
 
 field() { sed -n "s/.*$1[=\":]*\([0-9.]*\).*/\1/p" <<<"$2" | head -1; }
 intake_rps=$(python3 -c "import json,sys; d=json.loads(open('$work/load.out').read().strip().splitlines()[-1]); print(round(d['rps']))")

@@ -93,30 +93,44 @@ extension CaseRecord.Snapshot {
     /// The row's bytes in one fixed layout, for the projection's digest: integers big-endian
     /// (8 bytes; 2 for country codes), texts as a 4-byte length and their UTF-8.
     public var canonicalBytes: [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(200 + reference.utf8.count)
-        func int(_ v: Int64) { withUnsafeBytes(of: v.bigEndian) { out += $0 } }
-        func int16(_ v: UInt16) { withUnsafeBytes(of: v.bigEndian) { out += $0 } }
-        func text(_ s: String) {
-            withUnsafeBytes(of: UInt32(s.utf8.count).bigEndian) { out += $0 }
-            out += s.utf8
+        // Written in place into one buffer of the exact size: the projection's digest hashes a
+        // million of these at every start.
+        let texts = [reference.utf8.count, kind.utf8.count, priority.utf8.count, state.utf8.count]
+        let count = 16 + 4 + 4 * 4 + texts.reduce(0, +) + 8 + 8 + 8 * times.count + 8 + 8 * levels.count + 16
+            + (erasedAt != Int64.min ? 8 : 0)
+        return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var at = 0
+            func int(_ v: Int64) {
+                withUnsafeBytes(of: v.bigEndian) { for b in $0 { buffer[at] = b; at += 1 } }
+            }
+            func int16(_ v: UInt16) {
+                buffer[at] = UInt8(v >> 8)
+                buffer[at + 1] = UInt8(v & 0xFF)
+                at += 2
+            }
+            func text(_ s: String) {
+                let n = UInt32(s.utf8.count)
+                for shift in stride(from: 24, through: 0, by: -8) { buffer[at] = UInt8((n >> UInt32(shift)) & 0xFF); at += 1 }
+                for b in s.utf8 { buffer[at] = b; at += 1 }
+            }
+            int(Int64(bitPattern: id.high))
+            int(Int64(bitPattern: id.low))
+            text(reference)
+            int16(from)
+            int16(to)
+            text(kind)
+            text(priority)
+            text(state)
+            int(eventCount)
+            int(Int64(times.count))
+            times.forEach(int)
+            int(Int64(levels.count))
+            levels.forEach(int)
+            int(reminderExpires)
+            int(reminderBefore)
+            if erasedAt != Int64.min { int(erasedAt) }  // absent otherwise: rows from before erasure keep their digest
+            precondition(at == count, "the snapshot's canonical size")
+            initialized = at
         }
-        int(Int64(bitPattern: id.high))
-        int(Int64(bitPattern: id.low))
-        text(reference)
-        int16(from)
-        int16(to)
-        text(kind)
-        text(priority)
-        text(state)
-        int(eventCount)
-        int(Int64(times.count))
-        times.forEach(int)
-        int(Int64(levels.count))
-        levels.forEach(int)
-        int(reminderExpires)
-        int(reminderBefore)
-        if erasedAt != Int64.min { int(erasedAt) }  // absent otherwise: rows from before erasure keep their digest
-        return out
     }
 }

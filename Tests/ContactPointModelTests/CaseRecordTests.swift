@@ -100,4 +100,21 @@ final class CaseRecordTests: XCTestCase {
         faster.priorities[.urgent]?.acknowledgeWithin = .hours(1)
         XCTAssertEqual(r.nextFiring(policy: faster), t0 + .hours(1))
     }
+
+    /// The projection digest hashes this layout (docs/audit.md, ProjectionDigest): written out
+    /// here by hand, field by field, so a faster encoder cannot change a stored digest.
+    func testTheSnapshotsCanonicalBytesKeepTheirLayout() {
+        func be(_ v: Int64) -> [UInt8] { withUnsafeBytes(of: v.bigEndian) { Array($0) } }
+        func text(_ s: String) -> [UInt8] { withUnsafeBytes(of: UInt32(s.utf8.count).bigEndian) { Array($0) } + Array(s.utf8) }
+        var snapshot = CaseRecord.Snapshot(
+            id: RequestID(high: 0x0102_0304_0506_0708, low: 0xF0E0_D0C0_B0A0_9080), reference: "VN-Ä-1", from: 0x5645, to: 0x4445,
+            kind: "preservation", priority: "urgent", state: "preserved", eventCount: 7,
+            times: [1, -2, Int64.min, 4, 5, 6, 7, 8, 9, 10], levels: [0, 1, 2, 3], reminderExpires: Int64.min, reminderBefore: 172_800)
+        var expected = be(0x0102_0304_0506_0708) + be(Int64(bitPattern: 0xF0E0_D0C0_B0A0_9080)) + text("VN-Ä-1") + [0x56, 0x45, 0x44, 0x45]
+        expected += text("preservation") + text("urgent") + text("preserved") + be(7) + be(10)
+        expected += [1, -2, Int64.min, 4, 5, 6, 7, 8, 9, 10].flatMap(be) + be(4) + [0, 1, 2, 3].flatMap(be) + be(Int64.min) + be(172_800)
+        XCTAssertEqual(snapshot.canonicalBytes, expected)
+        snapshot.erasedAt = 1_800_000_000_000
+        XCTAssertEqual(snapshot.canonicalBytes, expected + be(1_800_000_000_000), "an erasure time is appended, and only then")
+    }
 }

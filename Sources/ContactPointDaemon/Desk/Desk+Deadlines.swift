@@ -24,18 +24,23 @@ extension Desk {
     /// `policy` is the one in force, read once by callers that loop over every request.
     func wakeTime(_ slot: CaseTable.Slot, now: Instant, policy: DeadlinePolicy) -> Instant? {
         dispatchPrecondition(condition: .onQueue(queue))
-        let record = cases[slot]
+        let (wake, overdue) = Self.wake(cases[slot], now: now, policy: policy)
+        if overdue { overdueSlots.insert(slot) } else { overdueSlots.remove(slot) }
+        return wake
+    }
+
+    /// `wakeTime` without the overdue mark: a pure function of the record, so a start can
+    /// compute it for a million requests on every core.
+    static func wake(_ record: CaseRecord, now: Instant, policy: DeadlinePolicy) -> (wake: Instant?, overdue: Bool) {
         guard !record.state.isFinal else {
-            overdueSlots.remove(slot)
-            return record.erasureDue(policy: policy)  // retention.after_end, if the policy sets it
+            return (record.erasureDue(policy: policy), false)  // retention.after_end, if the policy sets it
         }
         var wake = record.nextFiring(policy: policy)
         var overdue = false
         for d in record.deadlines(policy: policy) where d.kind.escalates {
             if d.dueAt <= now { overdue = true } else if wake.map({ d.dueAt < $0 }) ?? true { wake = d.dueAt }
         }
-        if overdue { overdueSlots.insert(slot) } else { overdueSlots.remove(slot) }
-        return wake
+        return (wake, overdue)
     }
 
     /// Arms the one timer for the earliest deadline (or disarms it).
@@ -154,9 +159,26 @@ extension Desk {
             times.reserveCapacity(cases.count)
             let now = clock.now()
             let policy = self.policy
+            // Every request's wake time, in chunks on every core (a pure function of the record);
+            // then the counts and overdue marks, in order, on this queue.
+            let table = cases
+            let chunk = 65_536
+            let chunks = (table.count + chunk - 1) / chunk
+            let results = UnsafeMutableBufferPointer<(wake: Instant?, overdue: Bool)>.allocate(capacity: table.count)
+            defer { results.deallocate() }
+            // Each iteration writes its own chunk of the buffer only; concurrentPerform returns after all.
+            nonisolated(unsafe) let out = results
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                for i in (c * chunk)..<min(table.count, (c + 1) * chunk) {
+                    (out.baseAddress! + i).initialize(to: Self.wake(table[CaseTable.Slot(i)], now: now, policy: policy))
+                }
+            }
+            overdueSlots.removeAll()
             for slot in cases.slots {
                 stateCounts[cases[slot].state, default: 0] += 1
-                times.append((slot, wakeTime(slot, now: now, policy: policy)))
+                let r = results[Int(slot)]
+                if r.overdue { overdueSlots.insert(slot) }
+                times.append((slot, r.wake))
             }
             deadlines.rebuild(times)
             armTimer()
