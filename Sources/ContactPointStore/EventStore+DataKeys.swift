@@ -92,11 +92,11 @@ extension EventStore {
         }
     }
 
-    /// `pocd keys rotate`: rewraps every data key with `rewrap` (the newest master key) in one
-    /// transaction, forgets the master keys that no longer wrap anything, and wipes the old
+    /// `pocd keys rotate`: rewraps every data key with `rewrap` under the master key `newest` in
+    /// one transaction, forgets every other master key (none wraps anything any more), and wipes the old
     /// wrapped forms from the WAL. Returns how many keys were rewrapped, and whether the WAL
     /// could be wiped (a reader may hold it). Events are not touched.
-    public func rewrapDataKeys(keepingMasterKeys keep: Set<String>,
+    public func rewrapDataKeys(under newest: String,
                                _ rewrap: (WrappedDataKey) -> WrappedDataKey?) throws(StoreError) -> (count: Int, walWiped: Bool) {
         try onWriter { () throws(StoreError) -> (count: Int, walWiped: Bool) in
             try writer.execute("BEGIN IMMEDIATE")
@@ -121,16 +121,10 @@ extension EventStore {
                     update.bind(4, row.eventID)
                     try update.run()
                 }
-                let forget = try writer.prepare("DELETE FROM master_keys WHERE id = ?")
-                let known = try writer.prepare("SELECT id FROM master_keys")
-                var ids: [String] = []
-                while try known.step() { ids.append(known.text(0) ?? "") }
-                known.reset()
-                for id in ids where !keep.contains(id) {
-                    forget.reset()
-                    forget.bind(1, id)
-                    try forget.run()
-                }
+                let forget = try writer.prepare("DELETE FROM master_keys WHERE id <> ?")
+                forget.bind(1, newest)
+                try forget.run()
+                forget.reset()
                 try writer.execute("COMMIT")
                 return (rows.count, (try? wipeWAL()) != nil)
             } catch {

@@ -71,8 +71,7 @@ final class DeskTests: XCTestCase {
         for _ in 0..<3 { desk.queue.sync {}; _ = store.appendAndWait(WriteBatch()); desk.queue.sync {} }
     }
 
-    /// The case events of a request (reads, the access log, left out).
-    func history(_ id: String) throws -> [String] { try store.history(of: id).map(\.event.type).filter { $0 != "content-read" } }
+    func history(_ id: String) throws -> [String] { try store.history(of: id).map(\.event.type) }
 
     func testEscalatesThroughDaysOfDeadlinesWithoutSleeping() throws {
         let id = try submit()

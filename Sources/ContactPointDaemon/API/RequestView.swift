@@ -64,8 +64,7 @@ enum RequestView {
         if let erased = history.last(where: { $0.event.type == "partner-erased" }) {
             o["partner_erased"] = ["at": .string(erased.event.at.rfc3339), "why": erased.event.payload["why"] ?? .null]
         }
-        // Reads are the access log (GET /v1/requests/{id}/access-log), not the case's history.
-        o["history"] = .array(history.filter { $0.event.type != "content-read" }.map(\.json))
+        o["history"] = .array(history.map(\.json))
         return .object(o)
     }
 

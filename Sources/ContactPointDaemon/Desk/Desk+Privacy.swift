@@ -1,7 +1,6 @@
 import ContactPointModel
 import ContactPointStore
 import Dispatch
-import Foundation
 import Sealing
 
 /// Personal content (docs/privacy.md): reads that open it are recorded first, erasure
@@ -49,24 +48,16 @@ extension Desk {
         let readers = pendingReads
         pendingReads = []
         guard !readers.isEmpty else { return finish("") }
-        busy.insert("")
-        let now = clock.now()
-        let events = readers.enumerated().map { i, r in
-            NewEvent(id: UUID().uuidString.lowercased(), requestID: "", sequence: logEventCount + i, type: "content-read",
-                     actor: r.identity, at: now, payload: ["request_id": .string(r.requestID), "via": .string(r.via)])
+        let events = readers.map { r in
+            (type: "content-read", actor: r.identity, payload: ["request_id": .string(r.requestID), "via": .string(r.via)] as JSONValue)
         }
-        store.append(WriteBatch(events: events)) { [self] result in
-            queue.async { [self] in
-                if case .success(.stored(let stored)) = result {
-                    logEventCount += stored.count
-                    metrics.increment("contactpoint_content_reads_total", by: Double(stored.count))
-                    for r in readers { view(r.requestID, status: r.status, reply: r.reply) }
-                } else {
-                    log.error("could not record reads in the access log; the content is not shown", metadata: ["result": "\(result)"])
-                    for r in readers { r.reply(.problem(.readNotRecorded())) }
-                }
-                finish("")
+        appendLogEvents(events) { [self] stored in
+            guard let stored else {
+                for r in readers { r.reply(.problem(.readNotRecorded())) }  // the content is not shown
+                return
             }
+            metrics.increment("contactpoint_content_reads_total", by: Double(stored.count))
+            for r in readers { view(r.requestID, status: r.status, reply: r.reply) }
         }
     }
 

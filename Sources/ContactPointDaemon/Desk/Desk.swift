@@ -90,31 +90,55 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     func recordLogEvent(type: String, payload: JSONValue, done: (@Sendable (Bool) -> Void)? = nil) {
         queue.async { [self] in
             perform(on: "") { [self] in
-                busy.insert("")
-                let event = NewEvent(id: UUID().uuidString.lowercased(), requestID: "", sequence: logEventCount, type: type,
-                                     actor: selfIdentity, at: clock.now(), payload: payload)
                 // The alert's receivers get it in the same transaction (its id is known once stored).
-                let preview = StoredEvent(position: 0, event: event, previousHash: "", hash: "")
-                let outbox = Alert.logEvent(preview, directory: directory).map { a in logAlertHooks.flatMap { $0(a) } } ?? []
-                store.append(WriteBatch(events: [event], outbox: outbox)) { [self] result in
-                    queue.async { [self] in
-                        var ok = false
-                        if case .success(.stored(let stored)) = result, let s = stored.first {
-                            logEventCount += 1
-                            ok = true
-                            if let alert = Alert.logEvent(s, directory: directory) {
-                                alerts.publish(alert)
-                                metrics.increment("contactpoint_alerts_published_total", [("kind", alert.reason.kind)])
-                                log.critical("\(alert.summary)", metadata: ["alert": "\(alert.id)", "reason": "\(alert.reason)"])
-                            }
-                            if !outbox.isEmpty { onDurable?() }
-                        } else {
-                            log.error("could not record an event of the log itself", metadata: ["type": "\(type)", "result": "\(result)"])
-                        }
-                        finish("")
-                        done?(ok)
+                let alertOutbox: ([NewEvent]) -> [OutboxMessage] = { [self] events in
+                    events.flatMap { e in
+                        Alert.logEvent(StoredEvent(position: 0, event: e, previousHash: "", hash: ""), directory: directory)
+                            .map { a in logAlertHooks.flatMap { $0(a) } } ?? []
                     }
                 }
+                appendLogEvents([(type, selfIdentity, payload)], outbox: alertOutbox) { [self] stored in
+                    for s in stored ?? [] {
+                        guard let alert = Alert.logEvent(s, directory: directory) else { continue }
+                        alerts.publish(alert)
+                        metrics.increment("contactpoint_alerts_published_total", [("kind", alert.reason.kind)])
+                        log.critical("\(alert.summary)", metadata: ["alert": "\(alert.id)", "reason": "\(alert.reason)"])
+                    }
+                    done?(stored != nil)
+                }
+            }
+        }
+    }
+
+    /// Appends events of the log itself, numbered after those already recorded, in one
+    /// transaction with the messages `outbox` derives from them. Call it inside
+    /// `perform(on: "")`: it holds `""` busy until the outcome is known, and `done` runs on
+    /// the Desk's queue with the stored events (nil if they could not be stored) before the
+    /// next command on `""` starts.
+    func appendLogEvents(_ events: [(type: String, actor: String, payload: JSONValue)],
+                         outbox: ([NewEvent]) -> [OutboxMessage] = { _ in [] },
+                         done: @escaping @Sendable ([StoredEvent]?) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        busy.insert("")
+        let now = clock.now()
+        let numbered = events.enumerated().map { i, e in
+            NewEvent(id: UUID().uuidString.lowercased(), requestID: "", sequence: logEventCount + i, type: e.type,
+                     actor: e.actor, at: now, payload: e.payload)
+        }
+        let messages = outbox(numbered)
+        store.append(WriteBatch(events: numbered, outbox: messages)) { [self] result in
+            queue.async { [self] in
+                if case .success(.stored(let stored)) = result {
+                    logEventCount += stored.count
+                    if !messages.isEmpty { onDurable?() }
+                    done(stored)
+                } else {
+                    log.error("could not record events of the log itself", metadata: [
+                        "types": "\(Set(events.map(\.type)).sorted())", "result": "\(result)",
+                    ])
+                    done(nil)
+                }
+                finish("")
             }
         }
     }

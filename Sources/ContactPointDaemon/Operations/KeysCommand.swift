@@ -61,7 +61,7 @@ struct Keys: ParsableCommand {
                 defer { store.close() }
                 let vault = try Encryption.openVault(d.encryption, store: store, configFile: d.file, clock: .system, log: nil)
                 let before = try store.dataKeyCounts()
-                let (count, wiped) = try store.rewrapDataKeys(keepingMasterKeys: [vault.newest.id]) { vault.rewrap($0) }
+                let (count, wiped) = try store.rewrapDataKeys(under: vault.newest.id) { vault.rewrap($0) }
                 let moved = before.filter { $0.key != vault.newest.id }.map { "\($0.value) from '\($0.key)'" }.sorted()
                 print("rewrapped \(count) data key\(count == 1 ? "" : "s") under master key '\(vault.newest.id)'"
                       + (moved.isEmpty ? "" : " (\(moved.joined(separator: ", ")))"))
