@@ -22,11 +22,13 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
-        // C modules over the system libraries (libssl-dev, libsqlite3-dev).
+        // C modules over the system libraries (libssl-dev, libsqlite3-dev, libpq-dev).
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl",
                        providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3",
                        providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CPostgres", pkgConfig: "libpq",
+                       providers: [.apt(["libpq-dev"])]),
 
         // Domain: no networking, no SQLite.
         .target(name: "ContactPointModel",
@@ -40,9 +42,10 @@ let package = Package(
         // which payload members are sealed (docs/privacy.md). No SQLite, no network.
         .target(name: "Sealing", dependencies: ["ContactPointModel", "COpenSSL"]),
 
-        // Durable, hash-chained event log on SQLite.
+        // Durable, hash-chained event log: one store over two backends, SQLite (the embedded
+        // default) and PostgreSQL (several daemons on one database), with one migration list.
         .target(name: "ContactPointStore",
-                dependencies: ["ContactPointModel", "AuditLog", "Sealing", "COpenSSL", "CSQLite"]),
+                dependencies: ["ContactPointModel", "AuditLog", "Sealing", "COpenSSL", "CSQLite", "CPostgres"]),
 
         // Network: no SQLite.
         .target(name: "TLSTransport", dependencies: ["COpenSSL"]),
@@ -77,7 +80,7 @@ let package = Package(
         .testTarget(name: "AuditLogTests", dependencies: ["AuditLog"]),
         .testTarget(name: "SealingTests", dependencies: ["Sealing", "ContactPointModel"]),
         .testTarget(name: "ContactPointStoreTests",
-                    dependencies: ["ContactPointStore", "ContactPointModel", "TestSupport"]),
+                    dependencies: ["ContactPointStore", "ContactPointModel", "Sealing", "TestSupport"]),
         .testTarget(name: "TLSTransportTests", dependencies: ["TLSTransport", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TLSTransport", "TestSupport"]),
         .testTarget(name: "ContactPointDaemonTests",

@@ -94,7 +94,10 @@ extension EventStore {
             try s.run()
         }
         for c in a.cosignatures {
-            let s = try writer.prepare("INSERT OR REPLACE INTO cosignatures (size, witness, line, received_ms) VALUES (?, ?, ?, ?)")
+            let s = try writer.prepare("""
+                INSERT INTO cosignatures (size, witness, line, received_ms) VALUES (?, ?, ?, ?)
+                ON CONFLICT (size, witness) DO UPDATE SET line = excluded.line, received_ms = excluded.received_ms
+                """)
             s.bind(1, c.size)
             s.bind(2, c.witness)
             s.bind(3, c.line)
@@ -102,7 +105,10 @@ extension EventStore {
             try s.run()
         }
         for w in a.witnessed {
-            let s = try writer.prepare("INSERT OR REPLACE INTO witnessed (origin, size, note, updated_ms) VALUES (?, ?, ?, ?)")
+            let s = try writer.prepare("""
+                INSERT INTO witnessed (origin, size, note, updated_ms) VALUES (?, ?, ?, ?)
+                ON CONFLICT (origin) DO UPDATE SET size = excluded.size, note = excluded.note, updated_ms = excluded.updated_ms
+                """)
             s.bind(1, w.origin)
             s.bind(2, w.size)
             s.bind(3, w.note)

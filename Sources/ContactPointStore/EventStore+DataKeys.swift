@@ -27,7 +27,7 @@ extension EventStore {
     }
 
     private func sealedHistoryOnReader(_ requestID: String) throws(StoreError) -> SealedHistory {
-        try reader.execute("BEGIN")
+        try reader.execute(reader.dialect.beginSnapshot)
         defer { try? reader.execute("COMMIT") }
         let events = try historyOnReader(requestID)
         return SealedHistory(events: events, keys: try dataKeysOnReader(requestID))
@@ -83,7 +83,7 @@ extension EventStore {
     /// Records a master key's check value the first time the key is in force.
     public func recordMasterKey(id: String, check: [UInt8], at: Instant) throws(StoreError) {
         try onWriter { () throws(StoreError) in
-            let s = try writer.prepare("INSERT OR IGNORE INTO master_keys (id, check_value, added_ms) VALUES (?, ?, ?)")
+            let s = try writer.prepare("INSERT INTO master_keys (id, check_value, added_ms) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
             defer { s.reset() }
             s.bind(1, id)
             s.bind(2, blob: check)
@@ -99,7 +99,7 @@ extension EventStore {
     public func rewrapDataKeys(under newest: String,
                                _ rewrap: (WrappedDataKey) -> WrappedDataKey?) throws(StoreError) -> (count: Int, walWiped: Bool) {
         try onWriter { () throws(StoreError) -> (count: Int, walWiped: Bool) in
-            try writer.execute("BEGIN IMMEDIATE")
+            try writer.execute(writer.dialect.beginWrite)
             do throws(StoreError) {
                 let read = try writer.prepare("SELECT event_id, request_id, master_key_id, wrapped FROM data_keys")
                 var rows: [WrappedDataKey] = []
@@ -138,8 +138,15 @@ extension EventStore {
     /// overwritten (with `secure_delete` on, zeroed in the pages) survive in no file. Waits up
     /// to `milliseconds` for readers to leave the WAL (a long `pocd audit verify` may hold it);
     /// throws if it could not.
+    ///
+    /// On PostgreSQL the deleted rows are vacuumed from `data_keys`; the server's WAL segments,
+    /// archives and backups are the database operator's (docs/privacy.md §4).
     func wipeWAL(waitingAtMost milliseconds: Int32 = 2_000) throws(StoreError) {
-        guard writer.checkpointTruncate(waitingAtMost: milliseconds) else {
+        guard let sqlite = writer as? SQLiteConnection else {
+            try writer.execute("VACUUM data_keys")
+            return
+        }
+        guard sqlite.checkpointTruncate(waitingAtMost: milliseconds) else {
             throw StoreError("\(path): the WAL could not be checkpointed and truncated (a reader held it)")
         }
     }

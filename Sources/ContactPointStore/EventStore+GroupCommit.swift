@@ -1,4 +1,3 @@
-import CSQLite
 import ContactPointModel
 import Dispatch
 
@@ -63,19 +62,21 @@ extension EventStore {
         writerQueue.asyncAfter(deadline: .now() + 1) { [weak self] in
             guard let self else { return }
             self.wipeRetryScheduled = false
-            if self.walWipePending, self.writer.handle != nil { self.retryWipe(waitingAtMost: 0) }
+            if self.walWipePending, self.writer.isOpen { self.retryWipe(waitingAtMost: 0) }
         }
     }
 
     /// One transaction holding every batch of the group, each in its own savepoint.
     private func commit(_ group: [WriteBatch]) -> [Result<AppendOutcome, StoreError>] {
-        let headPosition = lastPosition, headHash = lastHash, headTree = tree
         var results: [Result<AppendOutcome, StoreError>] = []
         do {
-            try writer.execute("BEGIN IMMEDIATE")
+            try writer.execute(writer.dialect.beginWrite)
+            try catchUpWithOtherWriters()
         } catch {
+            try? writer.execute("ROLLBACK")
             return Array(repeating: .failure(error), count: group.count)
         }
+        let headPosition = lastPosition, headHash = lastHash, headTree = tree
         let projectionWasValid = projectionValid
         let digestBefore = projectionDigest
         for batch in group {
@@ -119,7 +120,9 @@ extension EventStore {
                 try mark.run()
             }
             if projectionDigest != digestBefore || group.contains(where: \.replacesProjection) {
-                let put = try writer.prepare("INSERT OR REPLACE INTO projection_digest (id, digest) VALUES (1, ?)")
+                let put = try writer.prepare("""
+                    INSERT INTO projection_digest (id, digest) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET digest = excluded.digest
+                    """)
                 put.bind(1, projectionDigest.hex)
                 try put.run()
             }
@@ -217,9 +220,7 @@ extension EventStore {
         }
         if batch.replacesProjection { try writer.execute("DELETE FROM cases") }
         if !batch.snapshots.isEmpty {
-            let put = try writer.prepare("""
-                INSERT OR REPLACE INTO cases VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let put = try writer.prepare(Self.putSnapshot)
             for s in batch.snapshots {
                 put.reset()
                 put.bind(1, Int64(bitPattern: s.id.high))
@@ -283,8 +284,25 @@ extension EventStore {
         s.bind(2, resolution)
         s.bind(3, id)
         try s.run()
-        guard sqlite3_changes(writer.handle) == 1 else {
+        guard writer.changes == 1 else {
             throw StoreError("outbox message \(id) cannot be \(what): it is not parked")
         }
     }
+}
+
+extension EventStore {
+    /// The projection's columns, in table order.
+    static let caseColumns = [
+        "id_high", "id_low", "reference", "from_cp", "to_cp", "kind", "priority", "state", "event_count",
+        "t_submitted", "t_delivered", "t_acknowledged", "t_risk_notified", "t_proceeded",
+        "t_preserved", "t_expires", "t_expiry_set", "t_mla_linked", "t_ended",
+        "l_deliver", "l_acknowledge", "l_preserve", "l_answer_risk",
+        "reminder_expires", "reminder_before", "t_erased",
+    ]
+
+    /// Writes a request's row of the projection, replacing the one it had.
+    static let putSnapshot = """
+        INSERT INTO cases (\(caseColumns.joined(separator: ", "))) VALUES (\(caseColumns.map { _ in "?" }.joined(separator: ", ")))
+        ON CONFLICT (id_high, id_low) DO UPDATE SET \(caseColumns.dropFirst(2).map { "\($0) = excluded.\($0)" }.joined(separator: ", "))
+        """
 }

@@ -27,8 +27,8 @@ extension NewEvent {
 /// row holds its own (`leaf`), or, for an event written before the tree existed, it is
 /// computed from the event. So an event costs no extra row, and a proof reads at most 16
 /// leaves per level below 4 and one row per level above.
-struct SQLiteNodes: MerkleNodeStore {
-    let db: SQLiteConnection
+struct StoredNodes: MerkleNodeStore {
+    let db: any SQLConnection
 
     func node(level: Int, index: Int64) throws -> MerkleHash {
         if level >= EventStore.storedLevel {
@@ -106,12 +106,13 @@ extension EventStore {
             throw StoreError(code: StoreError.truncated, "\(path): the Merkle tree covers \(gone) events but the log has only \(lastPosition): "
                              + "events \(lastPosition + 1) to \(gone) were deleted")
         }
-        do { tree = try MerkleTreeState(size: size, store: SQLiteNodes(db: writer)) } catch {
+        do { tree = try MerkleTreeState(size: size, store: StoredNodes(db: writer)) } catch {
             throw StoreError("cannot read the Merkle tree of \(path): \(error)")
         }
         var next = size + 1
         while next <= lastPosition {
-            try writer.execute("BEGIN IMMEDIATE")
+            try writer.execute(writer.dialect.beginWrite)
+            try catchUpWithOtherWriters()
             do throws(StoreError) {
                 let read = try writer.prepare("""
                     SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash
@@ -154,7 +155,7 @@ extension EventStore {
         }
     }
 
-    func treeSizeOn(_ db: SQLiteConnection) throws(StoreError) -> Int64 {
+    func treeSizeOn(_ db: any SQLConnection) throws(StoreError) -> Int64 {
         Int64(try db.scalarText("SELECT value FROM meta WHERE key = 'tree_size'") ?? "0") ?? 0
     }
 
@@ -172,7 +173,7 @@ extension EventStore {
     }
 
     private func rootOnReader(size: Int64) throws(StoreError) -> MerkleHash {
-        do { return try Merkle.root(size: size, store: SQLiteNodes(db: reader)) } catch let e as StoreError { throw e } catch {
+        do { return try Merkle.root(size: size, store: StoredNodes(db: reader)) } catch let e as StoreError { throw e } catch {
             throw StoreError("\(error)")
         }
     }
@@ -180,7 +181,7 @@ extension EventStore {
     /// RFC 9162 inclusion proof of leaf `index` (event `index + 1`) in the tree of `size` events.
     public func inclusionProof(index: Int64, size: Int64) throws(StoreError) -> [MerkleHash] {
         try onReader { () throws(StoreError) -> [MerkleHash] in
-            do { return try Merkle.inclusionProof(index: index, size: size, store: SQLiteNodes(db: reader)) }
+            do { return try Merkle.inclusionProof(index: index, size: size, store: StoredNodes(db: reader)) }
             catch let e as StoreError { throw e } catch { throw StoreError("\(error)") }
         }
     }
@@ -188,7 +189,7 @@ extension EventStore {
     /// RFC 9162 consistency proof from the tree of `from` events to the tree of `to` events.
     public func consistencyProof(from: Int64, to: Int64) throws(StoreError) -> [MerkleHash] {
         try onReader { () throws(StoreError) -> [MerkleHash] in
-            do { return try Merkle.consistencyProof(from: from, to: to, store: SQLiteNodes(db: reader)) }
+            do { return try Merkle.consistencyProof(from: from, to: to, store: StoredNodes(db: reader)) }
             catch let e as StoreError { throw e } catch { throw StoreError("\(error)") }
         }
     }

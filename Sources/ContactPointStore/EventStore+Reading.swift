@@ -15,7 +15,7 @@ extension EventStore {
             completion(Result { () throws(StoreError) -> [StoredEvent] in
                 let s = try self.reader.prepare("""
                     SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash FROM events
-                    WHERE type = 'content-read' AND json_extract(payload, '$.request_id') = ? ORDER BY position
+                    WHERE type = 'content-read' AND \(self.reader.dialect.readRequestID) = ? ORDER BY position
                     """)
                 defer { s.reset() }
                 s.bind(1, requestID)
@@ -53,13 +53,24 @@ extension EventStore {
     }
 
     /// `forEachEvent` for code already on the reader queue.
+    /// Pages of `scanPage` events, by position, so a backend that reads results whole
+    /// (PostgreSQL) holds one page at a time.
     func forEachEventOnReader(_ body: (StoredEvent, _ rawPayload: [UInt8]) throws -> Void) throws {
         let s = try reader.prepare("""
             SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash
-            FROM events ORDER BY position
+            FROM events WHERE position > ? ORDER BY position LIMIT ?
             """)
         defer { s.reset() }
-        while try s.step() {
+        var after: Int64 = Int64.min
+        var more = true
+        while more {
+            s.reset()
+            s.bind(1, after)
+            s.bind(2, Int64(Self.scanPage))
+            var seen = 0
+            while try s.step() {
+                seen += 1
+                after = s.int64(0)
             let raw = s.bytes(7)
             let event = (try? Self.row(s)) ?? StoredEvent(
                 position: s.int64(0),
@@ -67,9 +78,14 @@ extension EventStore {
                                 type: s.text(4) ?? "", actor: s.text(5) ?? "",
                                 at: Instant(rfc3339: s.text(6) ?? "") ?? Instant(millisecondsSince1970: 0), payload: .null),
                 previousHash: s.text(8) ?? "", hash: s.text(9) ?? "")
-            try body(event, raw)
+                try body(event, raw)
+            }
+            more = seen == Self.scanPage
         }
     }
+
+    /// Rows per page of a whole-table scan.
+    static let scanPage = 10_000
 
     /// The number of events in the log.
     public func eventCount() throws(StoreError) -> Int64 {
@@ -93,7 +109,7 @@ extension EventStore {
         return try s.step()
     }
 
-    static func row(_ s: SQLiteStatement) throws(StoreError) -> StoredEvent {
+    static func row(_ s: any SQLStatement) throws(StoreError) -> StoredEvent {
         let payload: JSONValue
         do { payload = try JSONParser.parse(s.bytes(7)) } catch {
             throw StoreError("event at position \(s.int64(0)): payload is not JSON (\(error))")
@@ -200,7 +216,7 @@ extension EventStore {
         }
     }
 
-    static func outboxRow(_ s: SQLiteStatement) -> OutboxEntry {
+    static func outboxRow(_ s: any SQLStatement) -> OutboxEntry {
         OutboxEntry(
             id: s.int64(0),
             message: OutboxMessage(destination: s.text(2) ?? "", kind: s.text(3) ?? "", body: s.bytes(4), eventID: s.text(1)),
@@ -232,7 +248,6 @@ extension EventStore {
     @discardableResult
     public func forEachSnapshot(_ body: (CaseRecord.Snapshot) throws -> Void) throws -> Bool {
         try onReader { () throws -> Bool in
-            let recorded = try reader.scalarText("SELECT digest FROM projection_digest WHERE id = 1").flatMap(ProjectionDigest.init(hex:))
             // The rows are hashed in chunks on other threads while this one reads on and
             // `body` builds the records: a million rows cost no more than reading them.
             let computed = Mutex(ProjectionDigest())
@@ -249,9 +264,35 @@ extension EventStore {
                 }
             }
             defer { hashing.wait() }
-            let s = try reader.prepare("SELECT * FROM cases")
-            defer { s.reset() }
-            while try s.step() {
+            // Pages by key, in one snapshot with the digest, so the two agree.
+            try reader.execute(reader.dialect.beginSnapshot)
+            defer { try? reader.execute("COMMIT") }
+            let recorded = try reader.scalarText("SELECT digest FROM projection_digest WHERE id = 1").flatMap(ProjectionDigest.init(hex:))
+            let columns = Self.caseColumns.joined(separator: ", ")
+            let first = try reader.prepare("SELECT \(columns) FROM cases ORDER BY id_high, id_low LIMIT ?")
+            let next = try reader.prepare("""
+                SELECT \(columns) FROM cases WHERE (id_high, id_low) > (?, ?) ORDER BY id_high, id_low LIMIT ?
+                """)
+            defer { first.reset(); next.reset() }
+            var after: (Int64, Int64)?
+            var more = true
+            while more {
+              let s: any SQLStatement
+              if let after {
+                  s = next
+                  s.reset()
+                  s.bind(1, after.0)
+                  s.bind(2, after.1)
+                  s.bind(3, Int64(Self.scanPage))
+              } else {
+                  s = first
+                  s.reset()
+                  s.bind(1, Int64(Self.scanPage))
+              }
+              var seen = 0
+              while try s.step() {
+                seen += 1
+                after = (s.int64(0), s.int64(1))
                 let snapshot = CaseRecord.Snapshot(
                     id: RequestID(high: UInt64(bitPattern: s.int64(0)), low: UInt64(bitPattern: s.int64(1))),
                     reference: s.text(2) ?? "", from: UInt16(truncatingIfNeeded: s.int64(3)), to: UInt16(truncatingIfNeeded: s.int64(4)),
@@ -261,6 +302,8 @@ extension EventStore {
                 try body(snapshot)
                 chunk.append(snapshot)
                 if chunk.count == Self.digestChunk { hashChunk() }
+              }
+              more = seen == Self.scanPage
             }
             if !chunk.isEmpty { hashChunk() }
             hashing.wait()

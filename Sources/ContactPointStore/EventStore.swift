@@ -4,8 +4,10 @@ import ContactPointModel
 import Dispatch
 import Foundation
 
-/// The durable, append-only, hash-chained event log, on SQLite in WAL mode with
-/// `synchronous=FULL`, plus the outbox of messages waiting to go out.
+/// The durable, append-only, hash-chained event log, plus the outbox of messages waiting
+/// to go out: on SQLite in WAL mode with `synchronous=FULL` (the embedded default), or on
+/// PostgreSQL with `synchronous_commit` on, where several daemons may share one database
+/// and each commit first takes the database's append lock and catches up with the others.
 ///
 /// Writes go through `append`, which **group-commits**: batches that arrive while a
 /// commit is being fsynced are committed together in the next transaction, each in its
@@ -16,10 +18,10 @@ import Foundation
 /// Threading: the writer connection and chain head belong to `writerQueue`; the reader
 /// connection to `readerQueue`; `pending` is guarded by `lock`.
 public final class EventStore: @unchecked Sendable {  // writer state on writerQueue, reader on readerQueue, pending under lock
-    /// The SQLite file inside the data directory.
+    /// The SQLite file inside the data directory, or the PostgreSQL URL (no password).
     public let path: String
-    let writer: SQLiteConnection
-    let reader: SQLiteConnection
+    let writer: any SQLConnection
+    let reader: any SQLConnection
     let writerQueue = DispatchQueue(label: "contactpoint.store.writer", qos: .userInitiated)
     let readerQueue = DispatchQueue(label: "contactpoint.store.reader")
     let lock = NSLock()
@@ -28,6 +30,8 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
     /// The chain head: the last committed position and hash (writer queue).
     var lastPosition: Int64 = 0
     var lastHash = HashChain.genesis
+    /// PostgreSQL: the head must be read again before the next append (writer queue).
+    var headStale = false
     /// Whether the `cases` projection reflects every committed event (writer queue).
     var projectionValid = true
     /// The Merkle tree's right edge over every committed event (writer queue).
@@ -71,20 +75,46 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         }
         path = (directory as NSString).appendingPathComponent("events.sqlite")
         try Self.makePrivate(path, create: true)
-        writer = try SQLiteConnection(path: path)
+        let writer = try SQLiteConnection(path: path)
+        self.writer = writer
         let mode = try writer.scalarText("PRAGMA journal_mode=WAL")
         guard mode == "wal" else { throw StoreError("\(path): cannot switch to WAL mode (got \(mode ?? "nothing"))") }
         try writer.execute("PRAGMA synchronous=FULL")
         // Deleted rows (an erased request's data keys) are overwritten with zeros, not left in free space.
         try writer.execute("PRAGMA secure_delete=ON")
         try Self.migrate(writer)
-        reader = try SQLiteConnection(path: path, readOnly: false)
+        let reader = try SQLiteConnection(path: path, readOnly: false)
+        self.reader = reader
         try reader.execute("PRAGMA query_only=ON")
         for suffix in ["-wal", "-shm"] { try Self.makePrivate(path + suffix, create: false) }
+        try loadHead()
+        try openTree()
+        // A wipe an earlier process could not finish (it crashed, or a reader held the WAL).
+        if !writer.checkpointTruncate(waitingAtMost: 2_000) { writerQueue.async { self.retryWipe(waitingAtMost: 0) } }
+    }
+
+    /// Opens the store in a PostgreSQL database, creating or migrating its schema (under the
+    /// database's migration lock, so two daemons starting together migrate once).
+    public init(postgresql settings: PostgreSQLSettings, clock: Clock) throws(StoreError) {
+        self.clock = clock
+        path = settings.redactedURL
+        let writer = try PostgreSQLConnection(settings, applicationName: "pocd writer")
+        self.writer = writer
+        try Self.migrate(writer)
+        reader = try PostgreSQLConnection(settings, readOnly: true, applicationName: "pocd reader")
+        try loadHead()
+        try openTree()
+    }
+
+    /// Reads the chain head, whether the projection is current and its digest (writer queue, or init).
+    func loadHead() throws(StoreError) {
         let head = try writer.prepare("SELECT position, hash FROM events ORDER BY position DESC LIMIT 1")
         if try head.step() {
             lastPosition = head.int64(0)
             lastHash = head.text(1) ?? HashChain.genesis
+        } else {
+            lastPosition = 0
+            lastHash = HashChain.genesis
         }
         head.reset()
         projectionValid = try writer.scalarText("SELECT value FROM meta WHERE key = 'projection_position'").flatMap { Int64($0) } == lastPosition
@@ -92,11 +122,9 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
            let digest = ProjectionDigest(hex: recorded) {
             projectionDigest = digest
         } else {
+            projectionDigest = ProjectionDigest()
             projectionValid = false  // never recorded (a store from before schema 2): rebuild once
         }
-        try openTree()
-        // A wipe an earlier process could not finish (it crashed, or a reader held the WAL).
-        if !writer.checkpointTruncate(waitingAtMost: 2_000) { writerQueue.async { self.retryWipe(waitingAtMost: 0) } }
     }
 
     /// Creates `file` as `0600` if asked and it is missing, and makes an existing one `0600`.
@@ -222,9 +250,7 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
 
     static func migrate(_ db: SQLiteConnection) throws(StoreError) {
         let version = Int(try db.scalarText("PRAGMA user_version") ?? "0") ?? 0
-        guard version <= schemaVersion else {
-            throw StoreError("\(db.path) was written by a newer ContactPoint (schema \(version), this one knows \(schemaVersion)); refusing to open it")
-        }
+        try checkVersion(version, of: db)
         for n in version..<schemaVersion {
             do {
                 try db.execute("BEGIN IMMEDIATE; \(migrations[n]) PRAGMA user_version = \(n + 1); COMMIT;")
@@ -235,11 +261,32 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         }
     }
 
+    static func checkVersion(_ version: Int, of db: any SQLConnection) throws(StoreError) {
+        guard version <= schemaVersion else {
+            throw StoreError("\(db.path) was written by a newer ContactPoint (schema \(version), this one knows \(schemaVersion)); refusing to open it")
+        }
+    }
+
+    /// The schema version of the store's database, and the version this build would bring it to.
+    public func schemaVersions() throws(StoreError) -> (found: Int, current: Int) {
+        try onWriter { () throws(StoreError) -> (found: Int, current: Int) in
+            let found: Int
+            switch writer.dialect {
+            case .sqlite: found = Int(try writer.scalarText("PRAGMA user_version") ?? "0") ?? 0
+            case .postgresql: found = Int(try writer.scalarText("SELECT max(version) FROM schema_version") ?? "0") ?? 0
+            }
+            return (found, Self.schemaVersion)
+        }
+    }
+
     /// Closes both connections after pending writes finish.
     public func close() {
         writerQueue.sync { writer.close() }
         readerQueue.sync { reader.close() }
     }
+
+    /// Which backend holds the log.
+    public var backend: String { writer.dialect == .sqlite ? "sqlite" : "postgresql" }
 
     /// The writer's counters so far.
     public var statistics: Statistics {

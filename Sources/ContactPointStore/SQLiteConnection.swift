@@ -1,9 +1,10 @@
 import CSQLite
 import Foundation
 
-/// A failure from SQLite or from the store's own checks, in one line.
+/// A failure from the database (SQLite, PostgreSQL) or from the store's own checks, in one line.
 public struct StoreError: Error, Sendable, CustomStringConvertible {
-    /// SQLite's primary result code (`SQLITE_CONSTRAINT` = 19, ...), or 0 for the store's own errors.
+    /// SQLite's primary result code (`SQLITE_CONSTRAINT` = 19, ...; PostgreSQL's integrity
+    /// violations map to 19 too), a negative code of the store's below, or 0 for its own errors.
     public var code: Int32
     public var message: String
 
@@ -17,12 +18,18 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// The code of a store whose log lacks events its tree or checkpoints account for.
     public static let truncated: Int32 = -2
 
+    /// The code of a database that cannot be reached now (PostgreSQL down, restarting, or
+    /// the session lost): nothing was written; try again shortly (HTTP 503 with Retry-After).
+    public static let unavailable: Int32 = -3
+
+    public var isUnavailable: Bool { code == Self.unavailable }
+
     var isConstraint: Bool { code & 0xFF == SQLITE_CONSTRAINT }
 }
 
 /// One SQLite connection. Not thread-safe: each owner uses it from one queue only
 /// (the store's writer queue, or a reader's lock).
-final class SQLiteConnection {
+final class SQLiteConnection: SQLConnection {
     private(set) var handle: OpaquePointer?
     private var cache: [String: SQLiteStatement] = [:]
     let path: String
@@ -45,6 +52,10 @@ final class SQLiteConnection {
     }
 
     deinit { close() }
+
+    var dialect: SQLDialect { .sqlite }
+    var isOpen: Bool { handle != nil }
+    var changes: Int { handle.map { Int(sqlite3_changes($0)) } ?? 0 }
 
     func close() {
         cache.values.forEach { $0.finalize() }
@@ -78,7 +89,7 @@ final class SQLiteConnection {
     }
 
     /// A prepared statement, cached by its SQL text and reset for reuse.
-    func prepare(_ sql: String) throws(StoreError) -> SQLiteStatement {
+    func prepare(_ sql: String) throws(StoreError) -> any SQLStatement {
         if let s = cache[sql] {
             s.reset()
             return s
@@ -90,17 +101,10 @@ final class SQLiteConnection {
         cache[sql] = s
         return s
     }
-
-    /// The value of a single-value pragma or query.
-    func scalarText(_ sql: String) throws(StoreError) -> String? {
-        let s = try prepare(sql)
-        defer { s.reset() }
-        return try s.step() ? s.text(0) : nil
-    }
 }
 
 /// A prepared statement; lives in its connection's cache.
-final class SQLiteStatement {
+final class SQLiteStatement: SQLStatement {
     private var stmt: OpaquePointer?
     private unowned let connection: SQLiteConnection
 
