@@ -146,6 +146,7 @@ extension EventStore {
     }
 
     private func write(_ batch: WriteBatch) throws(StoreError) -> AppendOutcome {
+        if let pid = batch.leaderSession { try checkLeadership(session: pid) }
         if let first = batch.events.first {
             let exists = try writer.prepare("SELECT 1 FROM events WHERE id = ?")
             exists.bind(1, first.id)
@@ -158,7 +159,18 @@ extension EventStore {
             INSERT INTO events (position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash, leaf)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
-        for event in batch.events {
+        var events = batch.events
+        if writer.dialect == .postgresql, events.contains(where: { $0.requestID.isEmpty }) {
+            // Events of the log itself (reads, log alerts) are written by every daemon sharing
+            // the database: each takes the next number under the append lock, not the one its
+            // Desk guessed (docs/audit.md §7).
+            var next = Int64(try writer.scalarText("SELECT coalesce(max(sequence) + 1, 0) FROM events WHERE request_id = ''") ?? "0") ?? 0
+            for i in events.indices where events[i].requestID.isEmpty {
+                events[i].sequence = Int(next)
+                next += 1
+            }
+        }
+        for event in events {
             let position = lastPosition + 1
             let payload = event.payload.canonicalBytes()
             let hash = HashChain.hash(previous: lastHash, envelope: event.canonicalEnvelope(payload: payload))

@@ -94,6 +94,14 @@ extension EventStore {
         ALTER TABLE cases ADD COLUMN t_erased bigint NOT NULL DEFAULT -9223372036854775808;
         CREATE INDEX events_reads ON events ((payload::jsonb ->> 'request_id')) WHERE type = 'content-read';
         """,
+        // 5: each alert event once, whoever fires it.
+        """
+        CREATE UNIQUE INDEX events_escalated_once ON events (request_id, (payload::jsonb ->> 'deadline'),
+            (payload::jsonb ->> 'due_at'), (payload::jsonb ->> 'level')) WHERE type = 'escalated';
+        CREATE UNIQUE INDEX events_reminded_once ON events (request_id, (payload::jsonb ->> 'expires_at'),
+            (payload::jsonb ->> 'before')) WHERE type = 'reminded';
+        CREATE UNIQUE INDEX events_expired_once ON events (request_id, (payload::jsonb ->> 'expires_at')) WHERE type = 'expired';
+        """,
     ]
 
     /// Advisory lock keys, one per purpose, in the database's one namespace of 64-bit keys:
@@ -104,18 +112,21 @@ extension EventStore {
 
     /// Brings a PostgreSQL database to this build's schema, one transaction per migration,
     /// each under the migration lock, so daemons started together migrate once.
-    static func migrate(_ db: PostgreSQLConnection) throws(StoreError) {
+    @discardableResult
+    static func migrate(_ db: PostgreSQLConnection) throws(StoreError) -> Int {
         precondition(postgresqlMigrations.count == migrations.count, "one migration list, two dialects: keep them in step")
         try db.execute("CREATE TABLE IF NOT EXISTS schema_version (version bigint PRIMARY KEY, applied_ms bigint NOT NULL)")
+        var found: Int?
         while true {
             try db.execute("BEGIN")
             do throws(StoreError) {
                 try db.execute("SELECT pg_advisory_xact_lock(\(migrationLock))")
                 let version = Int(try db.scalarText("SELECT coalesce(max(version), 0) FROM schema_version") ?? "0") ?? 0
                 try checkVersion(version, of: db)
+                if found == nil { found = version }
                 guard version < schemaVersion else {
                     try db.execute("COMMIT")
-                    return
+                    return found ?? version
                 }
                 do {
                     try db.execute(postgresqlMigrations[version])
@@ -129,6 +140,24 @@ extension EventStore {
                 try? db.execute("ROLLBACK")
                 throw error
             }
+        }
+    }
+
+    /// PostgreSQL only: fails the batch unless the session `pid` holds the leadership lock
+    /// now, inside the writer's transaction and under the append lock, so a daemon that lost
+    /// leadership a moment ago cannot record an escalation the new leader may also fire.
+    func checkLeadership(session pid: Int32) throws(StoreError) {
+        guard writer.dialect == .postgresql else { return }
+        let s = try writer.prepare("""
+            SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = ?
+               AND ((classid::bigint << 32) | objid::bigint) = ? AND objsubid = 1
+            """)
+        s.bind(1, Int64(pid))
+        s.bind(2, Self.leadershipLock)
+        let held = try s.step()
+        s.reset()
+        guard held else {
+            throw StoreError(code: StoreError.notLeader, "this daemon no longer holds the leadership of \(path): nothing was recorded")
         }
     }
 

@@ -361,3 +361,35 @@ extension EventStore {
         }
     }
 }
+
+extension EventStore {
+    /// The events after `position`, in log order, at most `limit`, read on the reader queue
+    /// and called back there: how a daemon follows what the others sharing its database
+    /// wrote (PostgreSQL).
+    public func events(after position: Int64, limit: Int, completion: @escaping @Sendable (Result<[StoredEvent], StoreError>) -> Void) {
+        readerQueue.async {
+            completion(Result { () throws(StoreError) -> [StoredEvent] in
+                let s = try self.reader.prepare("""
+                    SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash
+                    FROM events WHERE position > ? ORDER BY position LIMIT ?
+                    """)
+                defer { s.reset() }
+                s.bind(1, position)
+                s.bind(2, Int64(limit))
+                var events: [StoredEvent] = []
+                while try s.step() { events.append(try Self.row(s)) }
+                return events
+            })
+        }
+    }
+
+    /// The position of the last event in the log (0 when empty), as the database has it now.
+    public func headPosition() throws(StoreError) -> Int64 {
+        try onReader { () throws(StoreError) -> Int64 in
+            let s = try reader.prepare("SELECT coalesce(max(position), 0) FROM events")
+            defer { s.reset() }
+            _ = try s.step()
+            return s.int64(0)
+        }
+    }
+}

@@ -46,6 +46,10 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
     var wipeRetryScheduled = false
     /// Counters for metrics and benchmarks (writer queue; read under lock via `statistics`).
     var stats = Statistics()
+    /// Where the store lives, when it is on PostgreSQL (nil on SQLite).
+    public private(set) var postgresql: PostgreSQLSettings?
+    /// The schema version the store had when this process opened it (it is now `schemaVersion`).
+    public private(set) var foundSchema = 0
     /// The daemon's one clock: when an outbox message is created and first due.
     public let clock: Clock
 
@@ -65,15 +69,21 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
     /// The data may name people, so the directory is created `0700` and the database, its
     /// WAL and its shared-memory file are `0600`, whatever the umask (SQLite gives the WAL
     /// and SHM files the database file's permissions).
-    public init(directory: String, clock: Clock) throws(StoreError) {
+    public convenience init(directory: String, clock: Clock) throws(StoreError) {
+        try self.init(file: (directory as NSString).appendingPathComponent("events.sqlite"), clock: clock)
+    }
+
+    /// Opens (creating if needed) the SQLite store `file`; its folder is created `0700` if missing.
+    public init(file: String, clock: Clock) throws(StoreError) {
         self.clock = clock
+        let directory = (file as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+            try FileManager.default.createDirectory(atPath: directory.isEmpty ? "." : directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
         } catch {
             throw StoreError("cannot create the data directory \(directory): \(error.localizedDescription)")
         }
-        path = (directory as NSString).appendingPathComponent("events.sqlite")
+        path = file
         try Self.makePrivate(path, create: true)
         let writer = try SQLiteConnection(path: path)
         self.writer = writer
@@ -82,7 +92,7 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         try writer.execute("PRAGMA synchronous=FULL")
         // Deleted rows (an erased request's data keys) are overwritten with zeros, not left in free space.
         try writer.execute("PRAGMA secure_delete=ON")
-        try Self.migrate(writer)
+        foundSchema = try Self.migrate(writer)
         let reader = try SQLiteConnection(path: path, readOnly: false)
         self.reader = reader
         try reader.execute("PRAGMA query_only=ON")
@@ -97,10 +107,11 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
     /// database's migration lock, so two daemons starting together migrate once).
     public init(postgresql settings: PostgreSQLSettings, clock: Clock) throws(StoreError) {
         self.clock = clock
+        postgresql = settings
         path = settings.redactedURL
         let writer = try PostgreSQLConnection(settings, applicationName: "pocd writer")
         self.writer = writer
-        try Self.migrate(writer)
+        foundSchema = try Self.migrate(writer)
         reader = try PostgreSQLConnection(settings, readOnly: true, applicationName: "pocd reader")
         try loadHead()
         try openTree()
@@ -243,12 +254,24 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         -- The access log: reads are events of the log itself; this finds a request's without a scan.
         CREATE INDEX events_reads ON events (json_extract(payload, '$.request_id')) WHERE type = 'content-read';
         """,
+        // 5: each alert event once, whoever fires it (several daemons on one PostgreSQL; on
+        // SQLite the same rule, so the two backends refuse the same logs): an escalation by
+        // request, deadline, due time and level; a reminder by request, expiry and lead time;
+        // an expiry by request and expiry time.
+        """
+        CREATE UNIQUE INDEX events_escalated_once ON events (request_id, json_extract(payload, '$.deadline'),
+            json_extract(payload, '$.due_at'), json_extract(payload, '$.level')) WHERE type = 'escalated';
+        CREATE UNIQUE INDEX events_reminded_once ON events (request_id, json_extract(payload, '$.expires_at'),
+            json_extract(payload, '$.before')) WHERE type = 'reminded';
+        CREATE UNIQUE INDEX events_expired_once ON events (request_id, json_extract(payload, '$.expires_at')) WHERE type = 'expired';
+        """,
     ]
 
     /// The schema version this build writes.
     public static var schemaVersion: Int { migrations.count }
 
-    static func migrate(_ db: SQLiteConnection) throws(StoreError) {
+    @discardableResult
+    static func migrate(_ db: SQLiteConnection) throws(StoreError) -> Int {
         let version = Int(try db.scalarText("PRAGMA user_version") ?? "0") ?? 0
         try checkVersion(version, of: db)
         for n in version..<schemaVersion {
@@ -259,6 +282,7 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
                 throw StoreError(code: error.code, "\(db.path): migration to schema \(n + 1) failed: \(error.message)")
             }
         }
+        return version
     }
 
     static func checkVersion(_ version: Int, of db: any SQLConnection) throws(StoreError) {

@@ -41,14 +41,21 @@ final class PostgreSQLConnection: SQLConnection {
     private let settings: PostgreSQLSettings
     private let readOnly: Bool
     private let applicationName: String
+    /// Milliseconds libpq waits for the server to acknowledge data before giving up the session.
+    private let userTimeout: Int
+    /// Statements run at the start of every session, after the store's own.
+    private let sessionSetup: String
 
     var dialect: SQLDialect { .postgresql }
     var isOpen: Bool { conn != nil }
 
-    init(_ settings: PostgreSQLSettings, readOnly: Bool = false, applicationName: String = "pocd") throws(StoreError) {
+    init(_ settings: PostgreSQLSettings, readOnly: Bool = false, applicationName: String = "pocd",
+         userTimeout: Int = 10_000, sessionSetup: String = "") throws(StoreError) {
         self.settings = settings
         self.readOnly = readOnly
         self.applicationName = applicationName
+        self.userTimeout = userTimeout
+        self.sessionSetup = sessionSetup
         path = settings.redactedURL
         try connect()
     }
@@ -68,7 +75,7 @@ final class PostgreSQLConnection: SQLConnection {
         conn = nil
         var keywords = ["dbname", "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
                         "keepalives_count", "tcp_user_timeout", "application_name", "client_encoding"]
-        var values = [settings.url, "5", "1", "5", "2", "2", "10000", applicationName, "UTF8"]
+        var values = [settings.url, "5", "1", "5", "2", "2", String(userTimeout), applicationName, "UTF8"]
         if let password = settings.password {
             keywords.append("password")
             values.append(password)
@@ -85,8 +92,7 @@ final class PostgreSQLConnection: SQLConnection {
         conn = c
         session += 1
         inTransaction = false
-        // Durable before acknowledged, whatever the server's default; the reader never writes.
-        try execute("SET synchronous_commit = on; SET default_transaction_read_only = \(readOnly ? "on" : "off")")
+        try setUpSession()
     }
 
     /// The session, reconnected if it was lost and no transaction spans the loss.
@@ -98,11 +104,17 @@ final class PostgreSQLConnection: SQLConnection {
         PQreset(conn)
         if let conn, PQstatus(conn) == CONNECTION_OK {
             session += 1
-            try execute("SET synchronous_commit = on; SET default_transaction_read_only = \(readOnly ? "on" : "off")")
+            try setUpSession()
             return conn
         }
         try connect()
         return conn!
+    }
+
+    /// Durable before acknowledged, whatever the server's default; the reader never writes.
+    private func setUpSession() throws(StoreError) {
+        try execute("SET synchronous_commit = on; SET default_transaction_read_only = \(readOnly ? "on" : "off")"
+                    + (sessionSetup.isEmpty ? "" : "; " + sessionSetup))
     }
 
     func execute(_ sql: String) throws(StoreError) {

@@ -24,7 +24,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
 
     public var isUnavailable: Bool { code == Self.unavailable }
 
-    var isConstraint: Bool { code & 0xFF == SQLITE_CONSTRAINT }
+    /// The code of a leader's write refused because its leadership lock is no longer held.
+    public static let notLeader: Int32 = -4
+
+    public var isConstraint: Bool { code & 0xFF == SQLITE_CONSTRAINT }
 }
 
 /// One SQLite connection. Not thread-safe: each owner uses it from one queue only

@@ -170,6 +170,10 @@ public struct WriteBatch: Sendable {
     /// Requests whose content this batch erases: their data keys are deleted, and the WAL is
     /// wiped before the batch is reported durable.
     public var erasedRequests: [String] = []
+    /// PostgreSQL: the backend PID of the session that must hold the leadership lock for
+    /// this batch to commit (escalations, reminders, expiries fired by the leader); nil for
+    /// writes any daemon may make.
+    public var leaderSession: Int32?
 
     public init(events: [NewEvent] = [], outbox: [OutboxMessage] = [], outboxUpdates: [OutboxUpdate] = [],
                 snapshots: [CaseRecord.Snapshot] = [], replacedSnapshots: [CaseRecord.Snapshot] = [],

@@ -35,7 +35,7 @@ public final class PostgresCluster: @unchecked Sendable {  // used from one test
     /// Makes the cluster and its database, and starts the server.
     public init(name: String = "pg") throws {
         folder = try TemporaryDirectory(prefix: "contactpoint-\(name)")
-        port = try Self.freePort()
+        port = FreePort.next()
         password = (0..<24).map { _ in "abcdefghijkmnpqrstuvwxyz23456789".randomElement()! }.map(String.init).joined()
         try (password + "\n").write(toFile: passwordFile, atomically: true, encoding: .utf8)
         let bin = try Self.binaries()
@@ -104,23 +104,6 @@ public final class PostgresCluster: @unchecked Sendable {  // used from one test
     private static func run(_ command: [String]) throws {
         let out = try Subprocess.run(command[0], Array(command.dropFirst()), timeout: 120)
         guard out.status == 0 else { throw ClusterFailed(message: "\(command.joined(separator: " ")): \(out)") }
-    }
-
-    /// A loopback port nobody listens on now.
-    public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ClusterFailed(message: "socket: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard bound else { throw ClusterFailed(message: "bind: \(String(cString: strerror(errno)))") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     public struct ClusterFailed: Error, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import ContactPointModel
+import ContactPointStore
 
 /// An RFC 9457 problem: every error the API answers, with the field and the reason.
 public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
@@ -8,6 +9,8 @@ public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
     public var title: String
     public var detail: String
     public var errors: [FieldProblem]
+    /// Seconds after which the same request may succeed (`Retry-After`), for a 503.
+    public var retryAfter: Int?
 
     public init(status: Int, slug: String, title: String, detail: String, errors: [FieldProblem] = []) {
         self.status = status
@@ -80,6 +83,27 @@ public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
         Problem(status: 500, slug: "storage-failed", title: "Not recorded",
                 detail: "the read could not be recorded in the access log, so the content is not shown (an action answered with it is stored)",
                 errors: [FieldProblem(field: "", reason: "storage failure")])
+    }
+
+    /// A store failure, by kind: the database out of reach (PostgreSQL down or failing over) is
+    /// a 503 to retry shortly; a write that met another daemon's write to the same request (a
+    /// pair on one PostgreSQL) is a 409 to send again; anything else is a 500.
+    static func storage(_ error: StoreError) -> Problem {
+        if error.isUnavailable {
+            var p = unavailable("the event store cannot be reached now, nothing was changed; try again shortly: \(error.message)")
+            p.retryAfter = 2
+            return p
+        }
+        if error.code == StoreError.notLeader {
+            var p = unavailable("this daemon lost the leadership of its contact point while recording, nothing was changed: \(error.message)")
+            p.retryAfter = 1
+            return p
+        }
+        if error.isConstraint && error.message.contains("conflicts with the log") {
+            return conflict("another daemon of this contact point recorded an event for this request at the same moment; "
+                            + "nothing was changed: send it again", field: "id")
+        }
+        return storage(error.message)
     }
 
     static func storage(_ detail: String) -> Problem {

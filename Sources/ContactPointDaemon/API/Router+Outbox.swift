@@ -36,7 +36,7 @@ extension Router {
             case .success(let entries):
                 finish(Self.json(200, ["count": .number(Double(entries.count)), "messages": .array(entries.map(\.json))]))
             case .failure(let error):
-                finish(Self.problem(.storage(error.message)))
+                finish(Self.problem(.storage(error)))
             }
         }
     }

@@ -18,10 +18,14 @@ final class Router: Sendable {
     let metricsIdentities: Set<String>
     let log: Logger
     let extraGauges: @Sendable () -> [Metrics.Gauge]
+    /// This daemon's role in its pair and its instance name, for /healthz.
+    let role: @Sendable () -> (role: String, instance: String)
 
     init(desk: Desk, alerts: AlertHub, metrics: Metrics, settings: Settings, outbox: OutboxWorker?, audit: AuditService? = nil,
          metricsIdentities: [String], log: Logger,
+         role: @escaping @Sendable () -> (role: String, instance: String) = { ("leader", ProcessInfo.processInfo.hostName) },
          extraGauges: @escaping @Sendable () -> [Metrics.Gauge] = { [] }) {
+        self.role = role
         self.desk = desk
         self.alerts = alerts
         self.metrics = metrics
@@ -76,7 +80,13 @@ final class Router: Sendable {
         }
         let identity = request.peer.commonName
         if template == "/healthz" {
-            return desk.health { finish(Self.json(200, $0)) }
+            let (role, instance) = self.role()
+            return desk.health { health in
+                var o = health.objectValue ?? JSONObject()
+                o["role"] = .string(role)
+                o["instance"] = .string(instance)
+                finish(Self.json(200, .object(o)))
+            }
         }
         if template == "/metrics" && metricsIdentities.contains(identity) {
             return scrape(finish)  // a scrape identity needs no directory entry, and gets nothing else
@@ -329,7 +339,9 @@ final class Router: Sendable {
     static func problem(_ p: Problem) -> HTTPResponse {
         var bytes = p.json.serialized()
         bytes.append(0x0A)
-        return HTTPResponse(status: p.status, headers: HTTPHeaders([("Content-Type", "application/problem+json")]), body: bytes)
+        var headers = HTTPHeaders([("Content-Type", "application/problem+json")])
+        if let seconds = p.retryAfter { headers.add(name: "Retry-After", value: String(seconds)) }
+        return HTTPResponse(status: p.status, headers: headers, body: bytes)
     }
 
     static func response(_ reply: DeskReply) -> HTTPResponse {

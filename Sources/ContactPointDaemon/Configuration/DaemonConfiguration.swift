@@ -25,6 +25,8 @@ public struct DaemonConfiguration: Sendable {
     public var audit = AuditSettings()
     /// The master keys (`encryption:`), or the default one in the data directory.
     public var encryption = EncryptionSettings(keys: [], configured: false)
+    /// Where the event log lives (`store:`): SQLite in the data directory by default.
+    public var store: StoreSettings = .sqlite(file: "")
 
     /// Loads and checks `pocd.yaml`. Every problem is reported, each with the file and key.
     public static func load(file: String) throws(ConfigurationErrors) -> DaemonConfiguration {
@@ -150,12 +152,13 @@ public struct DaemonConfiguration: Sendable {
             e.refuseUnknown(allowing: ["keys"])
             encryption = EncryptionSettings(keys: keys, configured: true)
         }
+        let store = StoreSettings.load(r, dataDirectory: data, resolve: resolve)
         r.refuseUnknown(allowing: ["contact_point", "listen", "tls", "data_dir", "directory", "policy", "limits", "metrics", "alerts", "audit",
-                                   "encryption"])
+                                   "encryption", "store"])
         return (DaemonConfiguration(
             file: file, contactPoints: codes, host: host, port: port, tls: tls, dataDirectory: data,
             directoryFile: directory, policyFile: policy, limits: limits, metricsIdentities: metricsIdentities,
-            receivers: receivers, audit: audit, encryption: encryption), r.problems)
+            receivers: receivers, audit: audit, encryption: encryption, store: store), r.problems)
     }
 
     /// The settings a reload cannot apply that differ in `other` (the file as it reads now),
@@ -166,6 +169,7 @@ public struct DaemonConfiguration: Sendable {
         compare("contact_point", contactPoints.map(\.code).joined(separator: ","), other.contactPoints.map(\.code).joined(separator: ","))
         compare("listen", "\(host):\(port)", "\(other.host):\(other.port)")
         compare("data_dir", dataDirectory, other.dataDirectory)
+        compare("store", "\(store)", "\(other.store)")
         if limits != other.limits { changes.append("limits: changed") }
         compare("audit.log_key", audit.logKeyFile, other.audit.logKeyFile)
         compare("audit.checkpoint_interval", "\(audit.checkpointInterval)", "\(other.audit.checkpointInterval)")

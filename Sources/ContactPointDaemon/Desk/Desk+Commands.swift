@@ -145,7 +145,7 @@ extension Desk {
             case .success(let history):
                 reply(.ok(status: status, body: RequestView.json(snapshot, history: history), location: "/v1/requests/\(requestID)"))
             case .failure(let error):
-                reply(.problem(.storage(error.message)))
+                reply(.problem(.storage(error)))
             }
         }
     }

@@ -46,7 +46,7 @@ extension Desk {
     /// Arms the one timer for the earliest deadline (or disarms it).
     func armTimer() {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard automaticTimer else { return }
+        guard automaticTimer, firing else { return }
         guard let earliest = deadlines.earliest() else {
             armedFor = nil
             timer?.schedule(wallDeadline: .distantFuture)
@@ -75,15 +75,22 @@ extension Desk {
     /// what is due is decided by the recorded events and the time now.
     func fireDue() {
         dispatchPrecondition(condition: .onQueue(queue))
+        guard firing else { return }
         let now = clock.now()
         for slot in deadlines.popDue(at: now) {
             let id = cases[slot].id
             perform(on: id) { [self] in
                 guard let record = cases[id] else { return }
+                // Leadership may have gone while this waited its turn: the new leader fires it.
+                guard firing else { return reschedule(id) }
                 let due = record.dueEvents(at: clock.now(), policy: policy)
                 guard !due.isEmpty else { return reschedule(id) }
-                commit(due.map { ($0, selfIdentity, nil) }, for: id, at: clock.now()) { [self] result, _ in
+                commit(due.map { ($0, selfIdentity, nil) }, for: id, at: clock.now(), fenced: true) { [self] result, _ in
                     if case .failure(let p) = result {
+                        guard firing else { return reschedule(id) }
+                        // Perhaps the other daemon recorded it first (a moment of double
+                        // leadership the store refused): learn what the log holds before retrying.
+                        follow {}
                         // Not recorded: try again shortly rather than lose the escalation.
                         log.error("escalation not recorded; retrying in 5s", metadata: ["request": "\(id)", "error": "\(p.detail)"])
                         deadlines.schedule(slot, at: clock.now() + .seconds(5))
@@ -120,6 +127,10 @@ extension Desk {
     /// is replayed, each transition re-checked, and the projection rewritten. Call it once,
     /// after `wire`, before serving.
     public func replay() throws -> ReplayOutcome {
+        // Events other daemons write from here on are followed from this position; those
+        // written during the replay and already read are skipped then as known.
+        let head = try store.headPosition()
+        queue.sync { followedPosition = head }
         var outcome = ReplayOutcome(requests: 0, events: 0, source: "projection")
         var useProjection = try store.projectionIsCurrent()
         if !useProjection { outcome.source = "events (the projection was not current)" }
@@ -283,6 +294,8 @@ extension Desk {
     /// Stops the timer.
     public func stop() {
         queue.sync {
+            followTimer?.cancel()
+            followTimer = nil
             timer?.cancel()
             timer = nil
         }

@@ -101,7 +101,7 @@ extension Desk {
                     }
                     reply(.ok(status: 200, body: ["request_id": .string(requestID), "count": .number(Double(items.count)), "items": .array(items)]))
                 case .failure(let error):
-                    reply(.problem(.storage(error.message)))
+                    reply(.problem(.storage(error)))
                 }
             }
         }

@@ -57,6 +57,17 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     var pendingReads: [PendingRead] = []
     /// Outbound messages an alert of the log itself causes (the alert receivers).
     var logAlertHooks: [@Sendable (Alert) -> [OutboxMessage]] = []
+    /// Whether this Desk fires deadlines: always on SQLite; on PostgreSQL only while its
+    /// daemon leads the pair (`lead`, `standBy`).
+    var firing = true
+    /// The session holding the leadership lock, which the store checks at each firing.
+    var leaderSession: Int32?
+    /// Following the log for other daemons' writes (PostgreSQL): the last position read,
+    /// whether a read is in flight, who waits for it, and the timer that starts reads.
+    var followedPosition: Int64 = 0
+    var following = false
+    var followWaiters: [() -> Void] = []
+    var followTimer: DispatchSourceTimer?
 
     /// A Desk over `store`. Wire it (`wire(outboxHooks:onDurable:)`) before `replay()`,
     /// which arms the timer.
@@ -129,7 +140,8 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
         store.append(WriteBatch(events: numbered, outbox: messages)) { [self] result in
             queue.async { [self] in
                 if case .success(.stored(let stored)) = result {
-                    logEventCount += stored.count
+                    // The store numbers them on PostgreSQL, where the other daemon writes some too.
+                    logEventCount = max(logEventCount + stored.count, (stored.last?.event.sequence ?? -1) + 1)
                     if !messages.isEmpty { onDurable?() }
                     done(stored)
                 } else {
@@ -179,7 +191,7 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     ///   - ids: event ids to use (a partner's events keep theirs); fresh UUIDs otherwise.
     ///   - done: runs on the Desk's queue after the outcome is known.
     func commit(_ events: [(CaseEvent, actor: String, id: String?)], for requestID: String, at time: Instant,
-                outbox extra: [OutboxMessage] = [], outboxUpdates: [OutboxUpdate] = [],
+                outbox extra: [OutboxMessage] = [], outboxUpdates: [OutboxUpdate] = [], fenced: Bool = false,
                 done: @escaping @Sendable (Result<[StoredEvent], Problem>, _ duplicate: Bool) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
         precondition(!busy.contains(requestID), "commit while \(requestID) is busy")
@@ -241,6 +253,7 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
                                replacedSnapshots: cases[requestID].map { [$0.snapshot] } ?? [])
         batch.dataKeys = dataKeys
         batch.erasedRequests = erased
+        if fenced { batch.leaderSession = leaderSession }
         store.append(batch) { [self] result in
             queue.async { [self] in
                 switch result {
@@ -258,7 +271,7 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
                     log.error("store append failed", metadata: ["request": "\(requestID)", "error": "\(error)"])
                     if submittedFresh { cases[requestID] = nil }
                     finish(requestID)
-                    done(.failure(.storage(error.message)), false)
+                    done(.failure(.storage(error)), false)
                 }
             }
         }

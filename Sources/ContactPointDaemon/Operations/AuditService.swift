@@ -94,8 +94,19 @@ final class AuditService: @unchecked Sendable {  // mutable state on `queue`; wi
         }
     }
 
+    /// Stops signing checkpoints and asking for cosignatures, without a last checkpoint: this
+    /// daemon no longer leads its pair (the new leader signs from the log as it finds it).
+    func pause() {
+        queue.async { [self] in
+            running = false
+            timer?.cancel()
+            timer = nil
+        }
+    }
+
     func start() {
         queue.async { [self] in
+            timer?.cancel()
             running = true
             latest = (try? store.latestCheckpoint()) ?? nil
             for (code, _, _, key) in settings.directory.witnesses {
@@ -116,10 +127,11 @@ final class AuditService: @unchecked Sendable {  // mutable state on `queue`; wi
     /// Signs a last checkpoint if the log grew, and stops (shutdown).
     func stop(done: @escaping @Sendable () -> Void) {
         queue.async { [self] in
+            let wasRunning = running
             running = false
             timer?.cancel()
             timer = nil
-            issueIfGrown()
+            if wasRunning { issueIfGrown() }  // a standby of a pair signs nothing
             clients.values.forEach { $0.close() }
             done()
         }

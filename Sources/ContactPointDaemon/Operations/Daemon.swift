@@ -36,6 +36,10 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
     /// The test clock, when `POCD_TEST_CLOCK_OFFSET_FILE` is set (never in production).
     let testClock: TestClock?
     let dataDirectory: DataDirectory
+    /// Which daemon of a pair on one PostgreSQL leads; nil on SQLite, where this one always does.
+    let leadership: Leadership?
+    /// This daemon among those sharing its store: host name and process id.
+    let instance: String
     let control = DispatchQueue(label: "contactpoint.control")
     var signalSources: [DispatchSourceSignal] = []
     var started = false
@@ -54,7 +58,7 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
         clock = testClock?.clock.clock ?? .system
         let identity = try PeerIdentity(certificateFile: d.tls.certificateFile).commonName
         dataDirectory = try DataDirectory(claiming: d.dataDirectory, log: log)
-        store = try EventStore(directory: d.dataDirectory, clock: clock)
+        store = try d.store.open(clock: clock)
         try AuditService.checkNotTruncated(store)
         let vault = try Encryption.openVault(d.encryption, store: store, configFile: d.file, clock: clock, log: log)
         alerts = AlertHub()
@@ -67,11 +71,30 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
         desk.wire(outboxHooks: outbox.alertHooks(), onDurable: { [outbox] in outbox.wake() }, logAlertHooks: outbox.logAlertHooks())
         audit = try AuditService(store: store, desk: desk, settings: settings, configuration: d, identity: identity, clock: clock, log: log)
         outbox.onPartnerDelivery = { [audit] code in audit.partnerReachable(code) }
+        instance = "\(ProcessInfo.processInfo.hostName)/\(getpid())"
+        if let pg = store.postgresql {
+            desk.standBy()  // until the lock is taken: a standby serves, follows the log, fires nothing
+            leadership = Leadership(settings: pg, instance: instance, log: log, onLead: { [desk, outbox, audit] pid in
+                desk.lead(session: pid)
+                outbox.start()
+                audit.start()
+            }, onStandBy: { [desk, outbox, audit] _ in
+                desk.standBy()
+                outbox.stop()
+                audit.pause()
+            })
+        } else {
+            leadership = nil
+        }
+        let role: @Sendable () -> (role: String, instance: String) = { [leadership, instance] in
+            (leadership.map { $0.isLeader ? "leader" : "standby" } ?? "leader", instance)
+        }
         let connections = ServerBox()
         let router = Router(desk: desk, alerts: alerts, metrics: metrics, settings: settings, outbox: outbox, audit: audit,
-                            metricsIdentities: d.metricsIdentities, log: log,
-                            extraGauges: { [store, outbox, connections, clock] in
+                            metricsIdentities: d.metricsIdentities, log: log, role: role,
+                            extraGauges: { [store, outbox, connections, clock, leadership] in
                                 Daemon.storeGauges(store, clock: clock) + outbox.gauges() + Daemon.connectionGauges(connections.server?.statistics)
+                                    + Daemon.leadershipGauges(leadership)
                             })
         let serverLog = log
         server = try HTTPServer(host: d.host, port: d.port, tls: d.tls, limits: d.limits,
@@ -89,14 +112,20 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
             log.info("replayed the event log", metadata: ["requests": "\(replay.requests)", "events": "\(replay.events)",
                                                          "source": "\(replay.source)",
                                                          "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(began)))"])
-            outbox.start()
-            audit.start()
+            if let leadership {
+                desk.startFollowing(every: .milliseconds(250))
+                leadership.start()
+            } else {
+                outbox.start()
+                audit.start()
+            }
             try server.start()
             started = true
             let d = configuration.daemon
             log.info("pocd serving", metadata: [
                 "contact_points": "\(d.contactPoints.map(\.code).joined(separator: ","))",
                 "listen": "\(d.host):\(server.port)", "data_dir": "\(d.dataDirectory)",
+                "store": "\(store.backend)", "instance": "\(instance)",
             ])
         }
     }
@@ -193,6 +222,7 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
                 desk.drain(timeout: 10) { [self] idle in
                     control.async { [self] in  // off the Desk's queue, which `desk.stop()` waits on
                         if !idle { log.warning("stopping with commands still in flight after 10 s") }
+                        leadership?.stop()  // the lock given up: the other daemon of the pair leads at once
                         outbox.stop()
                         audit.stop { [self] in  // a last checkpoint of what was written
                             control.async { [self] in
@@ -245,6 +275,20 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
     }
 
     /// The store's totals and the outbox's levels, aged on the daemon's clock.
+    /// Leadership of a pair on one PostgreSQL: whether this daemon leads, and how often it took
+    /// and lost the lead since it started (a daemon on SQLite always leads).
+    static func leadershipGauges(_ leadership: Leadership?) -> [Metrics.Gauge] {
+        let s = leadership?.snapshot
+        return [
+            Metrics.Gauge("contactpoint_leader", help: "1 while this daemon leads its contact point (fires deadlines, sends the outbox)",
+                          [([], (s?.isLeader ?? true) ? 1 : 0)]),
+            Metrics.Gauge(counter: "contactpoint_leadership_acquired_total", help: "Times this daemon took the leadership since it started",
+                          [([], Double(s?.acquisitions ?? 1))]),
+            Metrics.Gauge(counter: "contactpoint_leadership_lost_total", help: "Times this daemon lost or gave up the leadership since it started",
+                          [([], Double(s?.losses ?? 0))]),
+        ]
+    }
+
     static func storeGauges(_ store: EventStore, clock: Clock) -> [Metrics.Gauge] {
         let s = store.statistics
         let outbox = try? store.outboxSummary()

@@ -89,6 +89,6 @@ enum SecretFile {
         guard mode & 0o077 != 0 else { return nil }
         let who = [mode & 0o070 != 0 ? "its group" : nil, mode & 0o007 != 0 ? "others" : nil].compactMap { $0 }.joined(separator: " and ")
         return "\(what) \(file) is readable by \(who) (mode \(String(mode, radix: 8))); "
-            + "a private key must be readable by its owner only: chmod 600 \(file)"
+            + "a secret (private key, password) must be readable by its owner only: chmod 600 \(file)"
     }
 }

@@ -57,7 +57,7 @@ struct Keys: ParsableCommand {
             do {
                 let lock = try DataDirectory(claiming: d.dataDirectory, log: Logger(label: "pocd.keys"))
                 defer { withExtendedLifetime(lock) {} }
-                let store = try EventStore(directory: d.dataDirectory, clock: .system)
+                let store = try d.store.open(clock: .system)
                 defer { store.close() }
                 let vault = try Encryption.openVault(d.encryption, store: store, configFile: d.file, clock: .system, log: nil)
                 let before = try store.dataKeyCounts()

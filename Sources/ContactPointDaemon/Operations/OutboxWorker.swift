@@ -72,6 +72,7 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
 
     func start() {
         queue.async { [self] in
+            timer?.cancel()
             running = true
             let t = DispatchSource.makeTimerSource(queue: queue)
             t.setEventHandler { [weak self] in self?.round() }

@@ -19,7 +19,7 @@ public struct PocdCommand: ParsableCommand {
             Example:
               pocd --config Config/pocd.yaml
             """,
-        subcommands: [Run.self, CheckConfig.self, Audit.self, Keygen.self, Keys.self],
+        subcommands: [Run.self, CheckConfig.self, Migrate.self, Audit.self, Keygen.self, Keys.self],
         defaultSubcommand: Run.self)
 
     public init() {}
@@ -125,8 +125,7 @@ struct Audit: ParsableCommand {
 
         func run() throws {
             let d = try options.daemonConfiguration()
-            let path = (d.dataDirectory as NSString).appendingPathComponent("events.sqlite")
-            guard FileManager.default.fileExists(atPath: path) else {
+            if case .sqlite(let path) = d.store, !FileManager.default.fileExists(atPath: path) {
                 print("no event log at \(path)")
                 throw ExitCode(2)
             }
@@ -145,8 +144,8 @@ struct Audit: ParsableCommand {
             var lines: [String] = []
             var broken = false
             do {
-                let opened = Result { () throws(StoreError) -> EventStore in try EventStore(directory: d.dataDirectory, clock: .system) }
-                if case .failure(let e) = opened, e.code == StoreError.truncated {
+                let opened = Result { () throws -> EventStore in try d.store.open(clock: .system) }
+                if case .failure(let e as StoreError) = opened, e.code == StoreError.truncated {
                     print("BROKEN: \(e.message)")
                     throw ExitCode(1)
                 }
@@ -174,7 +173,7 @@ struct Audit: ParsableCommand {
             } catch let exit as ExitCode {
                 throw exit
             } catch {
-                print("cannot read \(path): \(error)")
+                print("cannot read \(d.store): \(error)")
                 throw ExitCode(2)
             }
             for line in lines { print(line) }
@@ -207,7 +206,7 @@ struct Audit: ParsableCommand {
             do {
                 let identity = try PeerIdentity(certificateFile: set.daemon.tls.certificateFile).commonName
                 let key = try LogKey(pemFile: set.daemon.audit.logKeyFile).verifierKey(name: Directory.origin(of: identity))
-                let store = try EventStore(directory: set.daemon.dataDirectory, clock: .system)
+                let store = try set.daemon.store.open(clock: .system)
                 defer { store.close() }
                 let bundle = try EvidenceBundle.make(requestID: id.lowercased(), store: store, logKey: key, directory: set.directory)
                 guard FileManager.default.createFile(atPath: output, contents: Data(bundle.json.serialized())) else {
@@ -252,6 +251,49 @@ struct Keygen: ParsableCommand {
             try key.write(pemFile: d.audit.logKeyFile)
             print("wrote \(d.audit.logKeyFile)")
             print("log_key: \"\(try key.verifierKey(name: Directory.origin(of: identity)))\"")
+        } catch {
+            print("\(error)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// `pocd migrate --config FILE`: brings the store's schema to this build's (the daemon does
+/// it at start too), by the same numbered migrations on SQLite and PostgreSQL.
+struct Migrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Create the event store, or bring its schema to this version's (the daemon also does this at start).",
+        discussion: """
+            The same numbered migrations run on SQLite and on PostgreSQL, each in one \
+            transaction; a store written by a newer version is refused. On SQLite the data \
+            directory must not be in use by a running daemon; on PostgreSQL, daemons starting \
+            together migrate once (the migration lock).
+
+            Example:
+              pocd migrate --config Config/pocd.yaml
+            """)
+
+    @OptionGroup var options: ConfigOption
+
+    func run() throws {
+        let d = try options.daemonConfiguration()
+        do {
+            var lock: DataDirectory?
+            if !d.store.isPostgreSQL { lock = try DataDirectory(claiming: d.dataDirectory, log: Logger(label: "pocd.migrate")) }
+            defer { withExtendedLifetime(lock) {} }
+            let store = try d.store.open(clock: .system)
+            defer { store.close() }
+            let now = EventStore.schemaVersion
+            let found = store.foundSchema
+            let what = "\(store.backend) store \(store.path)"
+            if found == now {
+                print("\(what): schema \(now), current; nothing to do")
+            } else if found == 0 {
+                print("\(what): created at schema \(now)")
+            } else {
+                print("\(what): migrated from schema \(found) to \(now)")
+            }
         } catch {
             print("\(error)")
             throw ExitCode(1)

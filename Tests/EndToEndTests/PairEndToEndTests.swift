@@ -1,0 +1,207 @@
+import ContactPointModel
+import Foundation
+import HTTP1
+import TestSupport
+import XCTest
+
+/// Two `pocd` on one real PostgreSQL 15 (a throwaway cluster): one leads, both serve and
+/// accept writes; after `kill -9` of the leader the other leads within the lease and fires
+/// what falls due, and a real webhook receiver gets each escalation exactly once.
+final class PairEndToEndTests: XCTestCase {
+    var cluster: PostgresCluster?
+    var daemons: [PocdProcess] = []
+    var webhook: HTTPServer?
+    let received = Received()
+
+    /// A compressed ladder: level 1 at the acknowledge deadline (2 s), level 2 six seconds
+    /// later, level 3 twelve: room to kill the leader between levels.
+    static let ladder = PocdProcess.secondsPolicy.replacingOccurrences(of: """
+              - {after: 2s, level: 2, notify: [supervisor, partner]}
+              - {after: 4s, level: 3, notify: [supervisor]}
+        """, with: """
+              - {after: 6s, level: 2, notify: [supervisor, partner]}
+              - {after: 12s, level: 3, notify: [supervisor]}
+        """)
+
+    override func setUpWithError() throws {
+        guard PostgresCluster.isAvailable else { throw XCTSkip("no PostgreSQL server here (Debian's postgresql)") }
+        XCTAssertNotEqual(Self.ladder, PocdProcess.secondsPolicy, "the ladder was stretched")
+        cluster = try PostgresCluster(name: "pair")
+        let hook = try HTTPServer(host: "127.0.0.1", port: 0, tls: try E2E.pki().serverTLS("webhook.test")) { [received] request, responder in
+            received.add(request)
+            responder.respond(HTTPResponse(status: 204))
+        }
+        try hook.start()
+        webhook = hook
+    }
+
+    override func tearDown() {
+        for d in daemons { d.stop() }
+        webhook?.stopAccepting()
+        cluster?.stop()
+    }
+
+    /// A daemon of the pair; the second uses the first one's log key and master key (a pair
+    /// is one contact point: one log identity, one set of master keys).
+    func member(_ name: String, sharingKeysOf first: PocdProcess? = nil) throws -> PocdProcess {
+        let c = try XCTUnwrap(cluster)
+        var extra = """
+            store:
+              postgresql:
+                url: "\(c.url)"
+                password_file: \(c.passwordFile)
+                lease: 4s
+            alerts:
+              webhooks:
+                - {name: pager, url: "https://127.0.0.1:\(webhook!.port)/hooks"}
+            """
+        if let first {
+            extra += """
+
+                audit: {log_key: \(first.dataPath)/log.key}
+                encryption: {keys: [{id: default, file: \(first.dataPath)/master-keys/default.key}]}
+                """
+        }
+        let d = try PocdProcess(name: name, pki: E2E.pki(), serverIdentity: "pocd.vn", contactPoints: ["VN", "DE"],
+                                directory: E2E.localDirectory, policy: Self.ladder, extraConfig: extra)
+        daemons.append(d)
+        return d
+    }
+
+    func health(_ d: PocdProcess) -> JSONValue {
+        ((try? d.curl("officer.vn.alice", "GET", "/healthz"))?.body.json) ?? .null
+    }
+
+    func role(_ d: PocdProcess) -> String? { health(d)["role"]?.stringValue }
+
+    /// The webhook's firing alerts, as "request:deadline:level", one entry per delivery.
+    var firings: [String] { firingDeliveries.map(\.alert) }
+
+    /// Each firing delivery with its idempotency key (`X-ContactPoint-Event-ID`, the id of the
+    /// escalation event, committed with its outbox row): a receiver that keeps the keys it
+    /// has seen counts a retried delivery once.
+    var firingDeliveries: [(alert: String, key: String)] {
+        received.requests.compactMap { headers, body in
+            guard let json = try? JSONParser.parse(body), json["status"] == "firing" else { return nil }
+            let alert = "\(json["request_id"]?.stringValue ?? "?"):\(json["deadline"]?.stringValue ?? "?"):\(json["level"]?.intValue ?? 0)"
+            return (alert, headers["X-ContactPoint-Event-ID"] ?? "")
+        }
+    }
+
+    func testOneLeaderWritesOnEitherAndAfterKill9TheOtherFiresEachEscalationOnce() throws {
+        let a = try member("pair-a")
+        try a.start()
+        try E2E.eventually(30, "the first daemon leads") { role(a) == "leader" }
+        let b = try member("pair-b", sharingKeysOf: a)
+        try b.start()
+        XCTAssertEqual(role(b), "standby", "\(health(b))")
+        XCTAssertNotEqual(health(a)["instance"], health(b)["instance"])
+        XCTAssertEqual(role(a), "leader", "still one leader")
+
+        // Writes on either daemon; each sees the other's within a moment (it follows the log).
+        var ids: [String] = []
+        for (i, d) in [a, b, b, a, b].enumerated() {
+            let id = UUID().uuidString.lowercased()
+            ids.append(id)
+            let r = try d.curl("officer.vn.alice", "POST", "/v1/requests",
+                               json: E2E.requestJSON(id: id, priority: "emergency", kind: "emergency-disclosure", reference: "PAIR-\(i)"))
+            XCTAssertEqual(r.status, 201, r.body)
+        }
+        for id in ids {
+            try E2E.eventually(10, "both daemons know \(id)") {
+                try a.curl("officer.de.bob", "GET", "/v1/requests/\(id)").status == 200
+                    && b.curl("officer.de.bob", "GET", "/v1/requests/\(id)").status == 200
+            }
+        }
+        // An action on the standby moves the request on the leader too: acknowledged, it is
+        // not escalated further (level 1 may have fired before: the deadline is 2 s).
+        XCTAssertEqual(try b.curl("officer.de.bob", "POST", "/v1/requests/\(ids[4])/acknowledge", json: "{}").status, 200)
+        try E2E.eventually(10, "the leader saw the acknowledgement") {
+            try a.curl("officer.de.bob", "GET", "/v1/requests/\(ids[4])").body.json["state"] == "acknowledged"
+        }
+
+        // Level 1 fires on the leader, and reaches the receiver; then the leader is killed.
+        let open = Array(ids.prefix(4))
+        try E2E.eventually(30, "level 1 of every open request reached the webhook") {
+            open.allSatisfy { id in firings.contains("\(id):acknowledge:1") }
+        }
+        try E2E.eventually(30, "the leader recorded every delivery") { health(a)["outbox_depth"] == 0 }
+        a.kill9()
+        let killed = Date()
+        try E2E.eventually(15, "the standby leads within the lease") { role(b) == "leader" }
+        let takeover = Date().timeIntervalSince(killed)
+        print("takeover after kill -9: \(String(format: "%.1f", takeover)) s (lease 4 s)")
+
+        // Levels 2 and 3 fall due after the failover: the new leader fires them, once each.
+        try E2E.eventually(60, "levels 2 and 3 of every open request reached the webhook") {
+            open.allSatisfy { id in firings.contains("\(id):acknowledge:2") && firings.contains("\(id):acknowledge:3") }
+        }
+        try E2E.eventually(30, "every delivery recorded") { health(b)["outbox_depth"] == 0 }
+        // Each escalation is one notification (one idempotency key); a delivery retried after an
+        // answer lost in a failover repeats its key and is counted apart.
+        let keys = Dictionary(grouping: firingDeliveries, by: \.alert).mapValues { Set($0.map(\.key)) }
+        let counts = keys.mapValues(\.count)
+        let retried = firingDeliveries.count - keys.values.map(\.count).reduce(0, +)
+        print("webhook: \(firingDeliveries.count) firing deliveries, \(counts.count) notifications, \(retried) retried deliveries")
+        if ProcessInfo.processInfo.environment["PAIR_DEBUG"] != nil {
+            for (h, body) in received.requests {
+                print("DELIVERY", h["X-ContactPoint-Event-ID"] ?? "-", String(decoding: body, as: UTF8.self).prefix(300))
+            }
+            for (name, d) in [("A", a), ("B", b)] {
+                for line in d.readLog().split(separator: "\n") where line.contains("lead") || line.contains("error") || line.contains("critical") || line.contains("warning") {
+                    print("LOG", name, line.prefix(400))
+                }
+            }
+            for id in ids {
+                print("HISTORY", id, try b.curl("supervisor.vn.minh", "GET", "/v1/requests/\(id)").body.json["history"]?.arrayValue?.map {
+                    "\($0["type"]?.stringValue ?? ""):\($0["details"]?["level"]?.intValue ?? -1):\($0["actor"]?.stringValue ?? "")" } ?? [])
+            }
+        }
+        for id in open {
+            for level in 1...3 {
+                XCTAssertEqual(counts["\(id):acknowledge:\(level)"], 1, "request \(id) level \(level) notified exactly once: \(firingDeliveries)")
+            }
+        }
+        let acknowledged = try b.curl("supervisor.vn.minh", "GET", "/v1/requests/\(ids[4])").body.json["history"]?.arrayValue ?? []
+        let afterAck = acknowledged.drop { $0["type"] != "acknowledged" }.filter { $0["type"] == "escalated" }
+        XCTAssertTrue(afterAck.isEmpty, "the acknowledged request was not escalated after its acknowledgement: \(acknowledged)")
+        XCTAssertNil(counts.keys.first { $0.hasPrefix(ids[4]) && !$0.hasSuffix(":1") },
+                     "the acknowledged request was not escalated further: \(firingDeliveries) \(acknowledged)")
+        // The log agrees: one escalated event per request and level, whoever fired it.
+        for id in open {
+            let history = try b.curl("supervisor.vn.minh", "GET", "/v1/requests/\(id)").body.json["history"]?.arrayValue ?? []
+            let levels = history.filter { $0["type"] == "escalated" }.compactMap { $0["details"]?["level"]?.intValue }
+            XCTAssertEqual(levels, [1, 2, 3], "request \(id)")
+        }
+
+        // The killed daemon comes back as the standby; the leader stays.
+        try a.start()
+        try E2E.eventually(15, "the restarted daemon stands by") { role(a) == "standby" }
+        XCTAssertEqual(role(b), "leader")
+        let verify = try b.pocd(["audit", "verify", "--config", "CONFIG"])
+        XCTAssertEqual(verify.status, 0, "\(verify)")
+    }
+
+    /// A clean stop of the leader hands over at once (the lock is given up); a daemon whose
+    /// master key differs from the pair's refuses to start and says why.
+    func testAStoppedLeaderHandsOverAndAWrongMasterKeyIsRefused() throws {
+        let a = try member("pair-a")
+        try a.start()
+        try E2E.eventually(30, "the first daemon leads") { role(a) == "leader" }
+        let id = UUID().uuidString.lowercased()
+        XCTAssertEqual(try a.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: id)).status, 201)
+
+        let stranger = try member("pair-x")  // its own, new master key under the same id
+        XCTAssertThrowsError(try stranger.start(timeout: 30)) { error in
+            XCTAssertTrue("\(error)".contains("master key"), "\(error)")
+        }
+        let b = try member("pair-b", sharingKeysOf: a)
+        try b.start()
+        XCTAssertEqual(role(b), "standby")
+        XCTAssertEqual(a.stop(), 0)
+        try E2E.eventually(10, "the standby leads once the leader stopped") { role(b) == "leader" }
+        let view = try b.curl("officer.de.bob", "GET", "/v1/requests/\(id)")
+        XCTAssertEqual(view.status, 200)
+        XCTAssertTrue(view.body.contains("Example Mail GmbH"), "the content opens with the shared master key")
+    }
+}
