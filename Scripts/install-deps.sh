@@ -5,9 +5,11 @@
 #   prometheus-alertmanager      a real Alertmanager 0.25 the alert-receiver test pushes to
 #   prometheus                   promtool, which checks a live /metrics scrape
 #   faketime                     runs the whole suite on another date (Scripts/test-faketime.sh)
+#   libpq-dev, postgresql        the PostgreSQL client library the store links against, and the
+#                                server the PostgreSQL tests run throwaway clusters of
 # Extra package names may be given as arguments (the benchmarks add nginx, wrk, ...).
 set -euo pipefail
-wanted=(libssl-dev libsqlite3-dev openssl sqlite3 curl pkg-config prometheus-alertmanager prometheus faketime "$@")
+wanted=(libssl-dev libsqlite3-dev libpq-dev openssl sqlite3 curl pkg-config prometheus-alertmanager prometheus faketime postgresql "$@")
 missing=()
 for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

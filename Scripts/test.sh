@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test command: installs the system packages if missing, builds everything, runs every test.
 # Unit tests, then end-to-end tests that start real pocd processes on loopback; then, when no
-# filter is given, the whole suite again on a date 45 days ahead (Scripts/test-faketime.sh), so
-# that no test passes only near the day it was written.
+# filter is given, the end-to-end tests again with every daemon on PostgreSQL (a throwaway
+# cluster, CONTACTPOINT_TEST_STORE=postgresql), and the whole suite again on a date 45 days
+# ahead (Scripts/test-faketime.sh), so that no test passes only near the day it was written.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/install-deps.sh
@@ -12,5 +13,7 @@ swift test --skip-build "$@"
 if (($# == 0)); then
     # The independent evidence-bundle verifier (Python, written from docs/audit.md) and its tests.
     python3 Scripts/testing/test_verify_bundle.py
+    echo "== the end-to-end tests again, every daemon on PostgreSQL" >&2
+    CONTACTPOINT_TEST_STORE=postgresql swift test --skip-build --filter EndToEndTests
     Scripts/test-faketime.sh '+45 days'
 fi

@@ -112,7 +112,7 @@ public final class AlertWatch: @unchecked Sendable {  // all state is owned by `
                 queue.async { [self] in
                     if status == 200 {
                         backoff = 1
-                        onState("connected to \(client.settings.server)" + (lastEventID.map { ", resuming after alert \($0)" } ?? ""))
+                        onState("connected to \(client.currentServer)" + (lastEventID.map { ", resuming after alert \($0)" } ?? ""))
                     } else {
                         onState("the daemon answered \(status) to the alert stream")
                     }
@@ -128,7 +128,8 @@ public final class AlertWatch: @unchecked Sendable {  // all state is owned by `
             }, onEnd: { [self] error in
                 queue.async { [self] in
                     guard !cancelled else { return }
-                    let why = error.map { ContactPointClient.map($0, server: client.settings.server).description } ?? "the stream ended"
+                    let why = error.map { ContactPointClient.map($0, server: client.currentServer).description } ?? "the stream ended"
+                    if case .connect = error { client.rotate() }  // the other daemon of a pair, if there is one
                     onState("\(why); reconnecting in \(Int(backoff))s")
                     let delay = backoff
                     backoff = min(backoff * 2, 10)
@@ -148,7 +149,7 @@ public final class AlertWatch: @unchecked Sendable {  // all state is owned by `
                   DispatchTime.now().uptimeNanoseconds - self.lastData.uptimeNanoseconds > UInt64(Self.silenceLimit * 1e9)
             else { return }
             self.lastData = .now()
-            self.onState("nothing from \(self.client.settings.server) for \(Int(Self.silenceLimit))s (keep-alives come every 15s)")
+            self.onState("nothing from \(self.client.currentServer) for \(Int(Self.silenceLimit))s (keep-alives come every 15s)")
             handle.cancel()  // its end reconnects, with Last-Event-ID
         }
         timer.resume()

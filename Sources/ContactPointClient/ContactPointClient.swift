@@ -1,12 +1,19 @@
 import ContactPointModel
 import Foundation
 import HTTP1
+import Synchronization
 import TLSTransport
 
 /// Where the daemon is and which certificate to present.
 public struct ClientSettings: Sendable, Hashable {
-    /// `https://127.0.0.1:8443`
+    /// `https://127.0.0.1:8443`, or several daemons of one contact point (a pair on one
+    /// PostgreSQL), comma-separated: `https://a:8443,https://b:8443`.
     public var server: String
+
+    /// The servers, in the order given.
+    public var servers: [String] {
+        server.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
     public var certificate: String
     public var privateKey: String
     /// CA bundle that signs the daemon's certificate.
@@ -67,9 +74,21 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
 }
 
 /// The typed client of the ContactPoint API: used by `poc`, partner tests and scripts.
+///
+/// With several servers (the daemons of a pair), a call goes to the one that answered last
+/// and, when it cannot be reached at all (the request never left), to the next in turn.
 public final class ContactPointClient: Sendable {
     public let settings: ClientSettings
-    let http: HTTPSClient
+    let clients: [(server: String, http: HTTPSClient)]
+    /// The index of the server that answered last.
+    private let preferred = Mutex(0)
+
+    /// The server calls go to first now, and its connection.
+    var http: HTTPSClient { clients[preferred.withLock { $0 }].http }
+    public var currentServer: String { clients[preferred.withLock { $0 }].server }
+
+    /// Moves on to the next server (a stream that could not connect).
+    func rotate() { preferred.withLock { $0 = ($0 + 1) % clients.count } }
 
     public init(_ settings: ClientSettings, timeout: TimeInterval = 30) throws(ClientError) {
         self.settings = settings
@@ -77,30 +96,50 @@ public final class ContactPointClient: Sendable {
         where !FileManager.default.isReadableFile(atPath: path) {
             throw .setup("cannot read the \(what) \(path) (set --cert/--key/--ca, POC_CERT/POC_KEY/POC_CA, or ~/.config/poc/config.yaml)")
         }
-        guard settings.server.hasPrefix("https://") else {
-            throw .setup("the server must be an https:// URL, such as https://127.0.0.1:8443 (got \(settings.server))")
+        let servers = settings.servers
+        guard !servers.isEmpty else { throw .setup("no server given: name one https:// URL, or several separated by commas") }
+        for server in servers where !server.hasPrefix("https://") {
+            throw .setup("the server must be an https:// URL, such as https://127.0.0.1:8443 (got \(server))")
         }
         let tls = TLSConfiguration(certificateFile: settings.certificate, privateKeyFile: settings.privateKey,
                                    trustedCAFile: settings.ca, crlFile: nil, minimumVersion: .v1_2)
-        do { http = try HTTPSClient(baseURL: settings.server, tls: tls, timeout: timeout) } catch {
-            throw .setup("\(error)")
+        var made: [(String, HTTPSClient)] = []
+        for server in servers {
+            do { made.append((server, try HTTPSClient(baseURL: server, tls: tls, timeout: timeout))) } catch {
+                throw .setup("\(error)")
+            }
         }
+        clients = made
     }
 
-    public func close() { http.close() }
+    public func close() { clients.forEach { $0.http.close() } }
 
     /// One call; a 4xx/5xx answer with a problem body becomes `.problem`.
     public func call(_ method: String, _ path: String, json body: [UInt8]? = nil) -> Result<APIResponse, ClientError> {
         var headers = HTTPHeaders([("Accept", "application/json")])
         if body != nil { headers.add(name: "Content-Type", value: "application/json") }
-        switch http.sendSync(method: method, path: path, headers: headers, body: body ?? []) {
-        case .success(let r):
-            let response = APIResponse(status: r.status, headers: r.headers, body: r.body)
-            if r.status >= 400 { return .failure(Self.problem(response)) }
-            return .success(response)
-        case .failure(let e):
-            return .failure(Self.map(e, server: settings.server))
+        let first = preferred.withLock { $0 }
+        var unreachable: [String] = []
+        for k in 0..<clients.count {
+            let i = (first + k) % clients.count
+            let (server, http) = clients[i]
+            switch http.sendSync(method: method, path: path, headers: headers, body: body ?? []) {
+            case .success(let r):
+                preferred.withLock { $0 = i }
+                let response = APIResponse(status: r.status, headers: r.headers, body: r.body)
+                if r.status >= 400 { return .failure(Self.problem(response)) }
+                return .success(response)
+            case .failure(.connect(_, let reason)) where k < clients.count - 1:
+                unreachable.append("\(server) (\(reason))")  // never sent: the next daemon of the pair may answer
+            case .failure(let e):
+                if case .connect(_, let reason) = e, !unreachable.isEmpty {
+                    return .failure(.unreachable(server: (unreachable + ["\(server) (\(reason))"]).joined(separator: ", "),
+                                                 reason: "none of the daemons answered"))
+                }
+                return .failure(Self.map(e, server: server))
+            }
         }
+        return .failure(.setup("no server given"))
     }
 
     static func problem(_ r: APIResponse) -> ClientError {

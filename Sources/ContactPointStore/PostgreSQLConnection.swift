@@ -192,7 +192,8 @@ final class PostgreSQLConnection: SQLConnection {
         let lost = conn.map { PQstatus($0) != CONNECTION_OK } ?? true
         let code: Int32
         if lost || state.hasPrefix("08") || state == "57P01" || state == "57P02" || state == "57P03" {
-            code = StoreError.unavailable
+            // A COMMIT sent but not answered may have been made durable all the same.
+            code = sql.uppercased().hasPrefix("COMMIT") ? StoreError.commitUnknown : StoreError.unavailable
         } else if state.hasPrefix("23") {
             code = 19  // SQLITE_CONSTRAINT: the store's one name for "the data refused this row"
         } else {

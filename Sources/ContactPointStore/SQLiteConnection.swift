@@ -27,6 +27,10 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     /// The code of a leader's write refused because its leadership lock is no longer held.
     public static let notLeader: Int32 = -4
 
+    /// The code of a COMMIT whose answer never came (the database went away while
+    /// committing): the writes may or may not be durable.
+    public static let commitUnknown: Int32 = -5
+
     public var isConstraint: Bool { code & 0xFF == SQLITE_CONSTRAINT }
 }
 

@@ -45,13 +45,51 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
 
     private var extraConfig: String
 
+    /// The YAML appended to pocd.yaml now.
+    public func readExtraConfig() -> String { extraConfig }
+
     /// Replaces the YAML appended to pocd.yaml (kept across restarts); the daemon reads it at its next start.
     public func writeExtraConfig(_ extra: String) throws {
         extraConfig = extra
         try writeConfig(port: port, extra: extra)
     }
 
+    /// The database of this daemon when the suite runs on PostgreSQL (`CONTACTPOINT_TEST_STORE=postgresql`):
+    /// one per daemon, on the test process's one throwaway cluster, kept across restarts.
+    private lazy var postgresDatabase: String? = {
+        guard PostgresCluster.suiteBackend == "postgresql" else { return nil }
+        return "pocd_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+    }()
+
+    /// Whether this daemon's store is PostgreSQL (the suite's backend, or its own `store:`).
+    public var onPostgreSQL: Bool { postgresDatabase != nil || extraConfig.contains("postgresql:") }
+
+    /// Runs a query on the daemon's store, whichever backend holds it (the sqlite3 CLI on the
+    /// file, or psql on its database), and returns the output, trimmed.
+    public func sql(_ query: String) throws -> String {
+        if let db = postgresDatabase, !extraConfig.contains("store:") {
+            return try PostgresCluster.suite().psql(query, database: db)
+        }
+        let out = try Subprocess.run("sqlite3", [dataPath + "/events.sqlite", query])
+        guard out.status == 0 else { throw DaemonFailed(message: "sqlite3 \(query): \(out)") }
+        return out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// `store:` for the suite's backend, unless the test names its own.
+    private func storeConfig(extra: String) throws -> String {
+        guard let db = postgresDatabase, !extra.contains("store:") else { return "" }
+        let cluster = try PostgresCluster.suite()
+        try cluster.createDatabase(db)
+        return """
+            store:
+              postgresql:
+                url: "postgresql://\(cluster.user)@127.0.0.1:\(cluster.port)/\(db)?sslmode=disable"
+                password_file: \(cluster.passwordFile)
+            """
+    }
+
     private func writeConfig(port: Int, extra: String) throws {
+        let store = try storeConfig(extra: extra)
         let text = """
             contact_point: [\(contactPoints.joined(separator: ", "))]
             listen: "127.0.0.1:\(port)"
@@ -63,6 +101,7 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
             data_dir: data
             directory: directory.yaml
             policy: policy.yaml
+            \(store)
             \(extra)
             """
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)

@@ -32,6 +32,33 @@ public final class PostgresCluster: @unchecked Sendable {  // used from one test
     /// Whether a server can be made here (the tests that need one say why they skip).
     public static var isAvailable: Bool { (try? binaries()).map { FileManager.default.isExecutableFile(atPath: $0 + "/initdb") } ?? false }
 
+    /// The backend the end-to-end suite runs its daemons on: `CONTACTPOINT_TEST_STORE`
+    /// (`sqlite`, the default, or `postgresql`; `Scripts/test.sh` runs the suite on both).
+    public static var suiteBackend: String { ProcessInfo.processInfo.environment["CONTACTPOINT_TEST_STORE"] ?? "sqlite" }
+
+    nonisolated(unsafe) private static var shared: PostgresCluster?
+    private static let sharedLock = NSLock()
+
+    /// The test process's one cluster for the suite's daemons, made at first use and stopped
+    /// when the process exits.
+    public static func suite() throws -> PostgresCluster {
+        sharedLock.lock()
+        defer { sharedLock.unlock() }
+        if let shared { return shared }
+        let made = try PostgresCluster(name: "suite")
+        shared = made
+        atexit { PostgresCluster.shared?.stop() }
+        return made
+    }
+
+    private var databases: Set<String> = []
+
+    /// Creates `name` once (later calls do nothing).
+    public func createDatabase(_ name: String) throws {
+        guard databases.insert(name).inserted else { return }
+        try psql("CREATE DATABASE \(name)", database: "postgres")
+    }
+
     /// Makes the cluster and its database, and starts the server.
     public init(name: String = "pg") throws {
         folder = try TemporaryDirectory(prefix: "contactpoint-\(name)")
@@ -96,13 +123,18 @@ public final class PostgresCluster: @unchecked Sendable {  // used from one test
     public func psql(_ sql: String, database: String? = nil) throws -> String {
         let bin = try Self.binaries()
         let out = try Subprocess.run(bin + "/psql", ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-h", dataPath,
-                                                    "-p", String(port), "-U", user, "-d", database ?? self.database, "-c", sql])
+                                                    "-p", String(port), "-U", user, "-d", database ?? self.database, "-c", sql],
+                                     environment: Self.realClock)
         guard out.status == 0 else { throw ClusterFailed(message: "psql \(sql.prefix(80)): \(out)") }
         return out.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// The server and its tools run on the real clock, even when the suite runs under
+    /// libfaketime (Scripts/test-faketime.sh): the daemons decide every time, not the database.
+    static let realClock = ["LD_PRELOAD": "", "FAKETIME": ""]
+
     private static func run(_ command: [String]) throws {
-        let out = try Subprocess.run(command[0], Array(command.dropFirst()), timeout: 120)
+        let out = try Subprocess.run(command[0], Array(command.dropFirst()), environment: realClock, timeout: 120)
         guard out.status == 0 else { throw ClusterFailed(message: "\(command.joined(separator: " ")): \(out)") }
     }
 

@@ -6,7 +6,7 @@ import Yams
 
 /// `--server --cert --key --ca --json`, shared by every subcommand.
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("The daemon, such as https://127.0.0.1:8443.", valueName: "url"))
+    @Option(help: ArgumentHelp("The daemon, such as https://127.0.0.1:8443; the daemons of a pair, comma-separated (the next is tried when one cannot be reached).", valueName: "url[,url]"))
     var server: String?
     @Option(help: ArgumentHelp("Your certificate (PEM).", valueName: "file"))
     var cert: String?
@@ -29,6 +29,11 @@ struct ConnectionOptions: ParsableArguments {
             }
             let base = (configPath as NSString).deletingLastPathComponent
             for (k, v) in map {
+                // `server:` may list the daemons of a pair: [https://a:8443, https://b:8443].
+                if k.scalar?.string == "server", let list = v.sequence {
+                    file["server"] = list.compactMap { $0.scalar?.string }.joined(separator: ",")
+                    continue
+                }
                 guard let key = k.scalar?.string, let value = v.scalar?.string else { continue }
                 guard ["server", "cert", "key", "ca"].contains(key) else {
                     throw CLIError("\(configPath): \(key): unknown key (expected server, cert, key, ca)")

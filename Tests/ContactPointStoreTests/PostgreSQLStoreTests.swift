@@ -181,6 +181,46 @@ final class PostgreSQLStoreTests: StoreTestCase {
         XCTAssertTrue(try store.verifyChain().isIntact)
     }
 
+    /// Two daemons that both believe they lead, or one that fires twice: the database keeps
+    /// one escalation per request, deadline, due time and level (schema 5).
+    func testAnEscalationIsRecordedOnceWhoeverFiresIt() throws {
+        let a = try open(), b = try open()
+        try append(a, [event("r1", 0), event("r1", 1)])
+        func escalation(_ sequence: Int, level: Int) -> NewEvent {
+            NewEvent(id: UUID().uuidString.lowercased(), requestID: "r1", sequence: sequence, type: "escalated", actor: "pocd.vn",
+                     at: Instant(rfc3339: "2026-11-23T08:00:02Z")!,
+                     payload: ["deadline": "acknowledge", "due_at": "2026-11-23T08:00:02Z", "level": .number(Double(level)), "notify": ["officer"]])
+        }
+        try append(a, [escalation(2, level: 1)])
+        XCTAssertThrowsError(try b.appendAndWait(WriteBatch(events: [escalation(3, level: 1)])).get(), "the same escalation again") {
+            XCTAssertTrue(($0 as? StoreError)?.isConstraint ?? false, "\($0)")
+        }
+        try append(b, [escalation(3, level: 2)])
+        let guarded = try EventStore(directory: dir, clock: .system)  // the same rule on SQLite
+        try append(guarded, [event("r1", 0), escalation(1, level: 1)])
+        XCTAssertThrowsError(try guarded.appendAndWait(WriteBatch(events: [escalation(2, level: 1)])).get())
+    }
+
+    /// A batch fenced by a leadership session commits only while that session holds the lock.
+    func testAFencedBatchCommitsOnlyWhileItsSessionLeads() throws {
+        let store = try open()
+        let lease = try LeadershipSession(settings, instance: "test")
+        XCTAssertTrue(try lease.tryAcquire())
+        let other = try LeadershipSession(settings, instance: "other")
+        XCTAssertFalse(try other.tryAcquire(), "one leader")
+        var fenced = WriteBatch(events: [event("r1", 0)])
+        fenced.leaderSession = lease.backendPID
+        XCTAssertNoThrow(try store.appendAndWait(fenced).get())
+        lease.close()  // the session ends: the lock is free
+        XCTAssertTrue(try other.tryAcquire(), "the other takes over")
+        var late = WriteBatch(events: [event("r1", 1)])
+        late.leaderSession = lease.backendPID
+        XCTAssertThrowsError(try store.appendAndWait(late).get()) {
+            XCTAssertEqual(($0 as? StoreError)?.code, StoreError.notLeader, "\($0)")
+        }
+        XCTAssertEqual(try store.history(of: "r1").count, 1, "nothing recorded after the lock went")
+    }
+
     func testParametersAreNumberedOutsideQuotedText() {
         XCTAssertEqual(PostgreSQLConnection.numberedParameters("SELECT a FROM t WHERE b = ? AND c = '?' AND d = ?").0,
                        "SELECT a FROM t WHERE b = $1 AND c = '?' AND d = $2")

@@ -85,6 +85,7 @@ final class AuditLogEndToEndTests: XCTestCase {
     // MARK: - 2. The evidence bundle, checked offline
 
     func testAnExportedBundleVerifiesOfflineAndEachAlteredCopyFails() throws {
+        try E2E.requireSQLite()
         let (vn, _, keys) = try witnessingPair()
         let id = try submit(vn), other = try submit(vn)
         try waitDelivered(vn, id)
@@ -98,7 +99,7 @@ final class AuditLogEndToEndTests: XCTestCase {
         // (content-read, docs/privacy.md §3), counted in the database.
         let size = try XCTUnwrap(export.stdout.components(separatedBy: "at checkpoint size ").dropFirst().first?
             .prefix { $0.isNumber }).description
-        let n = try XCTUnwrap(Int(try sqlite(vn, "SELECT count(*) FROM events WHERE request_id = '\(id)' AND position <= \(size)")
+        let n = try XCTUnwrap(Int(try vn.sql("SELECT count(*) FROM events WHERE request_id = '\(id)' AND position <= \(size)")
             .trimmingCharacters(in: .whitespacesAndNewlines)), export.stdout)
         XCTAssertGreaterThanOrEqual(n, 2, export.stdout)
         XCTAssertTrue(export.stdout.contains("\(n) events of request \(id)"), export.stdout)
@@ -160,6 +161,7 @@ final class AuditLogEndToEndTests: XCTestCase {
     /// The insider's script: edit an event, then recompute every hash of the chain after it.
     /// The chain is whole again; the leaf in the tree is not.
     func testAnEditedEventWithTheHashChainRecomputedIsNamedByItsLeaf() throws {
+        try E2E.requireSQLite()
         let (d, events) = try loggedDaemon()
         let target = try XCTUnwrap(events.first { $0.event.actor == "officer.vn.alice" }, "a submission by alice")
         let forged = try rechained(events, editing: target.position) { $0.actor = "officer.vn.mallory" }
@@ -176,6 +178,7 @@ final class AuditLogEndToEndTests: XCTestCase {
     /// The same, and the Merkle nodes rebuilt from the edited events: the tree agrees with the
     /// log, but not with the root VN signed.
     func testAnEditedEventWithTheChainAndTheTreeRecomputedFailsOnTheSignedCheckpoint() throws {
+        try E2E.requireSQLite()
         let (d, events) = try loggedDaemon()
         let target = try XCTUnwrap(events.first { $0.event.actor == "officer.vn.alice" }, "a submission by alice")
         let forged = try rechained(events, editing: target.position) { $0.actor = "officer.vn.mallory" }
@@ -195,6 +198,7 @@ final class AuditLogEndToEndTests: XCTestCase {
     /// The last events and their nodes deleted: a consistent, shorter log — shorter than the
     /// checkpoint signed at shutdown.
     func testDeletedLastEventsAndTheirNodesAreShorterThanTheCheckpoint() throws {
+        try E2E.requireSQLite()
         let (d, events) = try loggedDaemon()
         let kept = Int64(events.count - 2)
         try tamper(d, "DELETE FROM events WHERE position > \(kept); DELETE FROM merkle_nodes WHERE ((idx + 1) << level) > \(kept); "
@@ -214,6 +218,7 @@ final class AuditLogEndToEndTests: XCTestCase {
 
     /// The last events deleted, their nodes left: the tree is larger than the log.
     func testDeletedLastEventsWithTheirNodesLeftAreRefusedAtStart() throws {
+        try E2E.requireSQLite()
         let (d, events) = try loggedDaemon()
         let kept = Int64(events.count - 2)
         try tamper(d, "DELETE FROM events WHERE position > \(kept);")
@@ -229,6 +234,7 @@ final class AuditLogEndToEndTests: XCTestCase {
 
     /// A checkpoint row with the true root, signed by a key that is not the log's.
     func testACheckpointSignedByAnotherKeyIsNamed() throws {
+        try E2E.requireSQLite()
         let (d, events) = try loggedDaemon()
         let signed = Set(try sqlite(d, "SELECT size FROM checkpoints").split(separator: "\n").compactMap { Int64($0) })
         let size = try XCTUnwrap((1...Int64(events.count)).first { !signed.contains($0) },
@@ -253,6 +259,7 @@ final class AuditLogEndToEndTests: XCTestCase {
     /// `log-inconsistent` alert; DE's own log stays sound; VN's `audit verify --witnesses`
     /// names DE's record.
     func testALogRestoredFromABackupAndGrownAgainIsRefusedByThePartnerAndAlertedAtBothEnds() throws {
+        try E2E.requireSQLite()
         let (vn, de, keys) = try witnessingPair()
         for _ in 0..<2 { try waitDelivered(vn, try submit(vn)) }
         let s1 = try waitCosigned(vn, logKey: keys.vn, witness: keys.de, atLeast: 4).size
@@ -421,8 +428,8 @@ final class AuditLogEndToEndTests: XCTestCase {
             let event = NewEvent(id: id, requestID: request, sequence: h["sequence"]?.intValue ?? -1, type: h["type"]?.stringValue ?? "",
                                  actor: h["actor"]?.stringValue ?? "", at: try XCTUnwrap(Instant(rfc3339: h["at"]?.stringValue ?? ""), line: line),
                                  payload: SealedContent.storedForm(h["details"] ?? .null, type: h["type"]?.stringValue ?? ""))
-            let position = try XCTUnwrap(Int64(try sqlite(d, "SELECT position FROM events WHERE id = '\(id)'")
-                .trimmingCharacters(in: .whitespacesAndNewlines)), "event \(id) in the database", line: line)
+            let position = try XCTUnwrap(Int64(try d.sql("SELECT position FROM events WHERE id = '\(id)'")),
+                                         "event \(id) in the database", line: line)
             let r = try d.curl("officer.vn.alice", "GET", "/v1/log/inclusion?index=\(position - 1)&size=\(checkpoint.size)")
             XCTAssertEqual(r.status, 200, r.body, line: line)
             XCTAssertEqual(r.body.json["root"]?.stringValue, checkpoint.root.base64, "the root at that size is the signed one", line: line)
@@ -591,11 +598,12 @@ final class AuditLogEndToEndTests: XCTestCase {
 
     /// The log's size now (reads of requests add events too: docs/privacy.md §3).
     func logSize(_ d: PocdProcess) throws -> Int64 {
-        Int64(try sqlite(d, "SELECT count(*) FROM events").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        Int64(try d.sql("SELECT count(*) FROM events")) ?? 0
     }
 
     @discardableResult
     func sqlite(_ d: PocdProcess, _ sql: String, json: Bool = false) throws -> String {
+        try E2E.requireSQLite()
         let r = try Subprocess.run("sqlite3", (json ? ["-json"] : []) + [d.dataPath + "/events.sqlite"], input: Array(sql.utf8))
         XCTAssertEqual(r.status, 0, r.description)
         XCTAssertEqual(r.stderr, "", r.description)

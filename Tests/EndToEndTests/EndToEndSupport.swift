@@ -86,6 +86,15 @@ enum E2E {
         return e
     }
 
+    /// Whether this run's daemons keep their log on PostgreSQL (`CONTACTPOINT_TEST_STORE=postgresql`).
+    static var onPostgreSQL: Bool { PostgresCluster.suiteBackend == "postgresql" }
+
+    /// Skips a test that reads or edits the SQLite file itself, when the suite runs on
+    /// PostgreSQL (the store tests hold PostgreSQL's own insider checks).
+    static func requireSQLite(_ why: String = "it reads or edits the SQLite file itself") throws {
+        if onPostgreSQL { throw XCTSkip("SQLite only: \(why)") }
+    }
+
     /// Polls `condition` until it holds or `timeout` passes (no timing assertion: a generous bound).
     static func eventually(_ timeout: TimeInterval = 30, _ what: String, file: StaticString = #filePath, line: UInt = #line,
                            _ condition: () throws -> Bool) rethrows {

@@ -84,6 +84,7 @@ final class FederationEndToEndTests: XCTestCase {
     /// before it could be delivered, it is never sent, and the partner is not told of an
     /// erasure of a request it never had.
     func testARequestWaitingForAPartnerIsSealedAndAnErasureBeforeDeliveryDropsIt() throws {
+        try E2E.requireSQLite()
         try makeDaemons()
         try vn.start()  // DE is down
         let id = UUID().uuidString.lowercased()

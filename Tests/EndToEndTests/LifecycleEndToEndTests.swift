@@ -74,10 +74,8 @@ final class LifecycleEndToEndTests: XCTestCase {
         XCTAssertEqual(verify.status, 0, verify.description)
         let lines = verify.stdout.split(separator: "\n").map(String.init)
         // The 7 events of the case and the reads of it (the access log, docs/privacy.md §3).
-        let total = try Subprocess.run("sqlite3", [daemon.dataPath + "/events.sqlite", "SELECT count(*) FROM events"])
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        let reads = try Subprocess.run("sqlite3", [daemon.dataPath + "/events.sqlite", "SELECT count(*) FROM events WHERE type = 'content-read'"])
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let total = try daemon.sql("SELECT count(*) FROM events")
+        let reads = try daemon.sql("SELECT count(*) FROM events WHERE type = 'content-read'")
         XCTAssertEqual((Int(total) ?? 0) - (Int(reads) ?? 0), 7)
         XCTAssertEqual(lines.first, "\(total) events OK", verify.stdout)
         XCTAssertTrue(lines.contains { $0.hasPrefix("tree: \(total) leaves OK; ") }, verify.stdout)

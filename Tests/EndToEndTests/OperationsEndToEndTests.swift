@@ -56,6 +56,7 @@ final class OperationsEndToEndTests: XCTestCase {
     // MARK: - Files only the daemon can read
 
     func testTheDataDirectoryAndTheDatabaseAreOnlyTheDaemonsWhateverTheUmask() throws {
+        try E2E.requireSQLite()
         let old = umask(0)  // the most permissive: everything the daemon creates would be world-readable
         defer { umask(old) }
         let d = try daemon()
@@ -77,6 +78,7 @@ final class OperationsEndToEndTests: XCTestCase {
     }
 
     func testAPrivateKeyReadableByOthersIsRefusedAsSshWould() throws {
+        try E2E.requireSQLite()
         let d = try daemon(start: false)
         let key = d.folder.path("open.key")
         try FileManager.default.copyItem(atPath: d.pki.privateKey("pocd.vn"), toPath: key)
@@ -101,6 +103,7 @@ final class OperationsEndToEndTests: XCTestCase {
     /// `UPDATE cases SET state = 'released'` with the sqlite3 CLI: audit verify names the
     /// request and exits 1; the next start finds it, rebuilds from the log and shows the truth.
     func testAnEditedProjectionRowIsFoundByAuditVerifyAndAtStart() throws {
+        try E2E.requireSQLite()
         let d = try daemon()
         let id = try submit(d)
         XCTAssertEqual(try d.curl("officer.de.bob", "POST", "/v1/requests/\(id)/acknowledge").status, 200)

@@ -191,9 +191,18 @@ final class PairEndToEndTests: XCTestCase {
         let id = UUID().uuidString.lowercased()
         XCTAssertEqual(try a.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: id)).status, 201)
 
-        let stranger = try member("pair-x")  // its own, new master key under the same id
-        XCTAssertThrowsError(try stranger.start(timeout: 30)) { error in
-            XCTAssertTrue("\(error)".contains("master key"), "\(error)")
+        // A third daemon without the pair's master key: it says the key is missing, and does not make one.
+        let keyless = try member("pair-x")
+        XCTAssertThrowsError(try keyless.start(timeout: 30)) { error in
+            XCTAssertTrue("\(error)".contains("the master key 'default' this store was sealed with is missing"), "\(error)")
+        }
+        // One with another key under the same id: refused, naming it.
+        let strangerKey = keyless.folder.path("other.key")
+        let made = try keyless.pocd(["keys", "generate", "--output", strangerKey])
+        XCTAssertEqual(made.status, 0, "\(made)")
+        try keyless.writeExtraConfig(keyless.readExtraConfig() + "\nencryption: {keys: [{id: default, file: \(strangerKey)}]}")
+        XCTAssertThrowsError(try keyless.start(timeout: 30)) { error in
+            XCTAssertTrue("\(error)".contains("encryption key 'default' (\(strangerKey)) is not the key this store was sealed with"), "\(error)")
         }
         let b = try member("pair-b", sharingKeysOf: a)
         try b.start()
@@ -204,4 +213,105 @@ final class PairEndToEndTests: XCTestCase {
         XCTAssertEqual(view.status, 200)
         XCTAssertTrue(view.body.contains("Example Mail GmbH"), "the content opens with the shared master key")
     }
+
+    /// The leader's session to the database cut (as a network partition or a DBA would): it
+    /// stops leading at once and says so; one of the two leads again within the lease, and
+    /// escalations due meanwhile are fired once.
+    func testALeaderWhoseSessionIsCutStopsLeadingAndOneLeadsAgain() throws {
+        let a = try member("pair-a")
+        try a.start()
+        try E2E.eventually(30, "the first daemon leads") { role(a) == "leader" }
+        let b = try member("pair-b", sharingKeysOf: a)
+        try b.start()
+        let id = UUID().uuidString.lowercased()
+        XCTAssertEqual(try b.curl("officer.vn.alice", "POST", "/v1/requests",
+                                  json: E2E.requestJSON(id: id, priority: "emergency", kind: "emergency-disclosure")).status, 201)
+        let c = try XCTUnwrap(cluster)
+        let cut = try c.psql("""
+            SELECT count(pg_terminate_backend(pid)) FROM pg_locks
+            WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = \(0x43_50_6c_65_61_64_65_72)
+            """)
+        XCTAssertEqual(cut, "1", "the leader's lock session was cut")
+        try E2E.eventually(15, "the cut leader said it stopped leading") { a.readLog().contains("this daemon stopped leading") }
+        try E2E.eventually(15, "one daemon leads again") { [role(a), role(b)].filter { $0 == "leader" }.count == 1 }
+        try E2E.eventually(60, "the request's three levels reached the webhook") {
+            (1...3).allSatisfy { level in firings.contains("\(id):acknowledge:\(level)") }
+        }
+        let keys = Dictionary(grouping: firingDeliveries, by: \.alert).mapValues { Set($0.map(\.key)).count }
+        for level in 1...3 { XCTAssertEqual(keys["\(id):acknowledge:\(level)"], 1, "level \(level) once: \(firingDeliveries)") }
+        let history = try b.curl("supervisor.vn.minh", "GET", "/v1/requests/\(id)").body.json["history"]?.arrayValue ?? []
+        XCTAssertEqual(history.filter { $0["type"] == "escalated" }.compactMap { $0["details"]?["level"]?.intValue }, [1, 2, 3])
+    }
+
+    /// PostgreSQL restarted under load: while it is down, submissions get `503` with
+    /// `Retry-After` and change nothing; once it is back the daemon reconnects by itself, and
+    /// every request it answered `201` is there. No other answer is given.
+    func testARestartOfPostgreSQLUnderLoadLosesNothingAcknowledged() throws {
+        let d = try member("pg-restart")
+        try d.start()
+        try E2E.eventually(30, "the daemon leads") { role(d) == "leader" }
+        let c = try XCTUnwrap(cluster)
+        let outcomes = Outcomes()
+        let stop = Flag()
+        let pki = try E2E.pki()
+        let headers = d.folder.path("headers")
+        let load = Thread {
+            var n = 0
+            while !stop.isSet {
+                let id = UUID().uuidString.lowercased()
+                let out = try? Subprocess.run("curl", ["-s", "-o", headers + "body\(n % 2)", "-w", "%{http_code}", "--max-time", "30",
+                                                       "--cacert", pki.caCert, "--cert", pki.certificate("officer.vn.alice"),
+                                                       "--key", pki.privateKey("officer.vn.alice"), "-D", headers + "\(n % 2)",
+                                                       "-H", "Content-Type: application/json", "--data-binary", "@-", d.url + "/v1/requests"],
+                                              input: E2E.requestJSON(id: id))
+                let status = Int(out?.stdout ?? "") ?? 0
+                let retryAfter = (try? String(contentsOfFile: headers + "\(n % 2)", encoding: .utf8))?
+                    .split(separator: "\r\n").first { $0.lowercased().hasPrefix("retry-after:") }.map(String.init)
+                let body = (try? String(contentsOfFile: headers + "body\(n % 2)", encoding: .utf8)) ?? ""
+                outcomes.add(id: id, status: status, retryAfter: retryAfter, unknown: body.contains("may or may not be stored"))
+                n += 1
+            }
+        }
+        load.start()
+        try E2E.eventually(30, "some requests stored before the restart") { outcomes.count(201) >= 5 }
+        XCTAssertTrue(c.stop(immediately: true), "PostgreSQL stopped (immediate: a crash it recovers from)")
+        try E2E.eventually(30, "submissions answered 503 while the database is down") { outcomes.count(503) >= 3 }
+        try c.start()
+        let before = outcomes.count(201)
+        try E2E.eventually(60, "submissions stored again after the restart") { outcomes.count(201) >= before + 5 }
+        stop.set()
+        while !load.isFinished { Thread.sleep(forTimeInterval: 0.05) }
+        let all = outcomes.all
+        XCTAssertEqual(Set(all.map(\.status)).subtracting([201, 503]), [], "only 201 and 503: \(all.map(\.status))")
+        for o in all where o.status == 503 {
+            XCTAssertEqual(o.retryAfter?.lowercased(), "retry-after: 2", "a 503 says when to try again")
+        }
+        for o in all where o.status == 201 {
+            XCTAssertEqual(try d.curl("officer.de.bob", "GET", "/v1/requests/\(o.id)").status, 200, "acknowledged request \(o.id) is there")
+        }
+        for o in all where o.status == 503 && !o.unknown {
+            XCTAssertEqual(try d.curl("officer.de.bob", "GET", "/v1/requests/\(o.id)").status, 404, "a 503 stored nothing: \(o.id)")
+        }
+        XCTAssertEqual(role(d), "leader", "the daemon leads again")
+        print("restart under load: \(outcomes.count(201)) stored, \(outcomes.count(503)) answered 503")
+    }
+}
+
+/// What a load thread saw, read by the test thread.
+final class Outcomes: @unchecked Sendable {  // guarded by lock
+    private let lock = NSLock()
+    /// `unknown`: a 503 that says the commit's outcome is unknown (the database went away during it).
+    private var items: [(id: String, status: Int, retryAfter: String?, unknown: Bool)] = []
+    func add(id: String, status: Int, retryAfter: String?, unknown: Bool) {
+        lock.lock(); items.append((id, status, retryAfter, unknown)); lock.unlock()
+    }
+    func count(_ status: Int) -> Int { lock.lock(); defer { lock.unlock() }; return items.filter { $0.status == status }.count }
+    var all: [(id: String, status: Int, retryAfter: String?, unknown: Bool)] { lock.lock(); defer { lock.unlock() }; return items }
+}
+
+final class Flag: @unchecked Sendable {  // guarded by lock
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
 }

@@ -80,6 +80,7 @@ final class PrivacyEndToEndTests: XCTestCase {
     // MARK: - Sealed at rest
 
     func testASubmittedIdentifierIsInNoFileOfTheDataDirectory() throws {
+        try E2E.requireSQLite()
         let d = try daemon()
         let (id, identifier) = try submit(d)
         let shown = try d.curl("officer.de.bob", "GET", "/v1/requests/\(id)")
@@ -106,6 +107,7 @@ final class PrivacyEndToEndTests: XCTestCase {
     // MARK: - Erasure
 
     func testAnEraseOnOrderDestroysTheKeysInEveryFileAndTheLogStillVerifies() throws {
+        try E2E.requireSQLite()
         let d = try daemon()
         let (id, identifier) = try submit(d)
         let (other, otherIdentifier) = try submit(d)
@@ -169,6 +171,7 @@ final class PrivacyEndToEndTests: XCTestCase {
     }
 
     func testRetentionErasesTheContentOnAMovedClock() throws {
+        try E2E.requireSQLite()
         let d = try daemon(policy: PocdProcess.secondsPolicy + "\nretention: {after_end: 2d}\n", start: false)
         d.usesTestClock = true
         try d.start()
@@ -200,6 +203,7 @@ final class PrivacyEndToEndTests: XCTestCase {
     // MARK: - Master keys
 
     func testRotationKeepsEveryRequestReadableAndTheOldKeyCanGo() throws {
+        try E2E.requireSQLite()
         let d = try daemon(extra: "encryption: {keys: [{id: k1, file: keys/k1.key}]}", start: false)
         let k1 = d.folder.path("keys/k1.key"), k2 = d.folder.path("keys/k2.key")
         let generate = try d.pocd(["keys", "generate", "--output", k1])
@@ -269,6 +273,7 @@ final class PrivacyEndToEndTests: XCTestCase {
     // MARK: - Who read what
 
     func testTheAccessLogNamesEachReaderForSupervisorsOnly() throws {
+        try E2E.requireSQLite()
         let d = try daemon()
         let (id, _) = try submit(d)
         XCTAssertEqual(try d.curl("officer.vn.alice", "GET", "/v1/requests/\(id)").status, 200)

@@ -94,6 +94,12 @@ public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
             p.retryAfter = 2
             return p
         }
+        if error.code == StoreError.commitUnknown {
+            var p = unavailable("the event store went away while committing: the change may or may not be stored; "
+                                + "send it again (a request or event sent again with the same id is stored once): \(error.message)")
+            p.retryAfter = 2
+            return p
+        }
         if error.code == StoreError.notLeader {
             var p = unavailable("this daemon lost the leadership of its contact point while recording, nothing was changed: \(error.message)")
             p.retryAfter = 1

@@ -23,8 +23,12 @@ public struct Directory: Sendable {
     /// Where a contact point is served.
     public enum Host: Sendable, Hashable {
         case local
-        /// A partner daemon at `url` whose certificate must name `identity`.
-        case partner(url: String, identity: String)
+        /// A partner daemon at `urls` (one, or the daemons of a pair, tried in turn) whose
+        /// certificate must name `identity`.
+        case partner(urls: [String], identity: String)
+
+        /// The partner's first address.
+        public var url: String? { if case .partner(let urls, _) = self { return urls.first } else { return nil } }
     }
 
     public struct ContactPoint: Sendable, Hashable {
@@ -85,16 +89,26 @@ public struct Directory: Sendable {
                     if node.scalar?.string == "local" {
                         host = .local
                     } else if let d = cp.mapping("daemon", required: true) {
-                        let url = d.string("url", required: true) ?? ""
+                        // `urls: [URL1, URL2]` for a partner that runs a pair; a single `url` still reads.
+                        var urls: [String] = []
+                        var urlKey = "url"
+                        if d.node("urls") != nil {
+                            urlKey = "urls"
+                            if d.node("url") != nil { d.problem("url", "give url or urls, not both") }
+                            urls = d.sequence("urls", required: true)?.compactMap { $0.scalar?.string } ?? []
+                            if urls.isEmpty { d.problem("urls", "name at least one https://host:port") }
+                        } else if let url = d.string("url", required: true) {
+                            urls = [url]
+                        }
                         let identity = d.string("identity", required: true) ?? ""
-                        if !url.isEmpty, !(url.hasPrefix("https://") && DaemonConfiguration.parseListen(String(url.dropFirst(8)).split(separator: "/").first.map(String.init) ?? "") != nil) {
-                            d.problem("url", "must be https://host:port, not \"\(url)\"")
+                        for url in urls where url.isEmpty || !(url.hasPrefix("https://") && DaemonConfiguration.parseListen(String(url.dropFirst(8)).split(separator: "/").first.map(String.init) ?? "") != nil) {
+                            d.problem(urlKey, "must be https://host:port, not \"\(url)\"")
                         }
                         if let key = d.string("log_key", required: false) {
                             if let problem = Self.logKeyProblem(key, identity: identity) { d.problem("log_key", problem) } else { logKey = key }
                         }
-                        d.refuseUnknown(allowing: ["url", "identity", "log_key"])
-                        host = .partner(url: url, identity: identity)
+                        d.refuseUnknown(allowing: ["url", "urls", "identity", "log_key"])
+                        host = .partner(urls: urls, identity: identity)
                     }
                 } else {
                     cp.problem("daemon", "required: `local`, or {url, identity} of the partner daemon")
@@ -141,7 +155,8 @@ extension Directory {
     /// Partner daemons with a log key: whose logs this daemon witnesses and who witness its own.
     public var witnesses: [(code: CountryCode, url: String, identity: String, key: VerifierKey)] {
         contactPoints.values.sorted { $0.code.code < $1.code.code }.compactMap { cp in
-            guard case .partner(let url, let identity) = cp.host, let text = cp.logKey, let key = try? VerifierKey(parsing: text) else { return nil }
+            guard case .partner(let urls, let identity) = cp.host, let url = urls.first, let text = cp.logKey,
+                  let key = try? VerifierKey(parsing: text) else { return nil }
             return (cp.code, url, identity, key)
         }
     }

@@ -15,7 +15,10 @@ extension Desk {
     public func lead(session: Int32?, done: (@Sendable () -> Void)? = nil) {
         queue.async { [self] in
             leaderSession = session
+            leadTerm &+= 1
+            let term = leadTerm
             follow { [self] in
+                guard leadTerm == term else { return }  // stood down (or led anew) while catching up
                 firing = true
                 armedFor = nil
                 fireDue()
@@ -28,6 +31,7 @@ extension Desk {
     /// (a firing already in the store's hands fails there, the lock no longer being held).
     public func standBy() {
         queue.async { [self] in
+            leadTerm &+= 1
             firing = false
             leaderSession = nil
             armedFor = nil
@@ -44,7 +48,8 @@ extension Desk {
             guard followTimer == nil else { return }
             let t = DispatchSource.makeTimerSource(queue: queue)
             t.setEventHandler { [weak self] in self?.follow {} }
-            t.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(50))
+            // A wall-clock timer, like the Desk's: monotonic ones never fire under libfaketime (wolfcw/libfaketime#378).
+            t.schedule(wallDeadline: .now() + interval, repeating: interval, leeway: .milliseconds(50))
             t.resume()
             followTimer = t
         }
@@ -64,6 +69,10 @@ extension Desk {
                 following = false
                 switch result {
                 case .success(let events):
+                    if followFailing {
+                        followFailing = false
+                        log.notice("following the event log again")
+                    }
                     for stored in events { absorb(stored) }
                     if let last = events.last { followedPosition = last.position }
                     if events.count == 2_000 {  // more to read: go on before telling anyone
@@ -73,7 +82,10 @@ extension Desk {
                         return
                     }
                 case .failure(let error):
-                    log.warning("cannot follow the event log; retrying", metadata: ["error": "\(error)"])
+                    if !followFailing {  // once per outage, not every 250 ms
+                        followFailing = true
+                        log.warning("cannot follow the event log; retrying every 250 ms", metadata: ["error": "\(error)"])
+                    }
                 }
                 let waiters = followWaiters
                 followWaiters = []

@@ -62,12 +62,16 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     var firing = true
     /// The session holding the leadership lock, which the store checks at each firing.
     var leaderSession: Int32?
+    /// Bumped at each `lead` and `standBy`, so a catch-up that finishes after leadership
+    /// went (or came again) does not start firing for a term that is over.
+    var leadTerm = 0
     /// Following the log for other daemons' writes (PostgreSQL): the last position read,
     /// whether a read is in flight, who waits for it, and the timer that starts reads.
     var followedPosition: Int64 = 0
     var following = false
     var followWaiters: [() -> Void] = []
     var followTimer: DispatchSourceTimer?
+    var followFailing = false
 
     /// A Desk over `store`. Wire it (`wire(outboxHooks:onDurable:)`) before `replay()`,
     /// which arms the timer.

@@ -61,14 +61,14 @@ final class Leadership: @unchecked Sendable {  // `session` belongs to `queue`; 
         queue.async { [self] in
             let t = DispatchSource.makeTimerSource(queue: queue)
             t.setEventHandler { [weak self] in self?.round() }
-            t.schedule(deadline: .now(), repeating: tick, leeway: .milliseconds(20))
+            t.schedule(wallDeadline: .now(), repeating: tick, leeway: .milliseconds(20))  // wall-clock: see Desk.startFollowing
             t.resume()
             timer = t
         }
         watchdogQueue.async { [self] in
             let w = DispatchSource.makeTimerSource(queue: watchdogQueue)
             w.setEventHandler { [weak self] in self?.checkConfirmation() }
-            w.schedule(deadline: .now() + tick, repeating: .milliseconds(Int(max(50, lease.milliseconds / 20))), leeway: .milliseconds(10))
+            w.schedule(wallDeadline: .now() + tick, repeating: .milliseconds(Int(max(50, lease.milliseconds / 20))), leeway: .milliseconds(10))
             w.resume()
             watchdog = w
         }

@@ -37,6 +37,10 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
     var tls: TLSConfiguration
     var clients: [String: HTTPSClient] = [:]
     var inFlight: Set<String> = []
+    /// For a partner that runs a pair (`daemon: {urls: [...]}`): which of its addresses is
+    /// tried now, and how many in a row could not be reached (queue).
+    var partnerTurn: [String: Int] = [:]
+    var unreachableInRow: [String: Int] = [:]
     var timer: DispatchSourceTimer?
     var running = false
     /// Called after a delivery to a partner daemon succeeds (its code): a reachable partner
@@ -152,8 +156,20 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
             queue.async { [self] in
                 let outcome = DeliveryOutcome(result)
                 switch outcome {
-                case .delivered: delivered(opened)
-                default: failed(opened, outcome)
+                case .delivered:
+                    unreachableInRow[m.destination] = nil
+                    delivered(opened)
+                default:
+                    // A partner's daemon that cannot be reached at all: its other daemon, at once,
+                    // until each address was tried; then the usual backoff.
+                    var now = false
+                    if case .failure(.connect) = result, let count = partnerURLs(m.destination)?.count, count > 1 {
+                        partnerTurn[m.destination, default: 0] += 1
+                        let misses = unreachableInRow[m.destination, default: 0] + 1
+                        unreachableInRow[m.destination] = misses
+                        now = misses % count != 0
+                    }
+                    failed(opened, outcome, retryNow: now)
                 }
             }
         }
@@ -233,8 +249,9 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
         switch m.kind {
         case OutboundKind.partnerRequest, OutboundKind.partnerEvent:
             guard let code = CountryCode(m.destination), let cp = settings.directory.contactPoints[code],
-                  case .partner(let url, let identity) = cp.host
+                  case .partner(let urls, let identity) = cp.host, !urls.isEmpty
             else { throw TLSError("no partner daemon for \(m.destination) in the directory") }
+            let url = urls[partnerTurn[m.destination, default: 0] % urls.count]
             let client = try client(for: url, ca: tls.trustedCAFile, identity: identity)
             if m.kind == OutboundKind.partnerRequest { return (client, "/v1/requests", headers) }
             let body = try? JSONParser.parse(m.body)
@@ -303,7 +320,14 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
         return id
     }
 
-    private func failed(_ entry: OutboxEntry, _ outcome: DeliveryOutcome) {
+    /// The addresses of the partner daemon that hosts `destination`, if it is a partner.
+    func partnerURLs(_ destination: String) -> [String]? {
+        guard let code = CountryCode(destination), let cp = settings.directory.contactPoints[code],
+              case .partner(let urls, _) = cp.host else { return nil }
+        return urls
+    }
+
+    private func failed(_ entry: OutboxEntry, _ outcome: DeliveryOutcome, retryNow: Bool = false) {
         dispatchPrecondition(condition: .onQueue(queue))
         let m = entry.message
         let update: OutboxUpdate
@@ -316,7 +340,7 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
             ])
         case .retry(let reason):
             count(entry, outcome: "failed")
-            let backoff = backoff(attempts: entry.attempts)
+            let backoff = retryNow ? 0 : backoff(attempts: entry.attempts)
             update = .failed(id: entry.id, error: String(reason.prefix(500)), retryAt: Instant(millisecondsSince1970: clock.now().millisecondsSince1970 + backoff))
             log.warning("outbox delivery failed; will retry", metadata: [
                 "kind": "\(m.kind)", "destination": "\(m.destination)", "attempt": "\(entry.attempts + 1)",
