@@ -19,12 +19,19 @@ final class FederationEndToEndTests: XCTestCase {
     ]
 
     /// The directory as `local` sees it: itself local, the others partners.
-    func directory(for local: String, identities: [String: String] = [:]) -> String {
+    /// `pairs`: partners listed as a pair whose first daemon is down (`urls: [dead, live]`).
+    func directory(for local: String, identities: [String: String] = [:], pairs: Set<String> = []) -> String {
         var text = "contact_points:\n"
         for code in ["VN", "DE", "US"] {
             text += "  \(code):\n    name: \"\(code) 24/7\"\n"
             let identity = identities[code] ?? "pocd.\(code.lowercased())"
-            text += code == local ? "    daemon: local\n" : "    daemon: {url: \"https://127.0.0.1:\(ports[code]!)\", identity: \(identity)}\n"
+            if code == local {
+                text += "    daemon: local\n"
+            } else if pairs.contains(code) {
+                text += "    daemon: {urls: [\"https://127.0.0.1:1\", \"https://127.0.0.1:\(ports[code]!)\"], identity: \(identity)}\n"
+            } else {
+                text += "    daemon: {url: \"https://127.0.0.1:\(ports[code]!)\", identity: \(identity)}\n"
+            }
             text += "    principals:\n"
             for (id, role) in Self.people[code]! { text += "      - {identity: \(id), role: \(role)}\n" }
             if code != local { text += "      - {identity: \(identity), role: daemon}\n" }
@@ -109,6 +116,23 @@ final class FederationEndToEndTests: XCTestCase {
         XCTAssertTrue(try sql("SELECT resolution FROM outbox WHERE kind = 'partner-request'").contains("erased before delivery"))
         XCTAssertEqual(try sql("SELECT count(*) FROM outbox WHERE kind = 'partner-event'"), "0", "no erasure sent for a request DE never had")
         XCTAssertEqual(try de.curl("officer.de.bob", "GET", "/v1/requests/\(id)").status, 404, "DE never received it")
+    }
+
+    /// A partner that runs a pair: its first daemon cannot be reached, so the outbox goes to
+    /// the next address at once, and the request and its events arrive, once each.
+    func testAPartnerListedAsAPairIsReachedAtItsSecondAddress() throws {
+        try makeDaemons()
+        try vn.writeDirectory(directory(for: "VN", pairs: ["DE"]))
+        for d in [vn, de] { try d.start() }
+        let id = try submit(vn, "officer.vn.alice")
+        try E2E.eventually(20, "delivered through DE's second address") {
+            try view(vn, "officer.vn.alice", id)["state"] == "delivered" && view(de, "officer.de.bob", id)["state"] == "delivered"
+        }
+        XCTAssertEqual(try de.curl("officer.de.bob", "POST", "/v1/requests/\(id)/acknowledge", json: "{}").status, 200)
+        XCTAssertEqual(try vn.curl("officer.vn.alice", "POST", "/v1/requests/\(id)/extend", json: #"{"days":30}"#).status, 409,
+                       "not preserved yet: nothing to extend")
+        try E2E.eventually(20, "VN learns of the acknowledgement") { try view(vn, "officer.vn.alice", id)["state"] == "acknowledged" }
+        XCTAssertEqual(types(try view(de, "officer.de.bob", id)), ["submitted", "delivered", "acknowledged"], "each once")
     }
 
     func testARequestTravelsAndBothSidesShowTheSameStateAndHistory() throws {

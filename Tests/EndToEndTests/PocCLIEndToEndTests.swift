@@ -160,6 +160,19 @@ final class PocCLIEndToEndTests: XCTestCase {
         ], environment: ["POC_CONFIG": "/nonexistent"])
         XCTAssertEqual(show.status, 0, show.description)
         XCTAssertTrue(show.stdout.contains("VN-A05-2026-0113"), show.stdout)
+        // The daemons of a pair: the first cannot be reached, the next answers.
+        let pair = try Subprocess.run(BuiltProducts.executable("poc"), [
+            "--server", "https://127.0.0.1:1,\(daemon.url)", "--cert", pki.certificate("officer.de.bob"), "--key", pki.privateKey("officer.de.bob"),
+            "--ca", pki.caCert, "show", id,
+        ], environment: ["POC_CONFIG": "/nonexistent"])
+        XCTAssertEqual(pair.status, 0, pair.description)
+        XCTAssertTrue(pair.stdout.contains("VN-A05-2026-0113"), pair.stdout)
+        let none = try Subprocess.run(BuiltProducts.executable("poc"), [
+            "--server", "https://127.0.0.1:1,https://127.0.0.1:2", "--cert", pki.certificate("officer.de.bob"),
+            "--key", pki.privateKey("officer.de.bob"), "--ca", pki.caCert, "queue",
+        ], environment: ["POC_CONFIG": "/nonexistent"])
+        XCTAssertNotEqual(none.status, 0)
+        XCTAssertTrue(none.stderr.contains("https://127.0.0.1:1") && none.stderr.contains("https://127.0.0.1:2"), "both named: \(none)")
         let nothing = try Subprocess.run(BuiltProducts.executable("poc"), ["--server", daemon.url], environment: ["POC_CONFIG": "/nonexistent"])
         XCTAssertNotEqual(nothing.status, 0, "options and no subcommand: the parser says what is missing")
     }
