@@ -113,8 +113,29 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         self.writer = writer
         foundSchema = try Self.migrate(writer)
         reader = try PostgreSQLConnection(settings, readOnly: true, applicationName: "pocd reader")
-        try loadHead()
-        try openTree()
+        // The head and the tree's edge read together, under the append lock: another daemon
+        // appending meanwhile would otherwise show a tree larger than the log it read.
+        try writer.execute("BEGIN")
+        do throws(StoreError) {
+            try writer.execute("SELECT pg_advisory_xact_lock(\(Self.appendLock))")
+            try loadHead()
+            try openTree()
+            try writer.execute("COMMIT")
+        } catch {
+            try? writer.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Runs `body` with every read of this store in one snapshot of the database (PostgreSQL:
+    /// a repeatable-read transaction on the reader), so a check of
+    /// a log other daemons keep appending to sees one consistent log (`pocd audit verify`).
+    /// Not for the daemon's own reads: it holds the reader.
+    public func withReadSnapshot<T>(_ body: () throws -> T) throws -> T {
+        guard reader.dialect == .postgresql else { return try body() }  // one SQLite writer: the daemon's, whose commits are whole
+        try onReader { () throws(StoreError) in try reader.execute(reader.dialect.beginSnapshot) }
+        defer { try? onReader { () throws(StoreError) in try reader.execute("COMMIT") } }
+        return try body()
     }
 
     /// Reads the chain head, whether the projection is current and its digest (writer queue, or init).

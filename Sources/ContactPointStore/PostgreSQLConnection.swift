@@ -36,6 +36,10 @@ final class PostgreSQLConnection: SQLConnection {
     /// Bumped at every new session: statements prepared in an older one are prepared again.
     private(set) var session = 0
     private var inTransaction = false
+    /// Transactions opened inside the one in progress (`BEGIN` while in a transaction): they
+    /// join it, and only the outermost `COMMIT` commits. So a scan that opens its own read
+    /// snapshot runs inside a caller's longer one (`pocd audit verify` on a live pair).
+    private var nested = 0
     private(set) var changes = 0
     let path: String
     private let settings: PostgreSQLSettings
@@ -92,6 +96,7 @@ final class PostgreSQLConnection: SQLConnection {
         conn = c
         session += 1
         inTransaction = false
+        nested = 0
         try setUpSession()
     }
 
@@ -120,8 +125,18 @@ final class PostgreSQLConnection: SQLConnection {
     func execute(_ sql: String) throws(StoreError) {
         let head = sql.prefix(12).uppercased()
         let ends = head.hasPrefix("COMMIT") || head.hasPrefix("ROLLBACK") && !head.hasPrefix("ROLLBACK TO")
+        if head.hasPrefix("BEGIN"), inTransaction {
+            nested += 1
+            return
+        }
+        if ends, nested > 0 {
+            nested -= 1
+            guard head.hasPrefix("ROLLBACK") else { return }
+            nested = 0  // an inner failure ends the whole transaction: its work is not to be committed
+        }
         if ends, inTransaction, let conn, PQstatus(conn) != CONNECTION_OK {
             inTransaction = false  // the server ended it when the session went
+            nested = 0
             if head.hasPrefix("ROLLBACK") { return }
             throw StoreError(code: StoreError.unavailable, "the connection to PostgreSQL at \(path) was lost before COMMIT")
         }
@@ -129,7 +144,7 @@ final class PostgreSQLConnection: SQLConnection {
         let result = PQexec(c, sql)
         defer { PQclear(result) }
         if head.hasPrefix("BEGIN") { inTransaction = true }
-        if ends { inTransaction = false }
+        if ends { inTransaction = false; nested = 0 }
         try check(result, sql: sql)
         changes = Int(String(cString: PQcmdTuples(result))) ?? 0
     }

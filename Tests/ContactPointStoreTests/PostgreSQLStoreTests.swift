@@ -221,6 +221,32 @@ final class PostgreSQLStoreTests: StoreTestCase {
         XCTAssertEqual(try store.history(of: "r1").count, 1, "nothing recorded after the lock went")
     }
 
+    /// A daemon (re)starting while the other appends: its head and tree are read together,
+    /// never a tree larger than the log it saw (found by Scripts/bench/postgresql.sh).
+    func testOpeningWhileAnotherStoreAppendsSeesOneConsistentHead() throws {
+        let writer = try open()
+        let done = DispatchSemaphore(value: 0)
+        let results = ResultBox()
+        let events = (0..<300).map { event("w\($0 % 5)", $0 / 5) }
+        DispatchQueue.global().async {
+            for e in events { results.add(writer.appendAndWait(WriteBatch(events: [e]))) }
+            done.signal()
+        }
+        var opened = 0
+        while done.wait(timeout: .now()) == .timedOut {
+            let store = try open()
+            XCTAssertTrue(try store.verifyChain().isIntact)
+            store.close()
+            opened += 1
+        }
+        XCTAssertTrue(results.allStored, "\(results.errors)")
+        XCTAssertGreaterThan(opened, 0)
+        let final = try open()
+        XCTAssertEqual(try final.treeHead().size, 300)
+        let tree = try final.withReadSnapshot { try final.verifyTree(logKey: nil) }
+        XCTAssertNil(tree.problem, "\(tree)")
+    }
+
     func testParametersAreNumberedOutsideQuotedText() {
         XCTAssertEqual(PostgreSQLConnection.numberedParameters("SELECT a FROM t WHERE b = ? AND c = '?' AND d = ?").0,
                        "SELECT a FROM t WHERE b = $1 AND c = '?' AND d = $2")

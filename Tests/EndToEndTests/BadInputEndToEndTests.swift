@@ -1,4 +1,5 @@
 import ContactPointModel
+import ContactPointStore
 import Foundation
 import TestSupport
 import XCTest
@@ -133,6 +134,23 @@ final class CommandEndToEndTests: XCTestCase {
         let dir = try d.pocd(["check-config", "--config", "CONFIG"])
         XCTAssertEqual(dir.status, 1)
         XCTAssertTrue(dir.stdout.contains("contact_points.VN.principals[1].role: must be officer, supervisor or daemon"), dir.stdout)
+    }
+
+    /// `pocd migrate` creates the store at this version's schema, says so, and finds nothing to
+    /// do the second time; the daemon then starts on it (either backend: the suite's).
+    func testMigrateCreatesTheStoreOnceAndTheDaemonStartsOnIt() throws {
+        let d = try PocdProcess(name: "migrate", pki: E2E.pki(), serverIdentity: "pocd.vn", contactPoints: ["VN", "DE"],
+                                directory: E2E.localDirectory)
+        let first = try d.pocd(["migrate", "--config", "CONFIG"])
+        XCTAssertEqual(first.status, 0, "\(first)")
+        XCTAssertTrue(first.stdout.contains("created at schema \(EventStore.schemaVersion)"), "\(first)")
+        XCTAssertTrue(first.stdout.hasPrefix(E2E.onPostgreSQL ? "postgresql store" : "sqlite store"), "\(first)")
+        let again = try d.pocd(["migrate", "--config", "CONFIG"])
+        XCTAssertEqual(again.status, 0, "\(again)")
+        XCTAssertTrue(again.stdout.contains("schema \(EventStore.schemaVersion), current; nothing to do"), "\(again)")
+        try d.start()
+        XCTAssertEqual(try d.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON()).status, 201)
+        XCTAssertEqual(d.stop(), 0)
     }
 
     func testAnUnreadableKeyOrAPortInUseIsAOneLineReason() throws {

@@ -126,11 +126,47 @@ final class PairEndToEndTests: XCTestCase {
             open.allSatisfy { id in firings.contains("\(id):acknowledge:1") }
         }
         try E2E.eventually(30, "the leader recorded every delivery") { health(a)["outbox_depth"] == 0 }
+        // Intake goes on through the kill, to either daemon (the other when one cannot be
+        // reached, as poc does); every request answered 201 must survive it.
+        let outcomes = Outcomes()
+        let stopLoad = Flag()
+        let load = Thread { [pki = try? E2E.pki()] in
+            guard let pki else { return }
+            var n = 0
+            while !stopLoad.isSet {
+                let id = UUID().uuidString.lowercased()
+                for d in (n % 2 == 0 ? [a, b] : [b, a]) {
+                    let out = try? Subprocess.run("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "30",
+                                                           "--cacert", pki.caCert, "--cert", pki.certificate("officer.vn.alice"),
+                                                           "--key", pki.privateKey("officer.vn.alice"), "-H", "Content-Type: application/json",
+                                                           "--data-binary", "@-", d.url + "/v1/requests"],
+                                                  input: E2E.requestJSON(id: id))
+                    let status = Int(out?.stdout ?? "") ?? 0
+                    outcomes.add(id: id, status: status, retryAfter: nil, unknown: false)
+                    if status != 0 { break }  // answered: the other daemon is not asked
+                }
+                n += 1
+            }
+        }
+        load.start()
+        try E2E.eventually(30, "intake under way before the kill") { outcomes.count(201) >= 3 }
         a.kill9()
         let killed = Date()
         try E2E.eventually(15, "the standby leads within the lease") { role(b) == "leader" }
         let takeover = Date().timeIntervalSince(killed)
         print("takeover after kill -9: \(String(format: "%.1f", takeover)) s (lease 4 s)")
+        let stored = outcomes.count(201)
+        try E2E.eventually(30, "intake goes on after the kill") { outcomes.count(201) >= stored + 3 }
+        stopLoad.set()
+        while !load.isFinished { Thread.sleep(forTimeInterval: 0.05) }
+        // 200: a request sent again to the other daemon after the first fell silent mid-answer,
+        // found stored (the same id is stored once).
+        let answered = outcomes.all.filter { $0.status == 201 || $0.status == 200 }
+        for o in answered {
+            XCTAssertEqual(try b.curl("officer.de.bob", "GET", "/v1/requests/\(o.id)").status, 200, "acknowledged request \(o.id) survived the kill")
+        }
+        XCTAssertEqual(Set(outcomes.all.map(\.status)).subtracting([0, 200, 201]), [], "only 201 (or 200 for a resend), or no answer from the killed daemon")
+        print("intake through the kill: \(answered.count) answered 201, all stored")
 
         // Levels 2 and 3 fall due after the failover: the new leader fires them, once each.
         try E2E.eventually(60, "levels 2 and 3 of every open request reached the webhook") {

@@ -151,18 +151,21 @@ struct Audit: ParsableCommand {
                 }
                 let store = try opened.get()
                 defer { store.close() }
-                let chain = try store.verifyChain()
-                lines.append(chain.description)
-                broken = !chain.isIntact
-                if !broken {
-                    let tree = try store.verifyTree(logKey: logKey)
-                    lines.append(tree.description)
-                    broken = !tree.isIntact
-                }
-                if !broken {
-                    let projection = try store.verifyProjection()
-                    lines.append(projection.description)
-                    broken = !projection.agrees
+                // One snapshot of the log, though the daemons of a pair append to it meanwhile.
+                try store.withReadSnapshot {
+                    let chain = try store.verifyChain()
+                    lines.append(chain.description)
+                    broken = !chain.isIntact
+                    if !broken {
+                        let tree = try store.verifyTree(logKey: logKey)
+                        lines.append(tree.description)
+                        broken = !tree.isIntact
+                    }
+                    if !broken {
+                        let projection = try store.verifyProjection()
+                        lines.append(projection.description)
+                        broken = !projection.agrees
+                    }
                 }
                 if !broken && witnesses {
                     let set = try ConfigurationSet.load(configFile: config)
@@ -208,7 +211,9 @@ struct Audit: ParsableCommand {
                 let key = try LogKey(pemFile: set.daemon.audit.logKeyFile).verifierKey(name: Directory.origin(of: identity))
                 let store = try set.daemon.store.open(clock: .system)
                 defer { store.close() }
-                let bundle = try EvidenceBundle.make(requestID: id.lowercased(), store: store, logKey: key, directory: set.directory)
+                let bundle = try store.withReadSnapshot {
+                    try EvidenceBundle.make(requestID: id.lowercased(), store: store, logKey: key, directory: set.directory)
+                }
                 guard FileManager.default.createFile(atPath: output, contents: Data(bundle.json.serialized())) else {
                     print("cannot write \(output)")
                     throw ExitCode(2)
