@@ -249,7 +249,7 @@ for _ in $(seq 600); do
     [[ "$depth" == 0 ]] && break; sleep 0.1
 done
 psql_ -d pair -c "SELECT request_id FROM events WHERE type = 'submitted'" >"$work/stored.txt"
-psql_ -d pair -c "SELECT request_id || ':' || (payload::jsonb ->> 'level') FROM events WHERE type = 'escalated'" >"$work/escalated.txt"
+psql_ -d pair -c "SELECT request_id || ':' || (payload::jsonb ->> 'deadline') || ':' || (payload::jsonb ->> 'level') FROM events WHERE type = 'escalated'" >"$work/escalated.txt"
 stop "$pid_a"; stop "$pid_b"
 
 commit="$(git rev-parse --short HEAD)$(git diff --quiet || echo ' (tree modified)')"
@@ -279,7 +279,8 @@ for d in firing:
 expected = [f"{i}:{lvl}" for i in acknowledged for lvl in (1, 2, 3)]
 missed = [k for k in expected if not keys.get(k)]
 doubled = [k for k, v in keys.items() if len(v) > 1]
-doubled_in_log = [k for k, v in escalated.items() if v > 1]
+doubled_in_log = [k for k, v in escalated.items() if v > 1]  # by request, deadline and level
+missing_in_log = [f"{i}:acknowledge:{lvl}" for i in acknowledged for lvl in (1, 2, 3) if escalated[f"{i}:acknowledge:{lvl}"] == 0]
 retried = sum(raw.values()) - sum(len(v) for v in keys.values())
 summary = submitter = open(f"{work}/submitter.log").read().strip().splitlines()[-1]
 perf = f"""### Intake on PostgreSQL
@@ -305,7 +306,8 @@ rel = f"""### Failover of a pair on PostgreSQL
 | escalations expected (3 per request) | {len(expected)} |
 | missed at the receiver | **{len(missed)}** |
 | notified twice (two idempotency keys for one request and level) | **{len(doubled)}** |
-| recorded twice in the log | **{len(doubled_in_log)}** |
+| escalations missing from the log | **{len(missing_in_log)}** |
+| recorded twice in the log (same request, deadline and level) | **{len(doubled_in_log)}** of {sum(escalated.values())} escalation events (acknowledge and, for requests older than 30 s, preserve) |
 | deliveries repeated with the same key (an answer lost when a leader died) | {retried} |"""
 for path, tag, section in ((perf_doc, "postgresql", perf), (rel_doc, "postgresql", rel)):
     text = open(path).read()
