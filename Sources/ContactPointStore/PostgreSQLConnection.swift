@@ -17,8 +17,23 @@ public struct PostgreSQLSettings: Sendable, Equatable {
         self.lease = lease
     }
 
-    /// The URL as shown in messages and logs.
-    public var redactedURL: String { url }
+    /// The URL as shown in messages and logs: a password in it (pocd.yaml refuses one, a
+    /// caller of the library might not) is replaced by `***`.
+    public var redactedURL: String {
+        var shown = url
+        if let scheme = shown.range(of: "://") {
+            let rest = shown[scheme.upperBound...]
+            let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+            if let at = rest[..<authorityEnd].lastIndex(of: "@"), let colon = rest[..<at].firstIndex(of: ":") {
+                shown.replaceSubrange(rest.index(after: colon)..<at, with: "***")
+            }
+        }
+        if let p = shown.range(of: "password=") {
+            let end = shown[p.upperBound...].firstIndex(of: "&") ?? shown.endIndex
+            shown.replaceSubrange(p.upperBound..<end, with: "***")
+        }
+        return shown
+    }
 }
 
 /// One libpq connection, run blocking on the queue that owns it (the store's writer or

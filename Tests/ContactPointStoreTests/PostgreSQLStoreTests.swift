@@ -247,6 +247,14 @@ final class PostgreSQLStoreTests: StoreTestCase {
         XCTAssertNil(tree.problem, "\(tree)")
     }
 
+    func testAPasswordInAURLIsNeverShown() {
+        XCTAssertEqual(PostgreSQLSettings(url: "postgresql://pocd:s3cret@db:5432/cp?sslmode=require").redactedURL,
+                       "postgresql://pocd:***@db:5432/cp?sslmode=require")
+        XCTAssertEqual(PostgreSQLSettings(url: "postgresql://pocd@db/cp?password=s3cret&sslmode=require").redactedURL,
+                       "postgresql://pocd@db/cp?password=***&sslmode=require")
+        XCTAssertEqual(PostgreSQLSettings(url: "postgresql://pocd@db/cp").redactedURL, "postgresql://pocd@db/cp")
+    }
+
     func testParametersAreNumberedOutsideQuotedText() {
         XCTAssertEqual(PostgreSQLConnection.numberedParameters("SELECT a FROM t WHERE b = ? AND c = '?' AND d = ?").0,
                        "SELECT a FROM t WHERE b = $1 AND c = '?' AND d = $2")

@@ -54,13 +54,15 @@ final class PairEndToEndTests: XCTestCase {
             alerts:
               webhooks:
                 - {name: pager, url: "https://127.0.0.1:\(webhook!.port)/hooks"}
+
             """
         if let first {
             extra += """
-
-                audit: {log_key: \(first.dataPath)/log.key}
+                audit: {log_key: \(first.dataPath)/log.key, checkpoint_interval: 1s}
                 encryption: {keys: [{id: default, file: \(first.dataPath)/master-keys/default.key}]}
                 """
+        } else {
+            extra += "audit: {checkpoint_interval: 1s}"
         }
         let d = try PocdProcess(name: name, pki: E2E.pki(), serverIdentity: "pocd.vn", contactPoints: ["VN", "DE"],
                                 directory: E2E.localDirectory, policy: Self.ladder, extraConfig: extra)
@@ -243,6 +245,12 @@ final class PairEndToEndTests: XCTestCase {
         let b = try member("pair-b", sharingKeysOf: a)
         try b.start()
         XCTAssertEqual(role(b), "standby")
+        // The standby signs nothing, and serves the leader's latest checkpoint.
+        try E2E.eventually(30, "the standby serves the leader's checkpoint") {
+            let fromLeader = try a.curl("officer.vn.alice", "GET", "/v1/log/checkpoint")
+            let fromStandby = try b.curl("officer.vn.alice", "GET", "/v1/log/checkpoint")
+            return fromLeader.status == 200 && fromStandby.status == 200 && fromLeader.body == fromStandby.body
+        }
         XCTAssertEqual(a.stop(), 0)
         try E2E.eventually(10, "the standby leads once the leader stopped") { role(b) == "leader" }
         let view = try b.curl("officer.de.bob", "GET", "/v1/requests/\(id)")

@@ -153,11 +153,11 @@ extension Directory {
     }
 
     /// Partner daemons with a log key: whose logs this daemon witnesses and who witness its own.
-    public var witnesses: [(code: CountryCode, url: String, identity: String, key: VerifierKey)] {
+    public var witnesses: [(code: CountryCode, urls: [String], identity: String, key: VerifierKey)] {
         contactPoints.values.sorted { $0.code.code < $1.code.code }.compactMap { cp in
-            guard case .partner(let urls, let identity) = cp.host, let url = urls.first, let text = cp.logKey,
+            guard case .partner(let urls, let identity) = cp.host, !urls.isEmpty, let text = cp.logKey,
                   let key = try? VerifierKey(parsing: text) else { return nil }
-            return (cp.code, url, identity, key)
+            return (cp.code, urls, identity, key)
         }
     }
 }

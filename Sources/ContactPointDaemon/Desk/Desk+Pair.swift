@@ -39,9 +39,6 @@ extension Desk {
         }
     }
 
-    /// Whether this Desk fires deadlines (the leader, or the only daemon on SQLite).
-    public var isFiring: Bool { queue.sync { firing } }
-
     /// Follows the log every `interval` for the events other daemons wrote (PostgreSQL).
     public func startFollowing(every interval: DispatchTimeInterval) {
         queue.async { [self] in

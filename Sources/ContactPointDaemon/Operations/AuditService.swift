@@ -34,6 +34,8 @@ final class AuditService: @unchecked Sendable {  // mutable state on `queue`; wi
     var tls: TLSConfiguration
     /// The latest signed checkpoint (on `queue`).
     var latest: StoredCheckpoint?
+    /// Which address of a partner that runs a pair is asked to cosign (queue).
+    var witnessTurn: [String: Int] = [:]
     /// The size each partner last cosigned, as far as this daemon knows (on `queue`).
     var cosignedSize: [String: Int64] = [:]
     /// Partners whose refusal showed an inconsistency, so it is alerted once per size (on `queue`).
@@ -191,7 +193,9 @@ final class AuditService: @unchecked Sendable {  // mutable state on `queue`; wi
     /// The latest checkpoint with the cosignatures held for it (`GET /v1/log/checkpoint`).
     func checkpointText(reply: @escaping @Sendable (String?) -> Void) {
         queue.async { [self] in
-            guard let latest else { return reply(nil) }
+            // A standby of a pair signs nothing: the leader's latest checkpoint is in the store.
+            let current = running ? latest : ((try? store.latestCheckpoint()) ?? nil) ?? latest
+            guard let latest = current else { return reply(nil) }
             let lines = ((try? store.cosignatures(size: latest.size)) ?? []).map(\.line)
             reply(latest.note + lines.map { $0 + "\n" }.joined())
         }
@@ -212,7 +216,9 @@ final class AuditService: @unchecked Sendable {  // mutable state on `queue`; wi
             return log.error("could not build a cosignature request", metadata: ["partner": "\(code)", "error": "\(error)"])
         }
         let client: HTTPSClient
-        do { client = try self.client(witness.url, identity: witness.identity) } catch {
+        // A partner that runs a pair: the address that answered last, the next after a failure to connect.
+        let url = witness.urls[witnessTurn[code, default: 0] % max(1, witness.urls.count)]
+        do { client = try self.client(url, identity: witness.identity) } catch {
             return log.warning("cannot reach a witness", metadata: ["partner": "\(code)", "error": "\(error)"])
         }
         inFlight.insert(code)
@@ -220,6 +226,7 @@ final class AuditService: @unchecked Sendable {  // mutable state on `queue`; wi
                     body: body) { [self] result in
             queue.async { [self] in
                 inFlight.remove(code)
+                if case .failure(.connect) = result { witnessTurn[code, default: 0] += 1 }
                 handleWitnessAnswer(result, code: code, witness: witness.key, checkpoint: latest, old: old, retried: retried)
             }
         }

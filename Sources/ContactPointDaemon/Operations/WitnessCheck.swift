@@ -30,14 +30,24 @@ enum WitnessCheck {
         }
         for w in witnesses {
             let name = "\(w.code.code) (\(w.key.name))"
-            let client: HTTPSClient
-            do { client = try HTTPSClient(baseURL: w.url, tls: tls, expectedServerIdentity: w.identity, timeout: 15) } catch {
-                report.lines.append("witness \(name): cannot connect: \(error)")
-                continue
-            }
-            defer { client.close() }
+            // A partner that runs a pair: its next address when one cannot be reached.
             let path = "/v1/log/witnessed?origin=" + (origin.addingPercentEncodingForQuery())
-            switch client.sendSync(method: "GET", path: path) {
+            var answer: Result<HTTPClientResponse, HTTPClientError>?
+            var clients: [HTTPSClient] = []
+            defer { clients.forEach { $0.close() } }
+            for url in w.urls {
+                let client: HTTPSClient
+                do { client = try HTTPSClient(baseURL: url, tls: tls, expectedServerIdentity: w.identity, timeout: 15) } catch {
+                    report.lines.append("witness \(name): cannot connect to \(url): \(error)")
+                    continue
+                }
+                clients.append(client)
+                answer = client.sendSync(method: "GET", path: path)
+                if case .failure(.connect) = answer { continue }
+                break
+            }
+            guard let answer else { continue }
+            switch answer {
             case .failure(let error):
                 report.lines.append("witness \(name): unreachable (\(error)); not checked")
             case .success(let r) where r.status == 404:
