@@ -1,4 +1,5 @@
 import AuditLog
+import ContactPointModel
 import Foundation
 
 /// The PostgreSQL schema: the same numbered migrations as SQLite's (`EventStore.migrations`),
@@ -113,7 +114,7 @@ extension EventStore {
     /// Brings a PostgreSQL database to this build's schema, one transaction per migration,
     /// each under the migration lock, so daemons started together migrate once.
     @discardableResult
-    static func migrate(_ db: PostgreSQLConnection) throws(StoreError) -> Int {
+    static func migrate(_ db: PostgreSQLConnection, clock: Clock) throws(StoreError) -> Int {
         precondition(postgresqlMigrations.count == migrations.count, "one migration list, two dialects: keep them in step")
         try db.execute("CREATE TABLE IF NOT EXISTS schema_version (version bigint PRIMARY KEY, applied_ms bigint NOT NULL)")
         var found: Int?
@@ -133,7 +134,7 @@ extension EventStore {
                 } catch {
                     throw StoreError(code: error.code, "\(db.path): migration to schema \(version + 1) failed: \(error.message)")
                 }
-                let now = Int64(Date().timeIntervalSince1970 * 1000)
+                let now = clock.now().millisecondsSince1970
                 try db.execute("INSERT INTO schema_version (version, applied_ms) VALUES (\(version + 1), \(now))")
                 try db.execute("COMMIT")
             } catch {

@@ -111,7 +111,7 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         path = settings.redactedURL
         let writer = try PostgreSQLConnection(settings, applicationName: "pocd writer")
         self.writer = writer
-        foundSchema = try Self.migrate(writer)
+        foundSchema = try Self.migrate(writer, clock: clock)
         reader = try PostgreSQLConnection(settings, readOnly: true, applicationName: "pocd reader")
         // The head and the tree's edge read together, under the append lock: another daemon
         // appending meanwhile would otherwise show a tree larger than the log it read.

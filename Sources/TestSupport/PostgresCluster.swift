@@ -107,13 +107,11 @@ public final class PostgresCluster: @unchecked Sendable {  // used from one test
     /// like a crash: the next start recovers from the WAL), and waits until it has gone.
     @discardableResult
     public func stop(immediately: Bool = false, timeout: TimeInterval = 60) -> Bool {
-        guard let pid else { return true }
-        kill(pid, immediately ? SIGQUIT : SIGINT)
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            if kill(pid, 0) != 0 { return true }
-            Thread.sleep(forTimeInterval: 0.05)
-        }
+        guard let pid, let bin = try? Self.binaries() else { return true }
+        // pg_ctl signals the postmaster's PID (from postmaster.pid) and waits until it is gone.
+        let command = asUser(getuid() == 0, [bin + "/pg_ctl", "-D", dataPath, "-m", immediately ? "immediate" : "fast",
+                                             "-w", "-t", String(Int(timeout)), "stop"])
+        if (try? Self.run(command)) != nil { return true }
         kill(pid, SIGKILL)
         return false
     }

@@ -132,7 +132,9 @@ final class PairEndToEndTests: XCTestCase {
         // reached, as poc does); every request answered 201 must survive it.
         let outcomes = Outcomes()
         let stopLoad = Flag()
+        let loadEnded = DispatchSemaphore(value: 0)
         let load = Thread { [pki = try? E2E.pki()] in
+            defer { loadEnded.signal() }
             guard let pki else { return }
             var n = 0
             while !stopLoad.isSet {
@@ -160,7 +162,7 @@ final class PairEndToEndTests: XCTestCase {
         let stored = outcomes.count(201)
         try E2E.eventually(30, "intake goes on after the kill") { outcomes.count(201) >= stored + 3 }
         stopLoad.set()
-        while !load.isFinished { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertEqual(loadEnded.wait(timeout: .now() + 60), .success, "the load thread ended")
         // 200: a request sent again to the other daemon after the first fell silent mid-answer,
         // found stored (the same id is stored once).
         let answered = outcomes.all.filter { $0.status == 201 || $0.status == 200 }
@@ -299,7 +301,9 @@ final class PairEndToEndTests: XCTestCase {
         let stop = Flag()
         let pki = try E2E.pki()
         let headers = d.folder.path("headers")
+        let loadEnded = DispatchSemaphore(value: 0)
         let load = Thread {
+            defer { loadEnded.signal() }
             var n = 0
             while !stop.isSet {
                 let id = UUID().uuidString.lowercased()
@@ -324,7 +328,7 @@ final class PairEndToEndTests: XCTestCase {
         let before = outcomes.count(201)
         try E2E.eventually(60, "submissions stored again after the restart") { outcomes.count(201) >= before + 5 }
         stop.set()
-        while !load.isFinished { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertEqual(loadEnded.wait(timeout: .now() + 60), .success, "the load thread ended")
         let all = outcomes.all
         XCTAssertEqual(Set(all.map(\.status)).subtracting([201, 503]), [], "only 201 and 503: \(all.map(\.status))")
         for o in all where o.status == 503 {

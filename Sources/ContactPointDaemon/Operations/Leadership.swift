@@ -21,7 +21,6 @@ final class Leadership: @unchecked Sendable {  // `session` belongs to `queue`; 
         var confirmedAt: DispatchTime = .now()
         var acquisitions = 0
         var losses = 0
-        var lastChange: Date?
     }
 
     let instance: String
@@ -109,7 +108,6 @@ final class Leadership: @unchecked Sendable {  // `session` belongs to `queue`; 
                     $0.isLeader = true
                     $0.confirmedAt = .now()
                     $0.acquisitions += 1
-                    $0.lastChange = Date()
                 }
                 log.notice("this daemon leads its contact point: it fires deadlines, sends the outbox and signs checkpoints",
                            metadata: ["instance": "\(instance)", "session": "\(pid)"])
@@ -142,7 +140,7 @@ final class Leadership: @unchecked Sendable {  // `session` belongs to `queue`; 
     private func stepDown(_ reason: String) {
         let was = state.withLock { s -> Bool in
             defer {
-                if s.isLeader { s.losses += 1; s.lastChange = Date() }
+                if s.isLeader { s.losses += 1 }
                 s.isLeader = false
             }
             return s.isLeader
