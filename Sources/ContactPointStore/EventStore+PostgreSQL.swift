@@ -103,6 +103,10 @@ extension EventStore {
             (payload::jsonb ->> 'before')) WHERE type = 'reminded';
         CREATE UNIQUE INDEX events_expired_once ON events (request_id, (payload::jsonb ->> 'expires_at')) WHERE type = 'expired';
         """,
+        // 6: the requests that follow on from one.
+        """
+        CREATE INDEX events_follow_ons ON events ((payload::jsonb -> 'request' ->> 'extends')) WHERE type = 'submitted';
+        """,
     ]
 
     /// Advisory lock keys, one per purpose, in the database's one namespace of 64-bit keys:

@@ -286,6 +286,10 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
             json_extract(payload, '$.before')) WHERE type = 'reminded';
         CREATE UNIQUE INDEX events_expired_once ON events (request_id, json_extract(payload, '$.expires_at')) WHERE type = 'expired';
         """,
+        // 6: the requests that follow on from one (`extends`, kept in clear), for a request's links.
+        """
+        CREATE INDEX events_follow_ons ON events (json_extract(payload, '$.request.extends')) WHERE type = 'submitted';
+        """,
     ]
 
     /// The schema version this build writes.

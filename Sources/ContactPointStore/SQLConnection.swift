@@ -65,4 +65,9 @@ enum SQLDialect: Sendable {
     var readRequestID: String {
         self == .sqlite ? "json_extract(payload, '$.request_id')" : "(payload::jsonb ->> 'request_id')"
     }
+
+    /// The earlier request a `submitted` event's request `extends` (the index `events_follow_ons`).
+    var submittedExtends: String {
+        self == .sqlite ? "json_extract(payload, '$.request.extends')" : "(payload::jsonb -> 'request' ->> 'extends')"
+    }
 }
