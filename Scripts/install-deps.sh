@@ -7,9 +7,12 @@
 #   faketime                     runs the whole suite on another date (Scripts/test-faketime.sh)
 #   libpq-dev, postgresql        the PostgreSQL client library the store links against, and the
 #                                server the PostgreSQL tests run throwaway clusters of
+#   chromium, python3-pip        the headless browser the dashboard tests drive, and pip for:
+# PyPI (only if missing): playwright (drives Debian's chromium, presenting a client certificate;
+#   no browser download), cryptography (the independent evidence-bundle verifier).
 # Extra package names may be given as arguments (the benchmarks add nginx, wrk, ...).
 set -euo pipefail
-wanted=(libssl-dev libsqlite3-dev libpq-dev openssl sqlite3 curl pkg-config prometheus-alertmanager prometheus faketime postgresql "$@")
+wanted=(libssl-dev libsqlite3-dev libpq-dev openssl sqlite3 curl pkg-config prometheus-alertmanager prometheus faketime postgresql chromium python3-pip "$@")
 missing=()
 for p in "${wanted[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,5 +24,10 @@ if ((${#missing[@]})); then
     $sudo apt-get update -qq || true
     $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+for module in playwright cryptography; do
+    python3 -c "import $module" 2>/dev/null && continue
+    echo "installing from PyPI: $module" >&2
+    python3 -m pip install --quiet "$module" 2>/dev/null || python3 -m pip install --quiet --break-system-packages "$module"
+done
 command -v swift >/dev/null || [ -x /opt/swift/usr/bin/swift ] || {
     echo "error: the Swift 6 toolchain is not installed (https://swift.org/install)" >&2; exit 1; }

@@ -35,7 +35,7 @@ enum RequestView {
     }
 
     /// The full view: the request as submitted, its state, deadlines, level and history.
-    static func json(_ s: Snapshot, history: [StoredEvent], request known: EvidenceRequest? = nil) -> JSONValue {
+    static func json(_ s: Snapshot, history: [StoredEvent], request known: EvidenceRequest? = nil, followOns: [String] = []) -> JSONValue {
         let r = s.record
         var o = JSONObject()
         o["id"] = .string(r.id)
@@ -64,6 +64,10 @@ enum RequestView {
         if let erased = history.last(where: { $0.event.type == "partner-erased" }) {
             o["partner_erased"] = ["at": .string(erased.event.at.rfc3339), "why": erased.event.payload["why"] ?? .null]
         }
+        // Its links: the earlier request it follows on from, and those that follow on from it.
+        let extends = o["request"]?["extends"]?.stringValue
+        o["links"] = ["extends": extends.map(JSONValue.string) ?? .null,
+                      "extended_by": .array(followOns.map(JSONValue.string))]
         o["history"] = .array(history.map(\.json))
         return .object(o)
     }

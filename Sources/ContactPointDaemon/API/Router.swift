@@ -57,6 +57,15 @@ final class Router: Sendable {
         ("POST", "/v1/outbox/{id}/{operation}"),
         ("GET", "/healthz"),
         ("GET", "/metrics"),
+        ("GET", "/v1/session"),
+        ("GET", "/v1/stats/compliance"),
+        ("GET", "/"),
+        ("GET", "/wall"),
+        ("GET", "/alerts"),
+        ("GET", "/compliance"),
+        ("GET", "/submit"),
+        ("GET", "/requests/{id}"),
+        ("GET", "/assets/{name}"),
     ]
 
     /// Entry point for the HTTP server.
@@ -77,6 +86,12 @@ final class Router: Sendable {
             var r = Self.problem(.methodNotAllowed(request.method, path: request.path, allowed: allowed))
             r.headers.add(name: "Allow", value: allowed.joined(separator: ", "))
             return finish(r)
+        }
+        if let refusal = Self.crossSiteRefusal(request, template: template) {
+            log.warning("cross-site request refused", metadata: ["identity": "\(request.peer.commonName)", "path": "\(request.path)",
+                                                                 "origin": "\(request.headers["Origin"] ?? "-")"])
+            metrics.increment("contactpoint_forbidden_total", [("reason", "cross-site-request")])
+            return finish(Self.problem(refusal))
         }
         let identity = request.peer.commonName
         if template == "/healthz" {
@@ -101,7 +116,18 @@ final class Router: Sendable {
             if case .problem(let p) = r, p.status == 403 { metrics.increment("contactpoint_forbidden_total", [("reason", p.slug)]) }
             finish(Self.response(r))
         }
+        if Self.pageTemplates.contains(template) || template == "/assets/{name}" {
+            guard requirePeople(caller, finish) else { return }
+            return servePage(template, parts, finish)
+        }
         switch (request.method, template) {
+        case ("GET", "/v1/session"):
+            guard requirePeople(caller, finish) else { return }
+            let (role, instance) = self.role()
+            finish(Self.json(200, desk.session(for: caller, role: role, instance: instance)))
+        case ("GET", "/v1/stats/compliance"):
+            guard requirePeople(caller, finish) else { return }
+            desk.compliance(for: caller, reply: reply)
         case ("POST", "/v1/requests"):
             guard let body = Self.jsonBody(request, finish) else { return }
             let forwarded = !caller.daemonCodes.isEmpty && caller.peopleCodes.isEmpty
@@ -240,6 +266,11 @@ final class Router: Sendable {
     /// Matches a path to its route template, with the methods it allows.
     static func match(_ parts: [String]) -> (String?, [String]) {
         switch parts.count {
+        case 1 where ["", "wall", "alerts", "compliance", "submit"].contains(parts[0]): return ("/" + parts[0], ["GET"])
+        case 2 where parts[0] == "requests" && !parts[1].isEmpty: return ("/requests/{id}", ["GET"])
+        case 2 where parts[0] == "assets" && !parts[1].isEmpty: return ("/assets/{name}", ["GET"])
+        case 2 where parts[0] == "v1" && parts[1] == "session": return ("/v1/session", ["GET"])
+        case 3 where parts[0] == "v1" && parts[1] == "stats" && parts[2] == "compliance": return ("/v1/stats/compliance", ["GET"])
         case 1 where parts[0] == "healthz": return ("/healthz", ["GET"])
         case 1 where parts[0] == "metrics": return ("/metrics", ["GET"])
         case 2 where parts[0] == "v1" && parts[1] == "requests": return ("/v1/requests", ["POST"])
@@ -329,7 +360,8 @@ final class Router: Sendable {
     }
 
     static func json(_ status: Int, _ body: JSONValue, location: String? = nil) -> HTTPResponse {
-        var headers = HTTPHeaders([("Content-Type", "application/json")])
+        // Request content is never kept by a browser's or a proxy's cache, nor sniffed as another type.
+        var headers = HTTPHeaders([("Content-Type", "application/json"), ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")])
         if let location { headers.add(name: "Location", value: location) }
         var bytes = body.serialized()
         bytes.append(0x0A)
@@ -339,7 +371,7 @@ final class Router: Sendable {
     static func problem(_ p: Problem) -> HTTPResponse {
         var bytes = p.json.serialized()
         bytes.append(0x0A)
-        var headers = HTTPHeaders([("Content-Type", "application/problem+json")])
+        var headers = HTTPHeaders([("Content-Type", "application/problem+json"), ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")])
         if let seconds = p.retryAfter { headers.add(name: "Retry-After", value: String(seconds)) }
         return HTTPResponse(status: p.status, headers: headers, body: bytes)
     }

@@ -140,10 +140,18 @@ extension Desk {
         guard let record = cases[requestID] else { return reply(.problem(.notFound("no request \(requestID)"))) }
         let now = clock.now()
         let snapshot = RequestView.Snapshot(record: record, policy: policy, now: now)
-        openedHistory(of: requestID) { result in
+        openedHistory(of: requestID) { [store] result in
             switch result {
             case .success(let history):
-                reply(.ok(status: status, body: RequestView.json(snapshot, history: history), location: "/v1/requests/\(requestID)"))
+                store.followOns(of: requestID) { links in
+                    switch links {
+                    case .success(let followOns):
+                        reply(.ok(status: status, body: RequestView.json(snapshot, history: history, followOns: followOns),
+                                  location: "/v1/requests/\(requestID)"))
+                    case .failure(let error):
+                        reply(.problem(.storage(error)))
+                    }
+                }
             case .failure(let error):
                 reply(.problem(.storage(error)))
             }

@@ -1,0 +1,70 @@
+import ContactPointModel
+import Dispatch
+
+extension Desk {
+    /// On-time rates per deadline kind and priority over 7, 30 and 90 days, and the
+    /// distribution of time to acknowledge, for the caller's contact points
+    /// (`GET /v1/stats/compliance`; the dashboard's compliance page).
+    ///
+    /// A scan of every request, in slices like the queue's, so that a million requests delay
+    /// a submission by one slice at most.
+    public func compliance(for caller: Caller, reply: @escaping @Sendable (DeskReply) -> Void) {
+        queue.async { [self] in
+            let scan = ComplianceScan(ComplianceTally(now: clock.now(), mine: caller.peopleCodes))
+            continueCompliance(scan, from: 0, reply: reply)
+        }
+    }
+
+    private func continueCompliance(_ scan: ComplianceScan, from start: Int, reply: @escaping @Sendable (DeskReply) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let end = min(cases.count, start + Self.queueScanSlice)
+        let mine = scan.tally.mine
+        let policy = self.policy
+        for i in start..<end {
+            let record = cases[CaseTable.Slot(i)]
+            guard mine.contains(record.to) || mine.contains(record.from) else { continue }
+            scan.tally.add(record, policy: policy)
+        }
+        if end < cases.count {
+            queue.async { [self] in continueCompliance(scan, from: end, reply: reply) }
+            return
+        }
+        let tally = scan.tally
+        DispatchQueue.global().async { reply(.ok(status: 200, body: tally.json)) }
+    }
+
+    /// What the dashboard needs to know of its user and of the contract, so that the page
+    /// offers each action only to the side allowed to take it and lists the treaty's
+    /// choices without copying them (`GET /v1/session`).
+    public func session(for caller: Caller, role: String, instance: String) -> JSONValue {
+        let directory = self.directory
+        let mine = caller.peopleCodes
+        let points: [JSONValue] = directory.contactPoints.values.sorted { $0.code.code < $1.code.code }.map { cp in
+            ["code": .string(cp.code.code), "name": .string(cp.name), "local": .bool(cp.host == .local),
+             "mine": .bool(mine.contains(cp.code))]
+        }
+        let actions: [JSONValue] = Action.allCases.map { a in
+            ["name": .string(a.rawValue), "side": .string(a.side.rawValue),
+             "states": .array(a.allowedIn.map(\.rawValue).sorted().map(JSONValue.string))]
+        }
+        return [
+            "identity": .string(caller.identity),
+            "roles": .array(caller.principals.filter { $0.role != .daemon }
+                .map { ["role": .string($0.role.rawValue), "contact_point": .string($0.contactPoint.code)] as JSONValue }),
+            "contact_points": .array(mine.map(\.code).sorted().map(JSONValue.string)),
+            "directory": .array(points),
+            "actions": .array(actions),
+            "refusal_grounds": .array(RefusalGround.allCases.map { .string($0.rawValue) }),
+            "kinds": .array(RequestKind.allCases.map { .string($0.rawValue) }),
+            "priorities": .array(Priority.allCases.map { .string($0.rawValue) }),
+            "states": .array(RequestState.allCases.map { .string($0.rawValue) }),
+            "daemon": ["role": .string(role), "instance": .string(instance)],
+        ]
+    }
+}
+
+/// A compliance report in progress (owned by the Desk's queue while it scans).
+final class ComplianceScan: @unchecked Sendable {  // touched only on the Desk's queue
+    var tally: ComplianceTally
+    init(_ tally: ComplianceTally) { self.tally = tally }
+}
