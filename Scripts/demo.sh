@@ -133,9 +133,19 @@ echo
 echo "DE's queue (officer.de.bob at https://127.0.0.1:$de_port):"
 as officer.de.bob "$de_port" queue
 
+# The dashboard in a browser: each person's certificate as a PKCS#12 file to import
+# (password "demo"; a browser asks which certificate to present the first time).
+for who in officer.vn.alice supervisor.vn.minh officer.de.bob supervisor.de.eva; do
+    [[ -f "$state/pki/$who.p12" ]] || openssl pkcs12 -export -in "$state/pki/$who.crt" -inkey "$state/pki/$who.key" \
+        -certfile "$state/pki/ca.crt" -name "$who" -passout pass:demo -out "$state/pki/$who.p12"
+done
+
 cat <<TEXT
 
-Both daemons keep running. Try, as DE's officer:
+Both daemons keep running. The dashboard (docs/dashboard.md): import $state/pki/ca.crt as a
+certificate authority and $state/pki/officer.de.bob.p12 (password demo) in your browser, then
+open https://127.0.0.1:$de_port/ (the wall: https://127.0.0.1:$de_port/wall).
+Try, as DE's officer:
   export POC_SERVER=https://127.0.0.1:$de_port POC_CA=$state/pki/ca.crt \\
          POC_CERT=$state/pki/officer.de.bob.crt POC_KEY=$state/pki/officer.de.bob.key
   $bin/poc show 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e

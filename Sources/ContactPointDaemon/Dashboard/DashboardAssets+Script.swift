@@ -328,7 +328,10 @@ extension DashboardAssets {
         el("h2", { text: "Links" }), links.children.length ? links : el("p", { class: "muted", text: "No linked request." }),
         followOn.length ? el("ul", {}, followOn) : null,
         el("h2", { text: "History" }), timeline);
-      alertListeners.push((a) => { if (a.request_id === v.id) requestPage(id); });
+      if (!state.watchingRequest) {  // once per page, however often the view is redrawn
+        state.watchingRequest = true;
+        alertListeners.push((a) => { if (a.request_id === v.id) requestPage(id); });
+      }
     }
 
     // Each action's fields (docs/api.md), drawn as a small form.
@@ -343,7 +346,8 @@ extension DashboardAssets {
       "notify-risk": [{ name: "reason", label: "Why preservation would not ensure availability or would threaten confidentiality", type: "textarea", required: true }],
       "disclose-traffic": [{ name: "service_providers", label: "Providers in a third State: one per line, NAME, CC", type: "textarea", required: true },
                            { name: "path_summary", label: "Path of the communication", type: "textarea", required: true }],
-      extend: [{ name: "days", label: "Extend by (days)", type: "number", required: true }],
+      extend: [{ name: "days", label: "Extend by (days)", type: "number" },
+               { name: "until", label: "or: preserved until", type: "datetime-local" }],
       "link-mla": [{ name: "mla_reference", label: "MLA request reference", required: true },
                    { name: "sent_at", label: "Sent at", type: "datetime-local", required: true }],
       withdraw: [{ name: "reason", label: "Reason", type: "textarea", required: true }],
@@ -712,6 +716,8 @@ extension DashboardAssets {
       const page = path === "/" ? "queue" : path.split("/")[1];
       for (const a of document.querySelectorAll("#nav a")) if (a.dataset.page === page) a.setAttribute("aria-current", "page");
       openStream();
+      // A heartbeat on every page, so "updated" and "Stale" mean something on a quiet stream.
+      setInterval(() => api("GET", "/healthz"), 15000);
       if (path === "/") return queuePage();
       if (path === "/wall") return wallPage();
       if (path === "/alerts") return alertsPage();

@@ -74,12 +74,14 @@ extension DashboardAssets {
     .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); }
 
     /* Wall mode: large type, high contrast, nothing to click. */
-    body.wall { background: #000; color: #fff; font-size: clamp(18px, 1.6vw, 64px); }
+    body.wall { background: #000; color: #fff; font-size: clamp(16px, 1.25vw, 56px); }
     body.wall .bar { background: #000; border-bottom: 2px solid #fff; }
     body.wall #nav, body.wall .skip { display: none; }
     body.wall main { max-width: none; }
     body.wall h1 { font-size: 2em; }
-    body.wall table { font-size: 1.35em; }
+    body.wall table { font-size: 1.2em; }
+    body.wall td { white-space: nowrap; }
+    body.wall td:first-child { white-space: normal; }
     body.wall th { color: #ddd; font-size: .6em; }
     body.wall td { border-bottom: 2px solid #444; padding: .3em .4em; }
     body.wall tr.overdue td { background: #7a0016; color: #fff; }
