@@ -103,9 +103,13 @@ extension EventStore {
             (payload::jsonb ->> 'before')) WHERE type = 'reminded';
         CREATE UNIQUE INDEX events_expired_once ON events (request_id, (payload::jsonb ->> 'expires_at')) WHERE type = 'expired';
         """,
-        // 6: the requests that follow on from one.
+        // 6: the requests that follow on from one; the other side's actions in the alerts index.
         """
         CREATE INDEX events_follow_ons ON events ((payload::jsonb -> 'request' ->> 'extends')) WHERE type = 'submitted';
+        DROP INDEX IF EXISTS events_alerts;
+        CREATE INDEX events_alerts ON events (position) WHERE type IN ('escalated', 'reminded', 'expired', 'log-inconsistent',
+            'preserved', 'no-data-reported', 'refused', 'risk-notified', 'traffic-disclosed', 'proceeded', 'extended', 'mla-linked',
+            'withdrawn', 'released', 'partner-erased');
         """,
     ]
 

@@ -334,11 +334,15 @@ extension EventStore {
     static let digestChunk = 16_384
 
     /// The last `limit` events that raised alerts (escalated, reminded, expired, log-inconsistent), oldest first.
+    /// The types of the events that raise alerts, as the partial index `events_alerts` (schema 6) lists them.
+    static let alertEventTypes = "'escalated', 'reminded', 'expired', 'log-inconsistent', 'preserved', 'no-data-reported', 'refused', "
+        + "'risk-notified', 'traffic-disclosed', 'proceeded', 'extended', 'mla-linked', 'withdrawn', 'released', 'partner-erased'"
+
     public func recentAlertEvents(limit: Int) throws(StoreError) -> [StoredEvent] {
         try onReader { () throws(StoreError) -> [StoredEvent] in
             let s = try reader.prepare("""
                 SELECT position, id, request_id, sequence, type, actor, at, payload, prev_hash, hash FROM events
-                WHERE type IN ('escalated', 'reminded', 'expired', 'log-inconsistent') ORDER BY position DESC LIMIT ?
+                WHERE type IN (\(Self.alertEventTypes)) ORDER BY position DESC LIMIT ?
                 """)
             defer { s.reset() }
             s.bind(1, Int64(limit))

@@ -286,9 +286,14 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
             json_extract(payload, '$.before')) WHERE type = 'reminded';
         CREATE UNIQUE INDEX events_expired_once ON events (request_id, json_extract(payload, '$.expires_at')) WHERE type = 'expired';
         """,
-        // 6: the requests that follow on from one (`extends`, kept in clear), for a request's links.
+        // 6: the requests that follow on from one (`extends`, kept in clear), for a request's links;
+        // the alerts index adds the other side's actions, which alert the people they concern.
         """
         CREATE INDEX events_follow_ons ON events (json_extract(payload, '$.request.extends')) WHERE type = 'submitted';
+        DROP INDEX IF EXISTS events_alerts;
+        CREATE INDEX events_alerts ON events (position) WHERE type IN ('escalated', 'reminded', 'expired', 'log-inconsistent',
+            'preserved', 'no-data-reported', 'refused', 'risk-notified', 'traffic-disclosed', 'proceeded', 'extended', 'mla-linked',
+            'withdrawn', 'released', 'partner-erased');
         """,
     ]
 

@@ -97,8 +97,9 @@ enum Output {
     }
 
     static func alert(_ a: JSONValue) -> String {
-        let kind = (a["kind"]?.stringValue ?? "alert").uppercased()
+        // A counterpart's action is named by what it did (RISK-NOTIFIED, REFUSED, ...).
+        let kind = ((a["kind"] == "counterpart" ? a["event"]?.stringValue : nil) ?? a["kind"]?.stringValue ?? "alert").uppercased()
         let line = "[\(a["at"]?.stringValue ?? "")] #\(a["id"]?.intValue ?? 0) \(kind) \(a["summary"]?.stringValue ?? "")"
-        return emphasize(line, overdue: kind == "OVERDUE" || kind == "EXPIRED")
+        return emphasize(line, overdue: kind == "OVERDUE" || kind == "EXPIRED" || (a["level"]?.intValue ?? 0) >= 1)
     }
 }

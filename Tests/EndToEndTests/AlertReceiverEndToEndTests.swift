@@ -114,6 +114,19 @@ final class AlertReceiverEndToEndTests: XCTestCase {
         try E2E.eventually(30, "every alert message delivered") {
             try d.curl("officer.vn.alice", "GET", "/healthz").body.json["outbox_depth"] == 0
         }
+        // The other side's actions reach the side they concern: DE's preservation is news for VN.
+        let preserved = try XCTUnwrap(received.bodies.first { $0["event"] == "preserved" && $0["request_id"]?.stringValue == id },
+                                      "\(received.bodies.map { $0["reason"] ?? .null })")
+        XCTAssertEqual(preserved["kind"], "counterpart")
+        XCTAssertEqual(preserved["contact_point"], "VN")
+        XCTAssertEqual(received.bodies.filter { $0["kind"] == "counterpart" && $0["request_id"]?.stringValue == id }
+            .compactMap { $0["event"]?.stringValue }.sorted(), ["extended", "mla-linked", "preserved", "released"])
+        try E2E.eventually(30, "Alertmanager holds the counterpart alert") {
+            try (amAlerts(port: amPort) ?? []).contains {
+                $0["labels"]?["alertname"] == "ContactPointCounterpartAction" && $0["labels"]?["event"] == "preserved"
+                    && $0["labels"]?["request_id"]?.stringValue == id && $0["labels"]?["contact_point"] == "VN"
+            }
+        }
         let history = try d.curl("officer.vn.alice", "GET", "/v1/requests/\(id)").body.json["history"]?.arrayValue ?? []
         let escalated = history.filter { $0["type"] == "escalated" }.map {
             "\($0["details"]?["deadline"]?.stringValue ?? ""):\($0["details"]?["level"]?.intValue ?? 0)"

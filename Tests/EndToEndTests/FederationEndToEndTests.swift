@@ -199,6 +199,73 @@ final class FederationEndToEndTests: XCTestCase {
         XCTAssertEqual(linked.stdout.json["request"]?["extends"]?.stringValue, id)
         XCTAssertEqual(linked.stdout.json["request"]?["custodian"]?["name"], "Relay Networks Inc")
         try E2E.eventually(20, "US receives the linked request") { try view(us, "officer.us.carol", newID)["state"] == "delivered" }
+
+        // VN's officer was told the follow-on is needed, without watching the queue; DE, which disclosed, was not.
+        let told = try alerts(vn, "officer.vn.alice").filter { $0["event"] == "traffic-disclosed" && $0["request_id"]?.stringValue == id }
+        XCTAssertEqual(told.count, 1, "\(told)")
+        XCTAssertEqual(told.first?["kind"], "counterpart")
+        XCTAssertEqual(told.first?["contact_point"], "VN")
+        XCTAssertEqual(told.first?["notify"]?[0]?["identities"], ["officer.vn.alice"])
+        XCTAssertTrue(told.first?["summary"]?.stringValue?.contains("naming a provider in US") ?? false, "\(told)")
+        XCTAssertTrue(told.first?["summary"]?.stringValue?.contains("poc submit --from-disclosure \(id)") ?? false, "\(told)")
+        XCTAssertFalse(told.first?["summary"]?.stringValue?.contains("Relay Networks") ?? true, "sealed content stays out of alerts")
+        XCTAssertEqual(try alerts(de, "officer.de.bob").filter { $0["event"] == "traffic-disclosed" }, [])
+        // Both requests show their link, each from its own side.
+        XCTAssertEqual(try view(vn, "officer.vn.alice", id)["links"]?["extended_by"], [.string(newID)])
+        XCTAssertEqual(try view(vn, "officer.vn.alice", newID)["links"]?["extends"]?.stringValue, id)
+        XCTAssertEqual(try view(us, "officer.us.carol", newID)["links"]?["extends"]?.stringValue, id)
+    }
+
+    func alerts(_ d: PocdProcess, _ identity: String) throws -> [JSONValue] {
+        try d.curl(identity, "GET", "/v1/alerts?limit=10000").body.json["alerts"]?.arrayValue ?? []
+    }
+
+    /// UN art. 42 / Budapest 29(6): a risk notice asks the requesting side to proceed or
+    /// withdraw. Its officer is alerted at once, and the answer's deadline climbs the ladder
+    /// like any other; each counterpart action is news on the other side only.
+    func testARiskNoticeAlertsTheRequestingOfficerAndItsAnswerDeadlineEscalates() throws {
+        try makeDaemons()
+        for d in daemons.values { try d.start() }
+        let id = try submit(vn, "officer.vn.alice", priority: "emergency")  // answer within 2 s; ladder at +0, +2, +4 s
+        try E2E.eventually(20, "delivered") { try view(de, "officer.de.bob", id)["state"] == "delivered" }
+        let risk = try de.curl("officer.de.bob", "POST", "/v1/requests/\(id)/notify-risk",
+                               json: #"{"reason":"the provider tells its users of every preservation order"}"#)
+        XCTAssertEqual(risk.status, 200, risk.body)
+        try E2E.eventually(20, "VN's officer is alerted") {
+            try alerts(vn, "officer.vn.alice").contains { $0["event"] == "risk-notified" && $0["request_id"]?.stringValue == id }
+        }
+        let notice = try XCTUnwrap(try alerts(vn, "officer.vn.alice").first { $0["event"] == "risk-notified" })
+        XCTAssertEqual(notice["kind"], "counterpart")
+        XCTAssertEqual(notice["reason"], "counterpart(risk-notified)")
+        XCTAssertEqual(notice["level"], 1)
+        XCTAssertEqual(notice["contact_point"], "VN")
+        XCTAssertTrue(notice["summary"]?.stringValue?.contains("VN must answer proceed or withdraw by") ?? false, "\(notice)")
+        XCTAssertFalse(notice["summary"]?.stringValue?.contains("tells its users") ?? true, "the reason is content: it stays in the request")
+        XCTAssertEqual(try alerts(de, "officer.de.bob").filter { $0["kind"] == "counterpart" }, [], "DE acted; DE is not told")
+        // Unanswered, the answer deadline escalates on VN's side, which owes it.
+        try E2E.eventually(30, "the answer-risk deadline reaches level 2") {
+            try alerts(vn, "officer.vn.alice").contains { $0["deadline"] == "answer-risk" && $0["level"] == 2 && $0["request_id"]?.stringValue == id }
+        }
+        let ladder = try view(vn, "officer.vn.alice", id)["history"]?.arrayValue?
+            .filter { $0["type"] == "escalated" && $0["details"]?["deadline"] == "answer-risk" }.compactMap { $0["details"]?["level"]?.intValue } ?? []
+        XCTAssertEqual(Array(ladder.prefix(2)), [1, 2])
+        // VN proceeds: DE is told to preserve now.
+        XCTAssertEqual(try vn.curl("officer.vn.alice", "POST", "/v1/requests/\(id)/proceed").status, 200)
+        try E2E.eventually(20, "DE's officer is told") {
+            try alerts(de, "officer.de.bob").contains { $0["event"] == "proceeded" && $0["contact_point"] == "DE" }
+        }
+        // DE refuses in the end: VN is told, with the ground and not the reason.
+        XCTAssertEqual(try de.curl("officer.de.bob", "POST", "/v1/requests/\(id)/refuse",
+                                   json: #"{"ground":"essential-interests","reason":"a matter of state security"}"#).status, 200)
+        try E2E.eventually(20, "VN's officer learns of the refusal") {
+            try alerts(vn, "officer.vn.alice").contains { $0["event"] == "refused" && ($0["summary"]?.stringValue?.contains("ground: essential-interests") ?? false) }
+        }
+        XCTAssertFalse(try alerts(vn, "officer.vn.alice").contains { $0["summary"]?.stringValue?.contains("state security") ?? false })
+        // The alerts survive a restart (the log holds them; the alerts index lists these events).
+        vn.stop()
+        try vn.start()
+        XCTAssertEqual(try alerts(vn, "officer.vn.alice").filter { $0["kind"] == "counterpart" && $0["request_id"]?.stringValue == id }
+            .compactMap { $0["event"]?.stringValue }, ["refused", "risk-notified"])
     }
 
     func testAPartnerThatIsDownGetsTheRequestExactlyOnceWhenItReturns() throws {

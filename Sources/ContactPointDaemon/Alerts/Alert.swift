@@ -18,6 +18,9 @@ public struct Alert: Sendable, Hashable {
         /// A partner's log, or this daemon's as a partner saw it, contradicts a checkpoint
         /// cosigned earlier: a fork or a truncation (docs/audit.md §5).
         case logInconsistent(origin: String)
+        /// The other side acted on the request (`event` is the event type it recorded, such as
+        /// `risk-notified` or `refused`): its people learn of it without watching their queue.
+        case counterpart(event: String)
 
         public var description: String {
             switch self {
@@ -25,6 +28,7 @@ public struct Alert: Sendable, Hashable {
             case .reminder(let before): return "reminder(expiry, before: \(before))"
             case .expired: return "expired"
             case .logInconsistent(let origin): return "log-inconsistent(\(origin))"
+            case .counterpart(let event): return "counterpart(\(event))"
             }
         }
 
@@ -34,6 +38,7 @@ public struct Alert: Sendable, Hashable {
             case .reminder: return "reminder"
             case .expired: return "expired"
             case .logInconsistent: return "log-inconsistent"
+            case .counterpart: return "counterpart"
             }
         }
     }
@@ -83,6 +88,8 @@ public struct Alert: Sendable, Hashable {
             return "\(head): preservation expired \(dueAt.rfc3339) with no MLA request linked; notify \(whom)"
         case .logInconsistent(let origin):
             return "LOG INCONSISTENT: \(origin) (partner \(contactPoint)): \(cause ?? "a checkpoint contradicts one cosigned earlier"); notify \(whom)"
+        case .counterpart:
+            return "\(head): \(cause ?? "the other side acted"); notify \(whom)"
         }
     }
 
@@ -101,6 +108,7 @@ public struct Alert: Sendable, Hashable {
         if case .reminder(let before) = reason { o["before"] = .string(before.description) }
         if case .expired = reason { o["deadline"] = "expiry" }
         if case .logInconsistent(let origin) = reason { o["origin"] = .string(origin) }
+        if case .counterpart(let event) = reason { o["event"] = .string(event) }
         o["contact_point"] = .string(contactPoint.code)
         o["due_at"] = .string(dueAt.rfc3339)
         o["late_by_seconds"] = .number(Double(lateBy.seconds))
@@ -146,13 +154,78 @@ extension Alert {
             notify = ["officer", "partner"]
             owing = record.from
         default:
-            return nil
+            return counterpartAlert(stored, directory: directory)
         }
         return Alert(
             id: stored.position, eventID: stored.eventID, requestID: record.id, reference: record.reference,
             from: record.from, to: record.to, priority: record.priority, reason: reason, contactPoint: owing,
             dueAt: dueAt, lateBy: lateBy, level: level,
             notify: Self.resolve(notify, owing: owing, record: record, directory: directory), at: stored.at, cause: cause)
+    }
+
+    /// The alert a counterpart's action raises for the side it concerns, on the daemon that
+    /// serves that side (a daemon serving both sides raises it once): what the other side did,
+    /// and what it now asks of this one. Sealed content (reasons, provider names) stays out:
+    /// alerts go to pagers and chat rooms; the request holds the details.
+    static func counterpartAlert(_ stored: StoredEventContext, directory: Directory) -> Alert? {
+        let record = stored.record
+        let actor: CountryCode, level: Int, text: String
+        var dueAt = stored.at
+        func due(_ kind: DeadlineKind) -> Instant? {
+            stored.policy.flatMap { p in record.deadlines(policy: p).first { $0.kind == kind }?.dueAt }
+        }
+        switch stored.event {
+        case .preserved(let reference, let partial, let expires):
+            actor = record.to; level = 0
+            text = "\(record.to) preserved \(partial ? "part of " : "")the data (provider reference \(reference.isEmpty ? "in the request" : reference)) until \(expires.rfc3339)"
+        case .noDataReported:
+            actor = record.to; level = 0
+            text = "\(record.to) reported no data to preserve; the request has ended"
+        case .refused(let ground, _):
+            actor = record.to; level = 0
+            text = "\(record.to) refused the request (ground: \(ground.rawValue)); the request has ended"
+        case .riskNotified:
+            actor = record.to; level = 1
+            let by = due(.answerRisk)
+            if let by { dueAt = by }
+            text = "\(record.to) notified that preservation would not ensure availability or would threaten confidentiality "
+                + "(UN art. 42, Budapest art. 29(6)): \(record.from) must answer proceed or withdraw\(by.map { " by \($0.rfc3339)" } ?? "")"
+        case .trafficDisclosed(let providers, _):
+            actor = record.to; level = 1
+            let countries = Array(Set(providers.map(\.country.code))).sorted()
+            text = "\(record.to) disclosed traffic data naming a provider in \(countries.isEmpty ? "another State" : countries.joined(separator: ", ")) "
+                + "(UN art. 43, Budapest art. 30): a follow-on request there is needed (poc submit --from-disclosure \(record.id))"
+        case .proceeded:
+            actor = record.from; level = 0
+            let by = due(.preserve)
+            if let by { dueAt = by }
+            text = "\(record.from) answered the risk notice: proceed; preserve\(by.map { " by \($0.rfc3339)" } ?? "")"
+        case .extended(let expires, _):
+            actor = record.from; level = 0
+            text = "\(record.from) extended the preservation until \(expires.rfc3339)"
+        case .mlaLinked(let reference, _):
+            actor = record.from; level = 0
+            text = "\(record.from) sent the mutual legal assistance request \(reference): preserve until it is decided (no expiry)"
+        case .withdrawn:
+            actor = record.from; level = 0
+            text = "\(record.from) withdrew the request; the preserved data may be released"
+        case .released:
+            actor = record.to; level = 0
+            text = "\(record.to) released the preservation; the request has ended"
+        case .partnerErased(let why, _):
+            let local = directory.localCodes
+            actor = local.contains(record.from) ? record.to : record.from; level = 0
+            text = "\(actor) erased its copy of the request's content (\(why == "retention" ? "its retention period ended" : "a legal order")); this copy is not affected"
+        default:
+            return nil
+        }
+        let concerned = actor == record.from ? record.to : record.from
+        guard directory.localCodes.contains(concerned) else { return nil }  // the partner's daemon tells its people
+        return Alert(
+            id: stored.position, eventID: stored.eventID, requestID: record.id, reference: record.reference,
+            from: record.from, to: record.to, priority: record.priority, reason: .counterpart(event: stored.event.type),
+            contactPoint: concerned, dueAt: dueAt, lateBy: .zero, level: level,
+            notify: resolve(["officer"], owing: concerned, record: record, directory: directory), at: stored.at, cause: text)
     }
 
     /// Turns ladder names into recipients. `officer` and `supervisor` are the people of the
@@ -187,6 +260,8 @@ struct StoredEventContext {
     var at: Instant
     var event: CaseEvent
     var record: CaseRecord
+    /// The policy in force, for the deadline an alert names (nil: the event's time).
+    var policy: DeadlinePolicy? = nil
 }
 
 extension CaseRecord {

@@ -12,7 +12,7 @@ enum AlertMessages {
     static func messages(for c: OutboxContext, receivers: [AlertReceiver]) -> [OutboxMessage] {
         guard !receivers.isEmpty else { return [] }
         var out: [OutboxMessage] = []
-        let context = StoredEventContext(position: 0, eventID: c.stored.id, at: c.stored.at, event: c.event, record: c.record)
+        let context = StoredEventContext(position: 0, eventID: c.stored.id, at: c.stored.at, event: c.event, record: c.record, policy: c.policy)
         if let alert = Alert.from(context, directory: c.directory) {
             for r in receivers { out.append(message(alert, status: "firing", at: c.stored.at, receiver: r, eventID: c.stored.id)) }
         }
@@ -76,6 +76,12 @@ enum AlertMessages {
             deadline = "log"
             labels["origin"] = .string(origin)
             endsAt = at + firingFor  // never resolved by the daemon: a person must look at the evidence
+        case .counterpart(let event):
+            name = "ContactPointCounterpartAction"
+            labels["event"] = .string(event)
+            // What it asks: a risk notice's answer is a deadline; the rest is news for a day.
+            deadline = event == "risk-notified" ? DeadlineKind.answerRisk.rawValue : "none"
+            endsAt = event == "risk-notified" && a.dueAt > at ? a.dueAt : at + .days(1)
         }
         labels["alertname"] = .string(name)
         labels["contact_point"] = .string(a.contactPoint.code)

@@ -330,7 +330,7 @@ extension Desk {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let record = cases[stored.event.requestID] else { return nil }
         let context = StoredEventContext(position: stored.position, eventID: stored.event.id, at: stored.event.at,
-                                         event: event, record: record)
+                                         event: event, record: record, policy: policy)
         return Alert.from(context, directory: directory)
     }
 }
