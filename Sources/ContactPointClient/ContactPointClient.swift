@@ -190,6 +190,29 @@ public final class ContactPointClient: Sendable {
         return (last, id, tries > 1)
     }
     public func request(_ id: String) -> Result<APIResponse, ClientError> { call("GET", "/v1/requests/\(id)") }
+
+    /// The full id of the one request `text` names: a whole id as it is, or the first
+    /// characters of one, as git takes a commit's (`2f1c7e3a`); the daemon lists the requests
+    /// the caller may read that start with it. None, or several, is an error that names them.
+    public func resolveRequestID(_ text: String) -> Result<String, ClientError> {
+        let given = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if given.count == 36, UUID(uuidString: given) != nil { return .success(given) }
+        guard (4...35).contains(given.count), given.allSatisfy({ $0 == "-" || $0.isHexDigit }) else {
+            return .failure(.setup("\"\(text)\" is not a request id: give the id (2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e) or its first 4 or more characters (2f1c7e3a)"))
+        }
+        switch call("GET", "/v1/requests" + Self.query([("id_prefix", given)])) {
+        case .failure(let e): return .failure(e)
+        case .success(let r):
+            let items = r.json?["items"]?.arrayValue ?? []
+            if items.count == 1, let id = items[0]["id"]?.stringValue { return .success(id) }
+            if items.isEmpty { return .failure(.setup("no request you may read has an id starting with \(given)")) }
+            let list = items.map {
+                "  \($0["id"]?.stringValue ?? "")  \($0["reference"]?.stringValue ?? "")  \($0["from"]?.stringValue ?? "")→\($0["to"]?.stringValue ?? "")  \($0["state"]?.stringValue ?? "")"
+            }.joined(separator: "\n")
+            let more = r.json?["more"]?.boolValue == true ? "\n  … and more" : ""
+            return .failure(.setup("\(given) is ambiguous: it starts the ids of\n\(list)\(more)\ngive more characters"))
+        }
+    }
     public func act(_ id: String, _ action: Action, body: [UInt8]) -> Result<APIResponse, ClientError> {
         call("POST", "/v1/requests/\(id)/\(action.rawValue)", json: body.isEmpty ? Array("{}".utf8) : body)
     }

@@ -16,7 +16,9 @@ extension ActionCommand {
         try runReporting {
             let client = try connection.client()
             defer { client.close() }
-            let view = try client.act(id, Self.action, body: body().serialized()).orThrow().json ?? .null
+            let body = try body()  // options are checked before anything is asked of the daemon
+            let id = try client.resolveRequestID(self.id).orThrow()
+            let view = try client.act(id, Self.action, body: body.serialized()).orThrow().json ?? .null
             if connection.json { return Output.printJSON(view) }
             print("\(Self.action.rawValue): \(view["reference"]?.stringValue ?? "") is now \(view["state"]?.stringValue ?? "")")
             for d in view["deadlines"]?.arrayValue ?? [] {
@@ -32,7 +34,7 @@ struct Acknowledge: ActionCommand {
         abstract: "Requested side: a person has taken the request.",
         discussion: "Example:\n  poc acknowledge 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id.") var id: String
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
     func body() -> JSONValue { [:] }
 }
 
@@ -42,7 +44,7 @@ struct Preserve: ActionCommand {
         abstract: "Requested side: the data is preserved (at least 60 days).",
         discussion: "Example:\n  poc preserve 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e --provider-reference EM-4471")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id.") var id: String
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
     @Option(help: "The provider's reference for the preservation.") var providerReference: String
     @Flag(help: "Only part of the data could be preserved.") var partial = false
     @Option(help: "Preserved until this RFC 3339 time (at least 60 days from now).") var preservedUntil: String?
@@ -61,7 +63,7 @@ struct ReportNoData: ActionCommand {
         commandName: "report-no-data", abstract: "Requested side: there is nothing to preserve; ends the request.",
         discussion: "Example:\n  poc report-no-data ID --reason \"account deleted in 2024\"")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id.") var id: String
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
     @Option(help: "Why.") var reason: String
     func body() -> JSONValue { ["reason": .string(reason)] }
 }
@@ -77,7 +79,7 @@ struct Refuse: ActionCommand {
               poc refuse ID --ground political-offence --reason "the offence is of a political character"
             """)
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id.") var id: String
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
     @Option(help: "The treaty ground.") var ground: String
     @Option(help: "Why.") var reason: String
     func body() -> JSONValue { ["ground": .string(ground), "reason": .string(reason)] }
@@ -90,7 +92,7 @@ struct NotifyRisk: ActionCommand {
         abstract: "Requested side: preservation will not ensure availability or would threaten confidentiality; the requesting side must proceed or withdraw.",
         discussion: "Example:\n  poc notify-risk ID --reason \"the provider notifies its users of every preservation\"")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id.") var id: String
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
     @Option(help: "Why.") var reason: String
     func body() -> JSONValue { ["reason": .string(reason)] }
 }
@@ -106,7 +108,7 @@ struct DiscloseTraffic: ActionCommand {
             The requesting side then submits the linked request with: poc submit --from-disclosure ID
             """)
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id.") var id: String
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
     @Option(help: "NAME=COUNTRY of a provider on the path (repeatable).") var provider: [String]
     @Option(help: "The path of the communication.") var path: String
     func body() throws -> JSONValue {
@@ -124,7 +126,7 @@ struct Proceed: ActionCommand {
         abstract: "Requesting side: after a risk notice, have the request executed anyway.",
         discussion: "Example:\n  poc proceed ID")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id.") var id: String
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
     func body() -> JSONValue { [:] }
 }
 
@@ -134,13 +136,16 @@ struct Extend: ActionCommand {
         abstract: "Requesting side: keep the preservation longer; reminders are rescheduled.",
         discussion: "Examples:\n  poc extend ID --days 30\n  poc extend ID --until 2027-03-01T00:00:00Z")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id.") var id: String
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
     @Option(help: "Extend by this many days.") var days: Int?
     @Option(help: "Extend until this RFC 3339 time.") var until: String?
+    func validate() throws {
+        if days != nil && until != nil { throw ValidationError("give --days or --until, not both") }
+        if days == nil && until == nil { throw ValidationError("give --days N or --until TIME") }
+    }
     func body() throws -> JSONValue {
         if let days { return ["days": .number(Double(days))] }
-        if let until { return ["until": .string(until)] }
-        throw CLIError("give --days N or --until TIME")
+        return ["until": .string(until ?? "")]
     }
 }
 
@@ -151,7 +156,7 @@ struct LinkMLA: ActionCommand {
         abstract: "Requesting side: the MLA request was sent; the data stays preserved with no expiry until release.",
         discussion: "Example:\n  poc link-mla ID --mla-reference MLA-2026-0419 --sent-at 2026-11-30T09:00:00Z")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id.") var id: String
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
     @Option(help: "The MLA request's reference.") var mlaReference: String
     @Option(help: "When it was sent (RFC 3339; default now).") var sentAt: String?
     func body() -> JSONValue {
@@ -165,7 +170,7 @@ struct Withdraw: ActionCommand {
         abstract: "Requesting side: withdraw the request; ends it.",
         discussion: "Example:\n  poc withdraw ID --reason \"suspect identified by other means\"")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id.") var id: String
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
     @Option(help: "Why.") var reason: String
     func body() -> JSONValue { ["reason": .string(reason)] }
 }
@@ -176,7 +181,7 @@ struct Release: ActionCommand {
         abstract: "Requested side: the preservation ends (MLA decided, or no longer needed).",
         discussion: "Example:\n  poc release ID --reason \"MLA request executed\"")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id.") var id: String
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
     @Option(help: "Why.") var reason: String
     func body() -> JSONValue { ["reason": .string(reason)] }
 }

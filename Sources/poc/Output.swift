@@ -72,11 +72,13 @@ enum Output {
         if let e = v["partner_erased"] {
             lines.append("the partner erased its copy at \(e["at"]?.stringValue ?? "") (\(e["why"]?.stringValue ?? ""))")
         }
-        if let r = v["request"] {
-            if let s = r["offence"]?["summary"]?.stringValue { lines.append("facts: \(s)") }
-            if let c = r["custodian"] {
-                lines.append("custodian: \([c["name"]?.stringValue, c["location"]?.stringValue].compactMap { $0 }.joined(separator: ", "))")
-            }
+        if let r = v["request"] { lines += content(r) }
+        if let links = v["links"] {
+            var parts: [String] = []
+            if let e = links["extends"]?.stringValue { parts.append("follows on from \(e)") }
+            let by = links["extended_by"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            if !by.isEmpty { parts.append("followed by \(by.joined(separator: ", "))") }
+            if !parts.isEmpty { lines.append("links: " + parts.joined(separator: "; ")) }
         }
         let history = v["history"]?.arrayValue ?? []
         lines.append("history (\(history.count) events):")
@@ -87,6 +89,58 @@ enum Output {
             lines.append("  \(h["at"]?.stringValue ?? "")  \((h["type"]?.stringValue ?? "").padding(toLength: 18, withPad: " ", startingAt: 0)) \(h["actor"]?.stringValue ?? "")  \(details)")
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// All of a request's content, as an officer reads it to know what to preserve: every
+    /// member, long texts in full, data items with their identifiers and periods.
+    static func content(_ r: JSONValue) -> [String] {
+        guard let o = r.objectValue else { return [] }
+        var lines = ["request\(o["language"]?.stringValue.map { " (written in \($0))" } ?? ""):"]
+        func text(_ v: JSONValue?) -> String? { v?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
+        for (key, value) in o.members {
+            switch key {
+            case "id", "reference", "from", "to", "kind", "priority", "language":
+                continue
+            case "authority":
+                lines.append("  authority: " + [text(value["name"]), text(value["contact"])].compactMap { $0 }.joined(separator: ", "))
+            case "offence":
+                lines.append("  offence: \(text(value["description"]) ?? "")\(text(value["legal_provision"]).map { " (\($0))" } ?? "")")
+                if let s = text(value["summary"]) { lines.append("    facts: \(s)") }
+            case "data":
+                for (i, item) in (value.arrayValue ?? []).enumerated() {
+                    lines.append("  data \(i + 1): \(text(item["description"]) ?? "")")
+                    if let s = text(item["relation_to_offence"]) { lines.append("    relation to the offence: \(s)") }
+                    for id in item["identifiers"]?.arrayValue ?? [] {
+                        lines.append("    identifier: \(text(id["type"]) ?? "") \(text(id["value"]) ?? "")")
+                    }
+                    if let p = item["period"] {
+                        lines.append("    period: \(text(p["from"]) ?? "?") to \(text(p["to"]) ?? "?")")
+                    }
+                }
+            case "custodian":
+                lines.append("  custodian: " + [text(value["name"]), text(value["location"])].compactMap { $0 }.joined(separator: ", "))
+            case "necessity":
+                lines.append("  necessity: \(text(value) ?? "")")
+            case "mla_intended":
+                lines.append("  MLA request intended: \(value.boolValue == true ? "yes" : "no")")
+            case "emergency":
+                lines.append("  emergency: \(text(value["facts"]) ?? "")")
+                if let s = text(value["data_relevance"]) { lines.append("    why these data: \(s)") }
+            case "confidential":
+                lines.append("  confidential (do not notify the user): \(value.boolValue == true ? "yes" : "no")")
+            case "case_reference":
+                lines.append("  case reference: \(text(value) ?? "")")
+            case "extends":
+                lines.append("  follows on from: \(text(value) ?? "")")
+            case "attachments":
+                for a in value.arrayValue ?? [] {
+                    lines.append("  attachment: \(text(a["name"]) ?? "") (\(text(a["media_type"]) ?? ""), sha256 \(text(a["sha256"]) ?? ""))")
+                }
+            default:
+                lines.append("  \(key.replacingOccurrences(of: "_", with: " ")): \(value.stringValue ?? value.serializedString())")
+            }
+        }
+        return lines
     }
 
     static func short(_ v: JSONValue) -> String {

@@ -15,7 +15,7 @@ struct Erase: ParsableCommand {
               poc erase 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e --reason "order 2026/114 of the Hanoi People's Court"
             """)
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id.") var id: String
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
     @Option(help: "The legal order or ground.") var reason: String
 
     func run() throws {
@@ -23,6 +23,7 @@ struct Erase: ParsableCommand {
             let client = try connection.client()
             defer { client.close() }
             let body: JSONValue = ["reason": .string(reason)]
+            let id = try client.resolveRequestID(self.id).orThrow()
             let view = try client.call("POST", "/v1/requests/\(id)/erase", json: body.serialized()).orThrow().json ?? .null
             if connection.json { return Output.printJSON(view) }
             let erased = view["content_erased"]
@@ -39,12 +40,13 @@ struct AccessLog: ParsableCommand {
         abstract: "Supervisor: who was shown a request's content, when, and through what.",
         discussion: "Example:\n  poc access-log 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id.") var id: String
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
 
     func run() throws {
         try runReporting {
             let client = try connection.client()
             defer { client.close() }
+            let id = try client.resolveRequestID(self.id).orThrow()
             let body = try client.call("GET", "/v1/requests/\(id)/access-log").orThrow().json ?? .null
             if connection.json { return Output.printJSON(body) }
             let items = body["items"]?.arrayValue ?? []

@@ -46,12 +46,13 @@ struct Show: ParsableCommand {
         discussion: "Example:\n  poc show 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e")
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id.") var id: String
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
 
     func run() throws {
         try runReporting {
             let client = try connection.client()
             defer { client.close() }
+            let id = try client.resolveRequestID(self.id).orThrow()
             let body = try client.request(id).orThrow().json ?? .null
             if connection.json { Output.printJSON(body) } else { print(Output.request(body)) }
         }

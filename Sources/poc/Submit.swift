@@ -156,6 +156,7 @@ struct Submit: ParsableCommand {
     /// Art. 43 follow-on: a new request to the third country a traffic disclosure named,
     /// pre-filled from the earlier request and linked to it with `extends`.
     func linkedRequest(_ client: ContactPointClient, _ id: String) throws -> JSONValue {
+        let id = try client.resolveRequestID(id).orThrow()
         let view = try client.request(id).orThrow().json ?? .null
         guard var request = view["request"]?.objectValue else { throw CLIError("request \(id) has no stored body") }
         let disclosures = (view["history"]?.arrayValue ?? []).filter { $0["type"]?.stringValue == "traffic-disclosed" }

@@ -134,7 +134,8 @@ final class DeskTests: XCTestCase {
         XCTAssertEqual(try history(a).filter { ["reminded", "expired"].contains($0) }, ["reminded", "reminded", "reminded", "expired"])
         XCTAssertEqual(try history(b).filter { ["reminded", "expired"].contains($0) }, [], "no expiry while the MLA request is pending")
         let kinds = alerts.list(since: nil, limit: 10) { $0.requestID == a }.map(\.reason)
-        XCTAssertEqual(kinds, [.expired, .reminder(before: .hours(48)), .reminder(before: .days(7)), .reminder(before: .days(14))])
+        XCTAssertEqual(kinds, [.expired, .reminder(before: .hours(48)), .reminder(before: .days(7)), .reminder(before: .days(14)),
+                               .counterpart(event: "preserved")], "DE's preservation was news for VN")
     }
 
     func testARebuiltDeskFiresMissedDeadlinesOnceAtTheLevelNowDue() throws {

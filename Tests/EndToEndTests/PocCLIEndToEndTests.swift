@@ -102,6 +102,64 @@ final class PocCLIEndToEndTests: XCTestCase {
         XCTAssertTrue(shown.stdout.contains("provider_reference=EM-4471"), shown.stdout)
     }
 
+    /// Ids as people type them: a unique prefix, as git takes a commit's; an ambiguous one
+    /// lists the candidates; conflicting options are refused before anything is sent; `show`
+    /// prints everything the officer must preserve.
+    func testIdPrefixesConflictingOptionsAndTheWholeRequest() throws {
+        let example = ProjectRoot.path("Config/request.example.json")
+        XCTAssertEqual(try poc("officer.vn.alice", ["submit", example]).status, 0)
+        // The README's own example, with the id shortened as people do.
+        let ack = try poc("officer.de.bob", ["acknowledge", "2f1c7e3a"])
+        XCTAssertEqual(ack.status, 0, ack.description)
+        XCTAssertTrue(ack.stdout.contains("VN-A05-2026-0113 is now acknowledged"), ack.stdout)
+        // Two requests sharing a prefix: the prefix is refused, naming both.
+        for suffix in ["1111-4111-8111-111111111111", "2222-4222-8222-222222222222"] {
+            XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests",
+                                           json: E2E.requestJSON(id: "abcd1234-" + suffix, reference: "VN-AMB-\(suffix.prefix(1))")).status, 201)
+        }
+        let ambiguous = try poc("officer.de.bob", ["show", "abcd12"])
+        XCTAssertNotEqual(ambiguous.status, 0)
+        XCTAssertTrue(ambiguous.stderr.contains("abcd12 is ambiguous"), ambiguous.stderr)
+        XCTAssertTrue(ambiguous.stderr.contains("abcd1234-1111-4111-8111-111111111111  VN-AMB-1"), ambiguous.stderr)
+        XCTAssertTrue(ambiguous.stderr.contains("abcd1234-2222-4222-8222-222222222222  VN-AMB-2"), ambiguous.stderr)
+        XCTAssertEqual(try poc("officer.de.bob", ["show", "abcd1234-2"]).status, 0, "one more character decides")
+        let none = try poc("officer.de.bob", ["show", "ffff0000"])
+        XCTAssertTrue(none.stderr.contains("no request you may read has an id starting with ffff0000"), none.stderr)
+        // US's officer may read neither: a prefix does not reveal other contact points' requests.
+        let stranger = try poc("officer.us.carol", ["show", "abcd1234"])
+        XCTAssertTrue(stranger.stderr.contains("no request you may read has an id starting with abcd1234"), stranger.stderr)
+        let placeholder = try poc("officer.de.bob", ["acknowledge", "2f1c7e3a-…"])
+        XCTAssertNotEqual(placeholder.status, 0)
+        XCTAssertTrue(placeholder.stderr.contains("is not a request id: give the id"), placeholder.stderr)
+        // The route itself.
+        let listed = try daemon.curl("officer.de.bob", "GET", "/v1/requests?id_prefix=ABCD1234")
+        XCTAssertEqual(listed.body.json["count"], 2, listed.body)
+        XCTAssertEqual(try daemon.curl("officer.de.bob", "GET", "/v1/requests?id_prefix=ab").body.json["errors"]?[0]?["field"], "id_prefix")
+        // A mistyped subcommand gets the nearest one, global options or not.
+        let typo = try poc("officer.de.bob", ["--json", "acknowlege", "2f1c7e3a"])
+        XCTAssertEqual(typo.status, 64)
+        XCTAssertTrue(typo.stderr.contains("'acknowlege' is not a poc command. Did you mean 'acknowledge'?"), typo.stderr)
+        // --days and --until together: refused, and nothing sent.
+        XCTAssertEqual(try poc("officer.de.bob", ["preserve", "2f1c7e3a", "--provider-reference", "EM-4471"]).status, 0)
+        let both = try poc("officer.vn.alice", ["extend", "2f1c7e3a", "--days", "30", "--until", "2027-06-01T00:00:00Z"])
+        XCTAssertNotEqual(both.status, 0)
+        XCTAssertTrue(both.stderr.contains("give --days or --until, not both"), both.stderr)
+        XCTAssertFalse(try poc("officer.vn.alice", ["show", "2f1c7e3a"]).stdout.contains("  extended"), "nothing was sent")
+        // show: every member of the content, long texts in full, and the links.
+        let shown = try poc("officer.de.bob", ["show", "2f1c7e3a"])
+        XCTAssertEqual(shown.status, 0, shown.description)
+        let request = try JSONParser.parse(Array(try String(contentsOfFile: example, encoding: .utf8).utf8))
+        for text in [request["authority"]?["name"]?.stringValue, request["offence"]?["summary"]?.stringValue,
+                     request["offence"]?["legal_provision"]?.stringValue, request["necessity"]?.stringValue,
+                     request["data"]?[0]?["relation_to_offence"]?.stringValue, request["data"]?[0]?["identifiers"]?[0]?["value"]?.stringValue,
+                     request["data"]?[0]?["period"]?["from"]?.stringValue.flatMap { Instant(rfc3339: $0)?.rfc3339 }] {
+            let t = try XCTUnwrap(text, "Config/request.example.json lacks a member this test reads")
+            XCTAssertTrue(shown.stdout.contains(t), "\(t) in \(shown.stdout)")
+        }
+        XCTAssertTrue(shown.stdout.contains("MLA request intended: yes"), shown.stdout)
+        XCTAssertTrue(shown.stdout.contains("request (written in \(request["language"]?.stringValue ?? "?"))"), shown.stdout)
+    }
+
     func testErrorsSayWhatIsWrong() throws {
         // 4xx: the problem's fields, one per line.
         let bad = try poc("officer.vn.alice", ["submit", "--to", "DE", "--reference", "R"])

@@ -40,6 +40,7 @@ final class Router: Sendable {
     /// The routes served, as `METHOD path-template`; the OpenAPI test checks docs/api/openapi.yaml against it.
     static let routes: [(method: String, template: String)] = [
         ("POST", "/v1/requests"),
+        ("GET", "/v1/requests"),
         ("GET", "/v1/requests/{id}"),
         ("POST", "/v1/requests/{id}/{action}"),
         ("POST", "/v1/requests/{id}/events"),
@@ -136,6 +137,12 @@ final class Router: Sendable {
             switch EvidenceRequest.decode(document, requireID: forwarded, newID: { UUID().uuidString.lowercased() }) {
             case .success(let r): desk.submit(r, by: caller, reply: reply)
             case .failure(let problems): finish(Self.problem(.invalid(problems)))
+            }
+        case ("GET", "/v1/requests"):
+            guard requirePeople(caller, finish) else { return }
+            switch Self.idPrefix(request.query) {
+            case .success(let prefix): desk.requests(idPrefix: prefix, for: caller, reply: reply)
+            case .failure(let p): finish(Self.problem(p))
             }
         case ("GET", "/v1/requests/{id}"):
             guard let id = Self.requestID(parts[2], finish) else { return }
@@ -273,7 +280,7 @@ final class Router: Sendable {
         case 3 where parts[0] == "v1" && parts[1] == "stats" && parts[2] == "compliance": return ("/v1/stats/compliance", ["GET"])
         case 1 where parts[0] == "healthz": return ("/healthz", ["GET"])
         case 1 where parts[0] == "metrics": return ("/metrics", ["GET"])
-        case 2 where parts[0] == "v1" && parts[1] == "requests": return ("/v1/requests", ["POST"])
+        case 2 where parts[0] == "v1" && parts[1] == "requests": return ("/v1/requests", ["GET", "POST"])
         case 2 where parts[0] == "v1" && parts[1] == "queue": return ("/v1/queue", ["GET"])
         case 2 where parts[0] == "v1" && parts[1] == "alerts": return ("/v1/alerts", ["GET"])
         case 3 where parts[0] == "v1" && parts[1] == "alerts" && parts[2] == "stream": return ("/v1/alerts/stream", ["GET"])
@@ -306,6 +313,19 @@ final class Router: Sendable {
         else if reason.count > 2000 { problems.add("reason", "at most 2000 characters") }
         guard problems.isEmpty else { return .failure(.invalid(problems, what: "the erase body")) }
         return .success(reason)
+    }
+
+    /// `?id_prefix=`: 4 to 36 characters of a request id (hex digits and dashes), case-insensitive.
+    static func idPrefix(_ query: [String: String]) -> Result<String, Problem> {
+        var problems = FieldProblems()
+        for key in query.keys.sorted() where key != "id_prefix" { problems.add(key, "unknown query parameter (id_prefix)") }
+        let prefix = (query["id_prefix"] ?? "").lowercased()
+        if query["id_prefix"] == nil {
+            problems.add("id_prefix", "required: the first characters of a request id, such as 2f1c7e3a")
+        } else if !(4...36).contains(prefix.count) || !prefix.allSatisfy({ $0 == "-" || $0.isHexDigit }) {
+            problems.add("id_prefix", "must be 4 to 36 characters of a request id (hex digits and dashes), such as 2f1c7e3a")
+        }
+        return problems.isEmpty ? .success(prefix) : .failure(.invalid(problems, what: "the query"))
     }
 
     static func requestID(_ text: String, _ finish: (HTTPResponse) -> Void) -> String? {

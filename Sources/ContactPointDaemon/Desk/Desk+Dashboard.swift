@@ -68,3 +68,47 @@ final class ComplianceScan: @unchecked Sendable {  // touched only on the Desk's
     var tally: ComplianceTally
     init(_ tally: ComplianceTally) { self.tally = tally }
 }
+
+extension Desk {
+    /// How many requests a prefix lookup names at most (enough to show an ambiguity).
+    static let prefixMatchLimit = 20
+
+    /// The requests the caller may read whose id starts with `prefix` (lowercase hex and
+    /// dashes), so that people can type `2f1c7e3a` as they would a git commit
+    /// (`GET /v1/requests?id_prefix=`). A scan in slices, like the queue's.
+    public func requests(idPrefix prefix: String, for caller: Caller, reply: @escaping @Sendable (DeskReply) -> Void) {
+        queue.async { [self] in
+            continuePrefixScan(PrefixScan(prefix: prefix, caller: caller), from: 0, reply: reply)
+        }
+    }
+
+    private func continuePrefixScan(_ scan: PrefixScan, from start: Int, reply: @escaping @Sendable (DeskReply) -> Void) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let end = min(cases.count, start + Self.queueScanSlice)
+        for i in start..<end {
+            let record = cases[CaseTable.Slot(i)]
+            guard scan.caller.mayRead(record), record.id.hasPrefix(scan.prefix) else { continue }
+            scan.matches.append(["id": .string(record.id), "reference": .string(record.reference), "from": .string(record.from.code),
+                                 "to": .string(record.to.code), "state": .string(record.state.rawValue)])
+            if scan.matches.count > Self.prefixMatchLimit { break }
+        }
+        if end < cases.count && scan.matches.count <= Self.prefixMatchLimit {
+            queue.async { [self] in continuePrefixScan(scan, from: end, reply: reply) }
+            return
+        }
+        let more = scan.matches.count > Self.prefixMatchLimit
+        let items = Array(scan.matches.prefix(Self.prefixMatchLimit))
+        reply(.ok(status: 200, body: ["count": .number(Double(items.count)), "more": .bool(more), "items": .array(items)]))
+    }
+}
+
+/// A prefix lookup in progress (owned by the Desk's queue while it scans).
+final class PrefixScan: @unchecked Sendable {  // touched only on the Desk's queue
+    let prefix: String
+    let caller: Caller
+    var matches: [JSONValue] = []
+    init(prefix: String, caller: Caller) {
+        self.prefix = prefix
+        self.caller = caller
+    }
+}
