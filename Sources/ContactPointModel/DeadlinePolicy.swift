@@ -70,7 +70,7 @@ public struct PriorityPolicy: Sendable, Hashable {
                   escalation: [
                     EscalationStep(after: .zero, level: 1, notify: ["officer"]),
                     EscalationStep(after: ladderUnit, level: 2, notify: ["supervisor", "partner"]),
-                    EscalationStep(after: ladderUnit * 2, level: 3, notify: ["supervisor"]),
+                    EscalationStep(after: ladderUnit * 2, level: 3, notify: ["head_of_unit"]),
                   ])
     }
 
@@ -90,7 +90,7 @@ public struct PriorityPolicy: Sendable, Hashable {
 public struct EscalationStep: Sendable, Hashable {
     public var after: PolicyDuration
     public var level: Int
-    /// Roles (`officer`, `supervisor`, `partner`) or principal identities from the directory.
+    /// Roles (`officer`, `supervisor`, `head_of_unit`, `central_authority`, `partner`) or principal identities from the directory.
     public var notify: [String]
 
     public init(after: PolicyDuration, level: Int, notify: [String]) {
@@ -100,5 +100,5 @@ public struct EscalationStep: Sendable, Hashable {
     }
 
     /// The roles a ladder may name; anything else must be a principal identity.
-    public static let roles: Set<String> = ["officer", "supervisor", "partner"]
+    public static let roles: Set<String> = ["officer", "supervisor", "head_of_unit", "central_authority", "partner"]
 }

@@ -44,7 +44,7 @@ final class ConfigurationTests: XCTestCase {
         let cases: [(String, String)] = [
             ("contact_points: {XX: {name: x, daemon: local, principals: []}}", "directory.yaml: contact_points.XX: not an ISO 3166-1 alpha-2 code such as VN"),
             ("contact_points: {VN: {name: x, principals: []}}", "directory.yaml: contact_points.VN.daemon: required: `local`, or {url, identity} of the partner daemon"),
-            ("contact_points: {VN: {name: x, daemon: local, principals: [{identity: a, role: chief}]}}", #"directory.yaml: contact_points.VN.principals[0].role: must be officer, supervisor or daemon, not "chief""#),
+            ("contact_points: {VN: {name: x, daemon: local, principals: [{identity: a, role: chief}]}}", #"directory.yaml: contact_points.VN.principals[0].role: must be officer, supervisor, head_of_unit, central_authority or daemon, not "chief""#),
             ("contact_points: {DE: {name: x, daemon: {url: 'http://h:1', identity: p}, principals: [{identity: p, role: daemon}]}}", #"directory.yaml: contact_points.DE.daemon.url: must be https://host:port, not "http://h:1""#),
             ("contact_points: {DE: {name: x, daemon: {url: 'https://h:1', identity: p}, principals: []}}", "directory.yaml: contact_points.DE.principals: the partner daemon p must be listed with role daemon"),
             ("contact_points: {VN: {name: x, daemon: local, principals: [], extra: 1}}", "directory.yaml: contact_points.VN.extra: unknown key (expected one of: name, daemon, principals)"),

@@ -44,7 +44,7 @@ final class CaseRecordTests: XCTestCase {
         // The daemon was down from t0 until 30 hours later: ack (4h) and preserve (24h) both missed.
         let events = try fire(&r, at: t0 + .hours(30))
         XCTAssertEqual(events, [.escalated(Escalation(deadline: .acknowledge, dueAt: t0 + .hours(4), level: 3,
-                                                      notify: ["supervisor"], lateBy: .hours(26))),
+                                                      notify: ["head_of_unit"], lateBy: .hours(26))),
                                 .escalated(Escalation(deadline: .preserve, dueAt: t0 + .hours(24), level: 2,
                                                       notify: ["supervisor", "partner"], lateBy: .hours(6)))])
         XCTAssertEqual(try fire(&r, at: t0 + .hours(30)), [])

@@ -171,6 +171,7 @@ extension Alert {
         let record = stored.record
         let actor: CountryCode, level: Int, text: String
         var dueAt = stored.at
+        var roles = ["officer"]
         func due(_ kind: DeadlineKind) -> Instant? {
             stored.policy.flatMap { p in record.deadlines(policy: p).first { $0.kind == kind }?.dueAt }
         }
@@ -204,7 +205,7 @@ extension Alert {
             actor = record.from; level = 0
             text = "\(record.from) extended the preservation until \(expires.rfc3339)"
         case .mlaLinked(let reference, _):
-            actor = record.from; level = 0
+            actor = record.from; level = 0; roles = ["officer", "central_authority"]
             text = "\(record.from) sent the mutual legal assistance request \(reference): preserve until it is decided (no expiry)"
         case .withdrawn:
             actor = record.from; level = 0
@@ -225,11 +226,13 @@ extension Alert {
             id: stored.position, eventID: stored.eventID, requestID: record.id, reference: record.reference,
             from: record.from, to: record.to, priority: record.priority, reason: .counterpart(event: stored.event.type),
             contactPoint: concerned, dueAt: dueAt, lateBy: .zero, level: level,
-            notify: resolve(["officer"], owing: concerned, record: record, directory: directory), at: stored.at, cause: text)
+            notify: resolve(roles, owing: concerned, record: record, directory: directory).filter { $0.role == "officer" || !$0.identities.isEmpty },
+            at: stored.at, cause: text)
     }
 
-    /// Turns ladder names into recipients. `officer` and `supervisor` are the people of the
-    /// party that must act, if this daemon serves it, else of the local party waiting for it;
+    /// Turns ladder names into recipients. `officer`, `supervisor`, `head_of_unit` and
+    /// `central_authority` are the people of the party that must act, if this daemon serves
+    /// it, else of the local party waiting for it (a head of unit falls back to the supervisors);
     /// `partner` is the other party; any other name is a principal identity.
     static func resolve(_ names: [String], owing: CountryCode, record: CaseRecord, directory: Directory) -> [Recipient] {
         let local = directory.localCodes
@@ -238,10 +241,13 @@ extension Alert {
         let partner = mine == owing ? other : owing
         return names.map { name in
             switch name {
-            case "officer", "supervisor":
-                return Recipient(role: name, contactPoint: mine,
-                                 identities: directory.identities(name == "officer" ? .officer : .supervisor, at: mine),
-                                 local: local.contains(mine))
+            case "officer", "supervisor", "head_of_unit", "central_authority":
+                let role = Directory.Role(rawValue: name) ?? .officer
+                var identities = directory.identities(role, at: mine)
+                // A contact point that lists no head of unit has its supervisors paged instead:
+                // the top of a ladder never reaches nobody (emergencies are never silenced).
+                if identities.isEmpty && role == .headOfUnit { identities = directory.identities(.supervisor, at: mine) }
+                return Recipient(role: name, contactPoint: mine, identities: identities, local: local.contains(mine))
             case "partner":
                 return Recipient(role: "partner", contactPoint: partner,
                                  identities: directory.identities(.officer, at: partner), local: local.contains(partner))

@@ -9,6 +9,11 @@ public struct Directory: Sendable {
     /// What a certificate identity may do for a contact point.
     public enum Role: String, Sendable, Hashable, CaseIterable {
         case officer, supervisor
+        /// Paged at the top of a ladder (DOMAIN.md: level 3); reads as an officer does.
+        case headOfUnit = "head_of_unit"
+        /// The State's central authority for mutual legal assistance: told when an MLA request
+        /// is linked to a preservation, and paged where a ladder names it; reads as an officer does.
+        case centralAuthority = "central_authority"
         /// A partner daemon acting for the contact point it hosts.
         case daemon
     }
@@ -120,7 +125,7 @@ public struct Directory: Sendable {
                         let identity = p.string("identity", required: true)
                         let roleText = p.string("role", required: true)
                         let role = roleText.flatMap(Role.init(rawValue:))
-                        if let roleText, role == nil { p.problem("role", "must be officer, supervisor or daemon, not \"\(roleText)\"") }
+                        if let roleText, role == nil { p.problem("role", "must be officer, supervisor, head_of_unit, central_authority or daemon, not \"\(roleText)\"") }
                         p.refuseUnknown(allowing: ["identity", "role"])
                         if let identity, let role { principals.append(Principal(identity: identity, role: role, contactPoint: code)) }
                     }
