@@ -202,13 +202,17 @@ extension EventStore {
             let add = try writer.prepare("""
                 INSERT INTO outbox (event_id, destination, kind, body, created_ms, next_attempt_ms) VALUES (?, ?, ?, ?, ?, ?)
                 """)
+            // A message an event causes is created at that event's time (a forwarded request's
+            // submit time travels with it: the partner counts its deadlines from it); due now.
+            var eventTimes: [String: Int64] = [:]
+            for e in batch.events { eventTimes[e.id] = e.at.millisecondsSince1970 }
             for message in batch.outbox {
                 add.reset()
                 add.bind(1, message.eventID)
                 add.bind(2, message.destination)
                 add.bind(3, message.kind)
                 add.bind(4, bytes: message.body)
-                add.bind(5, now)
+                add.bind(5, message.eventID.flatMap { eventTimes[$0] } ?? now)
                 add.bind(6, now)
                 try add.run()
             }

@@ -133,7 +133,7 @@ final class CommandEndToEndTests: XCTestCase {
         try d.writeDirectory(E2E.localDirectory.replacingOccurrences(of: "role: supervisor}", with: "role: boss}"))
         let dir = try d.pocd(["check-config", "--config", "CONFIG"])
         XCTAssertEqual(dir.status, 1)
-        XCTAssertTrue(dir.stdout.contains("contact_points.VN.principals[1].role: must be officer, supervisor or daemon"), dir.stdout)
+        XCTAssertTrue(dir.stdout.contains("contact_points.VN.principals[1].role: must be officer, supervisor, head_of_unit, central_authority or daemon"), dir.stdout)
     }
 
     /// `pocd migrate` creates the store at this version's schema, says so, and finds nothing to

@@ -216,6 +216,34 @@ final class FederationEndToEndTests: XCTestCase {
         XCTAssertEqual(try view(us, "officer.us.carol", newID)["links"]?["extends"]?.stringValue, id)
     }
 
+    /// One set of deadlines on both sides: DE's clock runs an hour ahead (as after an outage,
+    /// or a wrong clock), yet DE counts acknowledge and preserve from VN's submit time, which
+    /// the forwarded request carries; VN reports DE's clock offset from DE's receipt.
+    func testBothSidesCountTheDeadlinesFromTheRequestingSidesSubmitTime() throws {
+        try makeDaemons()
+        de.usesTestClock = true
+        try de.advanceClock(by: 3600)
+        for d in daemons.values { try d.start() }
+        let id = try submit(vn, "officer.vn.alice")
+        try E2E.eventually(20, "delivered on both sides") {
+            try view(de, "officer.de.bob", id)["state"] == "delivered" && view(vn, "officer.vn.alice", id)["state"] == "delivered"
+        }
+        let here = try view(vn, "officer.vn.alice", id), there = try view(de, "officer.de.bob", id)
+        func due(_ v: JSONValue) -> [String] { v["deadlines"]?.arrayValue?.map { "\($0["kind"]?.stringValue ?? ""):\($0["due_at"]?.stringValue ?? "")" } ?? [] }
+        XCTAssertEqual(due(there), due(here), "one set of deadlines")
+        XCTAssertEqual(due(here).count, 2, "\(here)")
+        XCTAssertEqual(there["submitted_at"], here["submitted_at"])
+        // DE's own receipt is on DE's clock: an hour after; VN sees the offset and says so.
+        let receipt = there["history"]?.arrayValue?.first { $0["type"] == "delivered" }?["at"]?.stringValue.flatMap(Instant.init(rfc3339:))
+        let submitted = here["submitted_at"]?.stringValue.flatMap(Instant.init(rfc3339:))
+        XCTAssertGreaterThan(try XCTUnwrap(receipt).milliseconds(since: try XCTUnwrap(submitted)), 3_500_000)
+        let metrics = try vn.curl("supervisor.vn.minh", "GET", "/metrics").body
+        let line = try XCTUnwrap(metrics.split(separator: "\n").first { $0.hasPrefix("contactpoint_partner_clock_offset_seconds{partner=\"DE\"}") }, metrics)
+        let offset = try XCTUnwrap(Double(line.split(separator: " ").last ?? ""), String(line))
+        XCTAssertEqual(offset, 3600, accuracy: 30)
+        XCTAssertTrue(vn.readLog().contains("a partner daemon's clock is off"), "the skew is reported")
+    }
+
     func alerts(_ d: PocdProcess, _ identity: String) throws -> [JSONValue] {
         try d.curl(identity, "GET", "/v1/alerts?limit=10000").body.json["alerts"]?.arrayValue ?? []
     }

@@ -135,7 +135,17 @@ final class Router: Sendable {
             let document: JSONValue
             do { document = try JSONParser.parse(body) } catch { return finish(Self.problem(.notJSON(error.description))) }
             switch EvidenceRequest.decode(document, requireID: forwarded, newID: { UUID().uuidString.lowercased() }) {
-            case .success(let r): desk.submit(r, by: caller, reply: reply)
+            case .success(let r):
+                // A partner daemon says when its side stored the request: deadlines count from then here too.
+                var submittedAt: Instant?
+                if forwarded, let text = request.headers[OutboxWorker.submittedAtHeader] {
+                    guard let t = Instant(rfc3339: text) else {
+                        return finish(Self.problem(.invalid(FieldProblems([FieldProblem(
+                            field: OutboxWorker.submittedAtHeader, reason: "must be an RFC 3339 time with a zone")]), what: "the forwarded request")))
+                    }
+                    submittedAt = t
+                }
+                desk.submit(r, by: caller, submittedAt: submittedAt, reply: reply)
             case .failure(let problems): finish(Self.problem(.invalid(problems)))
             }
         case ("GET", "/v1/requests"):

@@ -16,7 +16,13 @@ extension Desk {
     /// Stores a new request (201), recognises an identical retry (200) or a clash (409).
     /// People submit for a contact point this daemon serves; a partner daemon forwards a
     /// request from the contact point it hosts to one served here.
-    public func submit(_ request: EvidenceRequest, by caller: Caller, reply: @escaping @Sendable (DeskReply) -> Void) {
+    ///
+    /// A forwarded request carries its submit time on the requesting side (`submittedAt`): it
+    /// becomes the time of the `submitted` event here, so both sides count deliver, acknowledge
+    /// and preserve from one instant, however late the delivery. A time ahead of this clock
+    /// (beyond the skew bound) is not believed: now is used, and the skew logged.
+    public func submit(_ request: EvidenceRequest, by caller: Caller, submittedAt: Instant? = nil,
+                       reply: @escaping @Sendable (DeskReply) -> Void) {
         queue.async { [self] in
             if let problem = checkSubmitter(request, caller) { return reply(.problem(problem)) }
             perform(on: request.id) { [self] in
@@ -24,7 +30,16 @@ extension Desk {
                 let now = clock.now()
                 var events: [(CaseEvent, actor: String, id: String?)] = [(.submitted(request), caller.identity, nil)]
                 if localCodes.contains(request.to) { events.append((.delivered(by: selfIdentity), selfIdentity, nil)) }
-                commit(events, for: request.id, at: now) { [self] result, _ in
+                var first: Instant?
+                if let theirs = submittedAt {
+                    if theirs.milliseconds(since: now) > OutboxWorker.clockSkewBound.seconds * 1000 {
+                        log.warning("a forwarded request's submit time is ahead of this clock; counting from now", metadata: [
+                            "request": "\(request.id)", "submitted_at": "\(theirs.rfc3339)", "now": "\(now.rfc3339)", "from": "\(caller.identity)"])
+                    } else {
+                        first = min(theirs, now)
+                    }
+                }
+                commit(events, for: request.id, at: now, firstAt: first) { [self] result, _ in
                     switch result {
                     case .success(let stored):
                         // A new request's whole history is what was just stored: no read back.

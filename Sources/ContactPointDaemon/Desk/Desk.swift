@@ -194,7 +194,8 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     /// - Parameters:
     ///   - ids: event ids to use (a partner's events keep theirs); fresh UUIDs otherwise.
     ///   - done: runs on the Desk's queue after the outcome is known.
-    func commit(_ events: [(CaseEvent, actor: String, id: String?)], for requestID: String, at time: Instant,
+    func commit(_ events: [(CaseEvent, actor: String, id: String?)], for requestID: String, at batchTime: Instant,
+                firstAt: Instant? = nil,
                 outbox extra: [OutboxMessage] = [], outboxUpdates: [OutboxUpdate] = [], fenced: Bool = false,
                 done: @escaping @Sendable (Result<[StoredEvent], Problem>, _ duplicate: Bool) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
@@ -206,7 +207,9 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
         // Build the events and, by folding them into a copy, check they apply.
         var dataKeys: [WrappedDataKey] = []
         var erased: [String] = []
-        for (event, actor, id) in events {
+        for (index, (event, actor, id)) in events.enumerated() {
+            // Every event at the batch's time, but the first may carry its own (a partner's submit time).
+            let time = index == 0 ? (firstAt ?? batchTime) : batchTime
             let eventID = id ?? UUID().uuidString.lowercased()
             // Content is sealed before the store sees it, under a data key of this event's own.
             var payload = event.payload

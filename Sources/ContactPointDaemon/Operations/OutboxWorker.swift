@@ -41,6 +41,8 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
     /// tried now, and how many in a row could not be reached (queue).
     var partnerTurn: [String: Int] = [:]
     var unreachableInRow: [String: Int] = [:]
+    /// Each partner's clock minus ours, in seconds, from its last receipt (queue).
+    var clockOffsets: [String: Double] = [:]
     var timer: DispatchSourceTimer?
     var running = false
     /// Called after a delivery to a partner daemon succeeds (its code): a reachable partner
@@ -148,16 +150,20 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
         let m = entry.message
         let target: (client: HTTPSClient, path: String, headers: HTTPHeaders)
         do {
-            target = try route(m)
+            target = try route(m, createdAt: entry.createdAt)
         } catch {
             return failed(entry, .retry("\(error)"))
         }
+        let sentAt = clock.now()
         target.client.send(method: "POST", path: target.path, headers: target.headers, body: m.body) { [self] result in
             queue.async { [self] in
                 let outcome = DeliveryOutcome(result)
                 switch outcome {
                 case .delivered:
                     unreachableInRow[m.destination] = nil
+                    if m.kind == OutboundKind.partnerRequest, case .success(let response) = result {
+                        measureClock(of: m.destination, sentAt: sentAt, answer: response.body)
+                    }
                     delivered(opened)
                 default:
                     // A partner's daemon that cannot be reached at all: its other daemon, at once,
@@ -243,7 +249,11 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
     }
 
     /// The client, path and headers for a message.
-    private func route(_ m: OutboxMessage) throws -> (HTTPSClient, String, HTTPHeaders) {
+    /// The header that carries a forwarded request's submit time, so that the requested side
+    /// counts its deadlines from the same instant (one set of deadlines on both sides).
+    static let submittedAtHeader = "ContactPoint-Submitted-At"
+
+    private func route(_ m: OutboxMessage, createdAt: Instant) throws -> (HTTPSClient, String, HTTPHeaders) {
         dispatchPrecondition(condition: .onQueue(queue))
         var headers = HTTPHeaders([("Content-Type", "application/json")])
         switch m.kind {
@@ -253,7 +263,11 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
             else { throw TLSError("no partner daemon for \(m.destination) in the directory") }
             let url = urls[partnerTurn[m.destination, default: 0] % urls.count]
             let client = try client(for: url, ca: tls.trustedCAFile, identity: identity)
-            if m.kind == OutboundKind.partnerRequest { return (client, "/v1/requests", headers) }
+            if m.kind == OutboundKind.partnerRequest {
+                // The outbox row is written in the transaction that stores the request: its time is the submit time.
+                headers.add(name: Self.submittedAtHeader, value: createdAt.rfc3339)
+                return (client, "/v1/requests", headers)
+            }
             let body = try? JSONParser.parse(m.body)
             guard let requestID = body?["request_id"]?.stringValue else {
                 throw TLSError("partner event without a request id")
@@ -381,8 +395,37 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
 
     /// Outbox gauges for /metrics are in Daemon.storeGauges; this adds in-flight destinations.
     func gauges() -> [Metrics.Gauge] {
-        let n = queue.sync { inFlight.count }
-        return [Metrics.Gauge("contactpoint_outbox_in_flight", help: "Destinations with a delivery in flight", [([], Double(n))])]
+        let (n, offsets) = queue.sync { (inFlight.count, clockOffsets) }
+        return [
+            Metrics.Gauge("contactpoint_outbox_in_flight", help: "Destinations with a delivery in flight", [([], Double(n))]),
+            Metrics.Gauge("contactpoint_partner_clock_offset_seconds",
+                          help: "A partner daemon's clock minus this one's, from its last receipt (its receipt time against the middle of the round trip)",
+                          offsets.sorted { $0.key < $1.key }.map { ([("partner", $0.key)], $0.value) }),
+        ]
+    }
+
+    /// How far apart two daemons' clocks may be before it is reported (the receipt time a
+    /// partner records must fall within the round trip, give or take this).
+    static let clockSkewBound = PolicyDuration.seconds(2)
+
+    /// Compares the partner's receipt time (its `delivered` event in its answer) with the
+    /// round trip's on this clock: an offset beyond `clockSkewBound` is logged, every offset
+    /// is a gauge. Both receipt times stay in the two logs.
+    private func measureClock(of destination: String, sentAt: Instant, answer: [UInt8]) {
+        dispatchPrecondition(condition: .onQueue(queue))
+        let now = clock.now()
+        guard let view = try? JSONParser.parse(answer),
+              let receipt = view["history"]?.arrayValue?.first(where: { $0["type"] == "delivered" }),
+              let theirs = receipt["at"]?.stringValue.flatMap(Instant.init(rfc3339:)) else { return }
+        let middle = Instant(millisecondsSince1970: (sentAt.millisecondsSince1970 + now.millisecondsSince1970) / 2)
+        let offset = Double(theirs.milliseconds(since: middle)) / 1000
+        clockOffsets[destination] = offset
+        let slack = Double(now.milliseconds(since: sentAt)) / 2000 + Double(Self.clockSkewBound.seconds)
+        if abs(offset) > slack {
+            log.warning("a partner daemon's clock is off", metadata: [
+                "partner": "\(destination)", "offset_seconds": "\(offset)", "bound_seconds": "\(Self.clockSkewBound.seconds)",
+                "their_receipt": "\(theirs.rfc3339)", "sent": "\(sentAt.rfc3339)", "answered": "\(now.rfc3339)"])
+        }
     }
 }
 
