@@ -35,6 +35,7 @@ public enum ActionInput: Sendable, Hashable {
     case linkMLA(reference: String, sentAt: Instant)
     case withdraw(reason: String)
     case release(reason: String)
+    case disclose(providerReference: String, handedOver: String)
 
     /// The action this input is for.
     public var action: Action {
@@ -50,6 +51,7 @@ public enum ActionInput: Sendable, Hashable {
         case .linkMLA: return .linkMLA
         case .withdraw: return .withdraw
         case .release: return .release
+        case .disclose: return .disclose
         }
     }
 
@@ -128,6 +130,12 @@ public enum ActionInput: Sendable, Hashable {
             }
             if let days, !(1...3650).contains(days) { r.problem("days", "must be between 1 and 3650") }
             input = .extend(until.map(Extension.until) ?? .days(days ?? 0))
+        case .disclose:
+            let ref = r.string("provider_reference")
+            check.required(ref, at: "provider_reference", limit: RequestLimits.shortText, multiline: false)
+            let handedOver = r.string("handed_over")
+            check.required(handedOver, at: "handed_over", limit: RequestLimits.longText)
+            input = .disclose(providerReference: ref ?? "", handedOver: handedOver ?? "")
         case .linkMLA:
             let ref = r.string("mla_reference")
             check.required(ref, at: "mla_reference", limit: RequestLimits.shortText, multiline: false)

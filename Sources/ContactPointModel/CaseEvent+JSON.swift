@@ -7,6 +7,8 @@ extension CaseEvent {
         case .acknowledged, .proceeded: return .object(JSONObject())
         case .preserved(let ref, let partial, let expiresAt):
             return ["provider_reference": .string(ref), "partial": .bool(partial), "expires_at": .string(expiresAt.rfc3339)]
+        case .disclosed(let ref, let handedOver):
+            return ["provider_reference": .string(ref), "handed_over": .string(handedOver)]
         case .noDataReported(let reason), .riskNotified(let reason), .withdrawn(let reason), .released(let reason):
             return ["reason": .string(reason)]
         case .refused(let ground, let reason):
@@ -56,6 +58,11 @@ extension CaseEvent {
             guard let ref = str("provider_reference"), let partial = payload["partial"]?.boolValue, let exp = time("expires_at")
             else { return fail("missing provider_reference, partial or expires_at") }
             return .success(.preserved(providerReference: ref, partial: partial, expiresAt: exp))
+        case "disclosed":
+            guard let ref = str("provider_reference"), let handedOver = str("handed_over") else {
+                return fail("missing provider_reference or handed_over")
+            }
+            return .success(.disclosed(providerReference: ref, handedOver: handedOver))
         case "no-data-reported", "risk-notified", "withdrawn", "released":
             guard let reason = str("reason") else { return fail("missing reason") }
             switch type {

@@ -8,6 +8,8 @@ public enum CaseEvent: Sendable, Hashable {
     case delivered(by: String)
     case acknowledged
     case preserved(providerReference: String, partial: Bool, expiresAt: Instant)
+    /// An emergency disclosure: the data were provided, under `providerReference`, and handed over as `handedOver` says.
+    case disclosed(providerReference: String, handedOver: String)
     case noDataReported(reason: String)
     case refused(ground: RefusalGround, reason: String)
     case riskNotified(reason: String)
@@ -34,6 +36,7 @@ public enum CaseEvent: Sendable, Hashable {
         case .delivered: return "delivered"
         case .acknowledged: return "acknowledged"
         case .preserved: return "preserved"
+        case .disclosed: return "disclosed"
         case .noDataReported: return "no-data-reported"
         case .refused: return "refused"
         case .riskNotified: return "risk-notified"
@@ -56,6 +59,7 @@ public enum CaseEvent: Sendable, Hashable {
         switch self {
         case .acknowledged: return .acknowledge
         case .preserved: return .preserve
+        case .disclosed: return .disclose
         case .noDataReported: return .reportNoData
         case .refused: return .refuse
         case .riskNotified: return .notifyRisk

@@ -74,8 +74,25 @@ public struct CaseRecord: Sendable, Hashable {
     // MARK: - Deadlines and escalation
 
     /// The deadlines now running, earliest first.
+    /// Each deadline kind whose ladder fired, and its level, named as this request's kind names it.
+    public var firedEscalations: [(kind: DeadlineKind, level: Int)] {
+        escalations.fired.map { self.kind == .emergencyDisclosure && $0.kind == .preserve ? (kind: .disclose, level: $0.level) : $0 }
+    }
+
     public func deadlines(policy: DeadlinePolicy) -> [Deadline] {
-        lifecycle.deadlines(policy: policy[priority])
+        kind.renaming(lifecycle.deadlines(policy: policy[priority]))
+    }
+
+    /// Checks an action against the request's kind, then its state (`Lifecycle.decide`): an
+    /// emergency disclosure is answered with `disclose` (or a refusal, or no data), never
+    /// `preserve`; a preservation request is never answered with `disclose`.
+    public func decide(_ input: ActionInput, by side: Side, at now: Instant, policy: DeadlinePolicy) throws(LifecycleRefusal) -> CaseEvent {
+        if !input.action.kinds.contains(kind) {
+            throw .invalid(FieldProblems([FieldProblem(field: "action", reason: kind == .emergencyDisclosure
+                ? "an emergency-disclosure request is answered with disclose (the data provided), refuse or report-no-data, not preserve"
+                : "disclose answers an emergency-disclosure request; this is a \(kind.rawValue) request (preserve, refuse or report-no-data)")]))
+        }
+        return try lifecycle.decide(input, by: side, at: now, policy: policy[priority])
     }
 
     /// The running deadlines already missed at `now` (expiry excluded: it ends the preservation instead).
@@ -94,7 +111,7 @@ public struct CaseRecord: Sendable, Hashable {
         let p = policy[priority]
         var next: Instant?
         func consider(_ t: Instant) { if next == nil || t < next! { next = t } }
-        for d in lifecycle.deadlines(policy: p) {
+        for d in kind.renaming(lifecycle.deadlines(policy: p)) {
             if d.kind == .expiry {
                 consider(d.dueAt)
             } else if let step = pendingSteps(for: d, policy: p).first {
@@ -124,7 +141,7 @@ public struct CaseRecord: Sendable, Hashable {
             return [.contentErased(why: "retention", reason: "retention.after_end \(keep) after the request ended")]
         }
         var events: [CaseEvent] = []
-        for d in lifecycle.deadlines(policy: p) where d.kind.escalates {
+        for d in kind.renaming(lifecycle.deadlines(policy: p)) where d.kind.escalates {
             let due = pendingSteps(for: d, policy: p).filter { d.dueAt + $0.after <= now }
             if let top = due.max(by: { $0.level < $1.level }) {
                 events.append(.escalated(Escalation(

@@ -13,7 +13,7 @@ public struct ComplianceTally: Sendable {
     /// Upper bounds of the time-to-acknowledge histogram, in seconds; a last bucket holds the rest.
     public static let bucketBounds: [Int64] = [300, 900, 3_600, 14_400, 86_400, 259_200]
     /// The deadline kinds reported (expiry is an end, not a task).
-    public static let kinds: [DeadlineKind] = [.deliver, .acknowledge, .preserve, .answerRisk]
+    public static let kinds: [DeadlineKind] = [.deliver, .acknowledge, .preserve, .disclose, .answerRisk]
 
     public let now: Instant
     /// The contact points whose own deadlines are "ours".
@@ -45,10 +45,20 @@ public struct ComplianceTally: Sendable {
     }
 
     /// The deadlines `lifecycle` has had under `policy`, with their outcomes.
-    public static func outcomes(_ l: Lifecycle, policy: PriorityPolicy) -> [Outcome] {
+    public static func outcomes(_ l: Lifecycle, policy: PriorityPolicy, kind: RequestKind = .preservation) -> [Outcome] {
+        // An emergency disclosure's preserve deadline is its disclose deadline, answered by the disclosure.
+        let renamed = raw(l, policy: policy)
+        guard kind == .emergencyDisclosure else { return renamed }
+        return renamed.map { o in
+            guard o.kind == .preserve else { return o }
+            return Outcome(kind: .disclose, dueAt: o.dueAt, answeredAt: o.answeredAt, owedBy: o.owedBy)
+        }
+    }
+
+    private static func raw(_ l: Lifecycle, policy: PriorityPolicy) -> [Outcome] {
         var result: [Outcome] = []
         let ended = l.endedAt
-        let answeredByEnd = (l.state == .refused || l.state == .noData) ? ended : nil
+        let answeredByEnd = (l.state == .refused || l.state == .noData || l.state == .disclosed) ? ended : nil
         func first(_ times: Instant?...) -> Instant? { times.compactMap { $0 }.min() }
         // Deliver: the partner daemon's receipt. A request withdrawn before it made it moot.
         let deliverDue = l.submittedAt + policy.deliverWithin
@@ -85,7 +95,7 @@ public struct ComplianceTally: Sendable {
     /// Adds one request.
     public mutating func add(_ record: CaseRecord, policy: DeadlinePolicy) {
         let owner: (Side) -> CountryCode = { $0 == .requesting ? record.from : record.to }
-        for o in Self.outcomes(record.lifecycle, policy: policy[record.priority]) {
+        for o in Self.outcomes(record.lifecycle, policy: policy[record.priority], kind: record.kind) {
             let at: Instant
             let onTime: Bool
             if let answered = o.answeredAt {

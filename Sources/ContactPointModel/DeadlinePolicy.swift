@@ -79,7 +79,7 @@ public struct PriorityPolicy: Sendable, Hashable {
         switch kind {
         case .deliver: return deliverWithin
         case .acknowledge: return acknowledgeWithin
-        case .preserve: return preserveWithin
+        case .preserve, .disclose: return preserveWithin
         case .answerRisk: return answerRiskWithin
         case .expiry: return preservationPeriod
         }

@@ -15,7 +15,7 @@ public struct EscalationLevels: Sendable, Hashable {
             switch kind {
             case .deliver: v = deliver
             case .acknowledge: v = acknowledge
-            case .preserve: v = preserve
+            case .preserve, .disclose: v = preserve  // one or the other, by the request's kind
             case .answerRisk: v = answerRisk
             case .expiry: v = 0
             }
@@ -26,15 +26,16 @@ public struct EscalationLevels: Sendable, Hashable {
             switch kind {
             case .deliver: deliver = v
             case .acknowledge: acknowledge = v
-            case .preserve: preserve = v
+            case .preserve, .disclose: preserve = v
             case .answerRisk: answerRisk = v
             case .expiry: break
             }
         }
     }
 
-    /// Every deadline kind with a level fired, and that level.
+    /// Every deadline kind with a level fired, and that level (the shared preserve/disclose
+    /// byte is reported once, as `preserve`; `CaseRecord.firedEscalations` names it by kind).
     public var fired: [(kind: DeadlineKind, level: Int)] {
-        DeadlineKind.allCases.compactMap { k in self[k].map { (k, $0) } }
+        DeadlineKind.allCases.filter { $0 != .disclose }.compactMap { k in self[k].map { (k, $0) } }
     }
 }

@@ -120,6 +120,8 @@ public struct Lifecycle: Sendable, Hashable {
             return .withdrawn(reason: reason)
         case .release(let reason):
             return .released(reason: reason)
+        case .disclose(let ref, let handedOver):
+            return .disclosed(providerReference: ref, handedOver: handedOver)
         }
     }
 
@@ -158,6 +160,9 @@ public struct Lifecycle: Sendable, Hashable {
             preservedAt = time
             expiresAt = expires
             expirySetAt = time
+        case .disclosed:
+            if acknowledgedAt == nil { acknowledgedAt = time }
+            end(.disclosed, at: time)
         case .noDataReported:
             end(.noData, at: time)
         case .refused:
@@ -214,7 +219,7 @@ public struct Lifecycle: Sendable, Hashable {
             }
         case .preserved:
             if let expiresAt { result.append(Deadline(kind: .expiry, dueAt: expiresAt, owedBy: .requesting)) }
-        case .mlaPending, .refused, .noData, .withdrawn, .expired, .released:
+        case .mlaPending, .refused, .noData, .withdrawn, .expired, .released, .disclosed:
             break
         }
         return result.sorted { $0.dueAt < $1.dueAt }

@@ -26,3 +26,24 @@ public enum Priority: String, Sendable, Hashable, CaseIterable, Comparable {
         }
     }
 }
+
+extension Action {
+    /// The kinds of request this action answers: an emergency disclosure is answered with
+    /// `disclose`, never `preserve`; only it is answered with `disclose`.
+    public var kinds: Set<RequestKind> {
+        switch self {
+        case .disclose: return [.emergencyDisclosure]
+        case .preserve: return Set(RequestKind.allCases).subtracting([.emergencyDisclosure])
+        default: return Set(RequestKind.allCases)
+        }
+    }
+}
+
+extension RequestKind {
+    /// The deadlines of a request of this kind: an emergency disclosure's "preserve" deadline
+    /// is the deadline to disclose (the data provided, Second Protocol art. 9; UN art. 41).
+    public func renaming(_ deadlines: [Deadline]) -> [Deadline] {
+        guard self == .emergencyDisclosure else { return deadlines }
+        return deadlines.map { $0.kind == .preserve ? Deadline(kind: .disclose, dueAt: $0.dueAt, owedBy: $0.owedBy) : $0 }
+    }
+}

@@ -13,6 +13,8 @@ public enum RequestState: String, Sendable, Hashable, CaseIterable {
     case preserved
     /// The MLA request was sent; preserved with no expiry until `release`.
     case mlaPending = "mla-pending"
+    /// An emergency disclosure: the requested side provided the data (an end).
+    case disclosed
     case refused
     case noData = "no-data"
     case withdrawn
@@ -22,7 +24,7 @@ public enum RequestState: String, Sendable, Hashable, CaseIterable {
     /// An end state: no action is allowed and no deadline runs.
     public var isFinal: Bool {
         switch self {
-        case .refused, .noData, .withdrawn, .expired, .released: return true
+        case .refused, .noData, .withdrawn, .expired, .released, .disclosed: return true
         default: return false
         }
     }
@@ -50,6 +52,8 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     case linkMLA = "link-mla"
     case withdraw
     case release
+    /// Requested side, emergency disclosure only: the data were provided (Second Protocol art. 9; UN art. 41).
+    case disclose
 
     /// The only side that may take this action.
     public var side: Side {
@@ -63,7 +67,7 @@ public enum Action: String, Sendable, Hashable, CaseIterable {
     public var allowedIn: Set<RequestState> {
         switch self {
         case .acknowledge: return [.delivered]
-        case .preserve, .reportNoData, .refuse, .notifyRisk: return [.delivered, .acknowledged]
+        case .preserve, .reportNoData, .refuse, .notifyRisk, .disclose: return [.delivered, .acknowledged]
         case .discloseTraffic: return [.acknowledged, .preserved, .mlaPending]
         case .proceed: return [.riskNotified]
         case .extend, .linkMLA: return [.preserved]
@@ -81,6 +85,9 @@ public enum DeadlineKind: String, Sendable, Hashable, CaseIterable, Comparable {
     case acknowledge
     /// The requested side preserves the data (or decides otherwise).
     case preserve
+    /// Emergency disclosure: the requested side provides the data (or refuses), within the
+    /// emergency deadline; the same allowance as `preserve` in the policy.
+    case disclose
     /// The requesting side answers a risk notice with `proceed` or `withdraw`.
     case answerRisk = "answer-risk"
     /// The end of the preservation period.

@@ -335,7 +335,7 @@ extension EventStore {
 
     /// The last `limit` events that raised alerts (escalated, reminded, expired, log-inconsistent), oldest first.
     /// The types of the events that raise alerts, as the partial index `events_alerts` (schema 6) lists them.
-    static let alertEventTypes = "'escalated', 'reminded', 'expired', 'log-inconsistent', 'preserved', 'no-data-reported', 'refused', "
+    static let alertEventTypes = "'escalated', 'reminded', 'expired', 'log-inconsistent', 'preserved', 'disclosed', 'no-data-reported', 'refused', "
         + "'risk-notified', 'traffic-disclosed', 'proceeded', 'extended', 'mla-linked', 'withdrawn', 'released', 'partner-erased'"
 
     public func recentAlertEvents(limit: Int) throws(StoreError) -> [StoredEvent] {

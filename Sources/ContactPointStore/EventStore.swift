@@ -292,8 +292,8 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
         CREATE INDEX events_follow_ons ON events (json_extract(payload, '$.request.extends')) WHERE type = 'submitted';
         DROP INDEX IF EXISTS events_alerts;
         CREATE INDEX events_alerts ON events (position) WHERE type IN ('escalated', 'reminded', 'expired', 'log-inconsistent',
-            'preserved', 'no-data-reported', 'refused', 'risk-notified', 'traffic-disclosed', 'proceeded', 'extended', 'mla-linked',
-            'withdrawn', 'released', 'partner-erased');
+            'preserved', 'disclosed', 'no-data-reported', 'refused', 'risk-notified', 'traffic-disclosed', 'proceeded', 'extended',
+            'mla-linked', 'withdrawn', 'released', 'partner-erased');
         """,
     ]
 

@@ -20,6 +20,7 @@ public enum SealedContent {
     /// outside `clearRequestMembers`). Empty strings and arrays stand in for them on replay.
     public static let sealedMembers: [String: [(name: String, empty: JSONValue)]] = [
         "preserved": [("provider_reference", .string(""))],
+        "disclosed": [("provider_reference", .string("")), ("handed_over", .string(""))],
         "no-data-reported": [("reason", .string(""))],
         "refused": [("reason", .string(""))],
         "risk-notified": [("reason", .string(""))],

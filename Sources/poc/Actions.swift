@@ -175,6 +175,18 @@ struct Withdraw: ActionCommand {
     func body() -> JSONValue { ["reason": .string(reason)] }
 }
 
+struct Disclose: ActionCommand {
+    static let action = Action.disclose
+    static let configuration = CommandConfiguration(
+        abstract: "Requested side, emergency disclosure: the data were provided (ends the request).",
+        discussion: "Example:\n  poc disclose ID --provider-reference EM-DISC-7 --handed-over \"encrypted archive to duty@example.vn, key by phone\"")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
+    @Option(help: "The provider's reference for the disclosure.") var providerReference: String
+    @Option(help: "How the data were handed over (channel, to whom, protection).") var handedOver: String
+    func body() -> JSONValue { ["provider_reference": .string(providerReference), "handed_over": .string(handedOver)] }
+}
+
 struct Release: ActionCommand {
     static let action = Action.release
     static let configuration = CommandConfiguration(

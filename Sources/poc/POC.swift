@@ -19,6 +19,6 @@ struct POC: ParsableCommand {
         subcommands: [
             Submit.self, QueueCommand.self, Show.self, Watch.self, Alerts.self, Health.self, OutboxCommand.self,
             Acknowledge.self, Preserve.self, ReportNoData.self, Refuse.self, NotifyRisk.self, DiscloseTraffic.self,
-            Proceed.self, Extend.self, LinkMLA.self, Withdraw.self, Release.self, Erase.self, AccessLog.self,
+            Proceed.self, Extend.self, LinkMLA.self, Withdraw.self, Release.self, Disclose.self, Erase.self, AccessLog.self,
         ])
 }

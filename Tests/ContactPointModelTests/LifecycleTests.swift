@@ -21,6 +21,7 @@ func lifecycle(in state: RequestState) -> Lifecycle {
     case .withdrawn: path = [.withdrawn(reason: "r")]
     case .expired: path = [.delivered(by: "pocd.de"), .acknowledged, preserved, .expired(expiresAt: t0 + .days(60))]
     case .released: path = [.delivered(by: "pocd.de"), .acknowledged, preserved, .released(reason: "r")]
+    case .disclosed: path = [.delivered(by: "pocd.de"), .disclosed(providerReference: "D-1", handedOver: "encrypted mail")]
     }
     for e in path {
         do { try l.apply(e, at: t0) } catch { XCTFail("replaying \(e) towards \(state): \(error)") }
@@ -43,6 +44,7 @@ func sampleInput(_ action: Action) -> ActionInput {
     case .linkMLA: return .linkMLA(reference: "MLA-2026-9", sentAt: t0)
     case .withdraw: return .withdraw(reason: "suspect identified")
     case .release: return .release(reason: "MLA decided")
+    case .disclose: return .disclose(providerReference: "D-1", handedOver: "encrypted mail to the duty officer")
     }
 }
 
@@ -51,7 +53,7 @@ final class LifecycleTests: XCTestCase {
     let target: [Action: RequestState?] = [
         .acknowledge: .acknowledged, .preserve: .preserved, .reportNoData: .noData, .refuse: .refused,
         .notifyRisk: .riskNotified, .discloseTraffic: nil, .proceed: .acknowledged, .extend: nil,
-        .linkMLA: .mlaPending, .withdraw: .withdrawn, .release: .released,
+        .linkMLA: .mlaPending, .withdraw: .withdrawn, .release: .released, .disclose: .disclosed,
     ]
 
     func testTheTransitionTable() {
@@ -67,6 +69,7 @@ final class LifecycleTests: XCTestCase {
             .linkMLA: [.preserved],
             .withdraw: [.submitted, .delivered, .acknowledged, .riskNotified, .preserved, .mlaPending],
             .release: [.preserved, .mlaPending],
+            .disclose: [.delivered, .acknowledged],
         ]
         for action in Action.allCases { XCTAssertEqual(action.allowedIn, expected[action], action.rawValue) }
         XCTAssertEqual(Set(Action.allCases.filter { $0.side == .requesting }), [.proceed, .extend, .linkMLA, .withdraw])

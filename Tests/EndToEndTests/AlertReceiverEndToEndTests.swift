@@ -72,7 +72,7 @@ final class AlertReceiverEndToEndTests: XCTestCase {
         daemon = d
         let id = UUID().uuidString.lowercased()
         XCTAssertEqual(try d.curl("officer.vn.alice", "POST", "/v1/requests",
-                                  json: E2E.requestJSON(id: id, priority: "emergency", kind: "emergency-disclosure")).status, 201)
+                                  json: E2E.requestJSON(id: id, priority: "emergency")).status, 201)  // preserved below
 
         try E2E.eventually(30, "Alertmanager holds the level 1 alert") {
             try (amAlerts(port: amPort) ?? []).contains { $0["labels"]?["request_id"]?.stringValue == id && $0["labels"]?["level"] == "1" }

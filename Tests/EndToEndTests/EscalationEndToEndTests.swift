@@ -129,10 +129,11 @@ final class EscalationEndToEndTests: XCTestCase {
         let id = try submitEmergency()
         let ack = try d.curl("officer.de.bob", "POST", "/v1/requests/\(id)/acknowledge", json: "{}")
         XCTAssertEqual(ack.body.json["state"], "acknowledged", ack.body)
-        // Past the whole acknowledge ladder (2 s + 4 s) and the preserve deadline (30 s): the
-        // preserve escalation is the positive sign that the daemon has looked at this time.
+        // Past the whole acknowledge ladder (2 s + 4 s) and the disclose deadline (30 s: an
+        // emergency disclosure's, in place of preserve): its escalation is the positive sign
+        // that the daemon has looked at this time.
         try d.advanceClock(by: 31)
-        try E2E.eventually(30, "the preserve deadline escalates") { try escalations(id).contains { $0.deadline == "preserve" } }
+        try E2E.eventually(30, "the disclose deadline escalates") { try escalations(id).contains { $0.deadline == "disclose" } }
         XCTAssertEqual(try escalations(id).filter { $0.deadline == "acknowledge" }.count, 0)
     }
 

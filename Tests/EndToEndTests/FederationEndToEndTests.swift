@@ -244,6 +244,49 @@ final class FederationEndToEndTests: XCTestCase {
         XCTAssertTrue(vn.readLog().contains("a partner daemon's clock is off"), "the skew is reported")
     }
 
+    /// Second Protocol art. 9 / UN art. 41: an emergency is answered by disclosing the data
+    /// within the emergency deadline, not by preserving them; the requesting side is told,
+    /// and sees the facts of the emergency in `poc show`.
+    func testAnEmergencyIsDisclosedWithinItsDeadline() throws {
+        try makeDaemons()
+        for d in daemons.values { try d.start() }
+        let id = UUID().uuidString.lowercased()
+        XCTAssertEqual(try vn.curl("officer.vn.alice", "POST", "/v1/requests",
+                                   json: E2E.requestJSON(id: id, priority: "emergency", kind: "emergency-disclosure")).status, 201)
+        try E2E.eventually(20, "delivered") { try view(de, "officer.de.bob", id)["state"] == "delivered" }
+        XCTAssertEqual(try de.poc("officer.de.bob", ["acknowledge", String(id.prefix(8))]).status, 0)
+        let running = try view(de, "officer.de.bob", id)["deadlines"]?.arrayValue?.compactMap { $0["kind"]?.stringValue }
+        XCTAssertEqual(running, ["disclose"], "an emergency's deadline is to disclose, not to preserve")
+        let preserve = try de.curl("officer.de.bob", "POST", "/v1/requests/\(id)/preserve", json: #"{"provider_reference":"P-1"}"#)
+        XCTAssertEqual(preserve.status, 422, preserve.body)
+        XCTAssertEqual(preserve.body.json["errors"]?[0]?["field"], "action")
+        let disclosed = try de.poc("officer.de.bob", ["disclose", id, "--provider-reference", "EM-DISC-7",
+                                                      "--handed-over", "encrypted archive to duty@example.vn, key by phone"])
+        XCTAssertEqual(disclosed.status, 0, disclosed.description)
+        XCTAssertTrue(disclosed.stdout.contains("is now disclosed"), disclosed.stdout)
+        try E2E.eventually(20, "VN sees the disclosure") { try view(vn, "officer.vn.alice", id)["state"] == "disclosed" }
+        let there = try view(vn, "officer.vn.alice", id)
+        let event = there["history"]?.arrayValue?.last
+        XCTAssertEqual(event?["type"], "disclosed")
+        XCTAssertEqual(event?["details"]?["handed_over"], "encrypted archive to duty@example.vn, key by phone")
+        XCTAssertEqual(there["history"]?.arrayValue?.filter { $0["type"] == "escalated" && $0["details"]?["deadline"] == "disclose" }.count, 0,
+                       "disclosed within its deadline: nothing escalated")
+        XCTAssertEqual(there["deadlines"], [], "an end: nothing runs")
+        try E2E.eventually(20, "VN's officer is told") {
+            try alerts(vn, "officer.vn.alice").contains { $0["event"] == "disclosed" && $0["request_id"]?.stringValue == id }
+        }
+        let shown = try vn.poc("officer.vn.alice", ["show", id])
+        XCTAssertTrue(shown.stdout.contains("emergency: a threat to kill a named person was posted an hour ago"), shown.stdout)
+        XCTAssertTrue(shown.stdout.contains("why these data: the poster's account data identify the author"), shown.stdout)
+        // A preservation request is not answered with disclose.
+        let other = try submit(vn, "officer.vn.alice")
+        try E2E.eventually(20, "delivered") { try view(de, "officer.de.bob", other)["state"] == "delivered" }
+        let wrong = try de.curl("officer.de.bob", "POST", "/v1/requests/\(other)/disclose",
+                                json: #"{"provider_reference":"X","handed_over":"Y"}"#)
+        XCTAssertEqual(wrong.status, 422, wrong.body)
+        XCTAssertTrue(wrong.body.contains("disclose answers an emergency-disclosure request"), wrong.body)
+    }
+
     func alerts(_ d: PocdProcess, _ identity: String) throws -> [JSONValue] {
         try d.curl(identity, "GET", "/v1/alerts?limit=10000").body.json["alerts"]?.arrayValue ?? []
     }

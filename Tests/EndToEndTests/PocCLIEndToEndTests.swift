@@ -250,7 +250,7 @@ final class PocCLIEndToEndTests: XCTestCase {
 
     func testEveryCommandsHelpShowsAnExample() throws {
         let commands = ["submit", "queue", "show", "watch", "alerts", "health", "acknowledge", "preserve", "report-no-data", "refuse",
-                        "notify-risk", "disclose-traffic", "proceed", "extend", "link-mla", "withdraw", "release"]
+                        "notify-risk", "disclose-traffic", "proceed", "extend", "link-mla", "withdraw", "release", "disclose", "erase", "access-log"]
         for c in commands + [""] {
             let out = try Subprocess.run(BuiltProducts.executable("poc"), c.isEmpty ? ["--help"] : [c, "--help"])
             XCTAssertEqual(out.status, 0, c)

@@ -179,6 +179,9 @@ extension Alert {
         case .preserved(let reference, let partial, let expires):
             actor = record.to; level = 0
             text = "\(record.to) preserved \(partial ? "part of " : "")the data (provider reference \(reference.isEmpty ? "in the request" : reference)) until \(expires.rfc3339)"
+        case .disclosed(let reference, _):
+            actor = record.to; level = 0
+            text = "\(record.to) disclosed the data (emergency; provider reference \(reference.isEmpty ? "in the request" : reference)); the request holds how they were handed over"
         case .noDataReported:
             actor = record.to; level = 0
             text = "\(record.to) reported no data to preserve; the request has ended"
@@ -274,7 +277,7 @@ extension CaseRecord {
     /// The contact point that owes a deadline.
     func lifecycleOwner(of deadline: DeadlineKind) -> CountryCode {
         switch deadline {
-        case .acknowledge, .preserve: return to
+        case .acknowledge, .preserve, .disclose: return to
         case .deliver, .answerRisk, .expiry: return from
         }
     }

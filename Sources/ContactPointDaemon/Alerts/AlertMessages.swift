@@ -23,7 +23,7 @@ enum AlertMessages {
             let running = Set(c.record.deadlines(policy: c.policy).map(\.kind))
             let was = before.deadlines(policy: c.policy)
             let wasRunning = Set(was.map(\.kind))
-            for (kind, level) in before.escalations.fired where wasRunning.contains(kind) && !running.contains(kind) {
+            for (kind, level) in before.firedEscalations where wasRunning.contains(kind) && !running.contains(kind) {
                 let due = was.first { $0.kind == kind }?.dueAt ?? c.stored.at
                 for l in 1...level {
                     let resolved = Alert(

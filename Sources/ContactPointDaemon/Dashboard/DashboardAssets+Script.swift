@@ -351,12 +351,14 @@ extension DashboardAssets {
       "link-mla": [{ name: "mla_reference", label: "MLA request reference", required: true },
                    { name: "sent_at", label: "Sent at", type: "datetime-local", required: true }],
       withdraw: [{ name: "reason", label: "Reason", type: "textarea", required: true }],
+      disclose: [{ name: "provider_reference", label: "Provider's reference for the disclosure", required: true },
+                 { name: "handed_over", label: "How the data were handed over (channel, to whom, protection)", type: "textarea", required: true }],
       release: [{ name: "reason", label: "Reason", type: "textarea", required: true }],
     };
     function toRFC3339(local) { if (!local) return undefined; const d = new Date(local); return isNaN(d) ? local : d.toISOString().replace(/\.\d{3}Z$/, "Z"); }
     function actionsPanel(v) {
       const sides = sidesOf(v);
-      const allowed = state.session.actions.filter((a) => sides.includes(a.side) && a.states.includes(v.state));
+      const allowed = state.session.actions.filter((a) => sides.includes(a.side) && a.states.includes(v.state) && a.kinds.includes(v.kind));
       const panel = el("div", { class: "actions", id: "actions" });
       const formHolder = el("div", { id: "action-form" });
       if (!allowed.length) return el("p", { class: "muted", text: "No action is open to your side in state " + v.state + "." });

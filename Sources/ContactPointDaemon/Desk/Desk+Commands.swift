@@ -122,7 +122,7 @@ extension Desk {
                 }
                 let now = clock.now()
                 let event: CaseEvent
-                do throws(LifecycleRefusal) { event = try record.lifecycle.decide(input, by: side, at: now, policy: policy[record.priority]) } catch {
+                do throws(LifecycleRefusal) { event = try record.decide(input, by: side, at: now, policy: policy) } catch {
                     return reply(.problem(.lifecycle(error)))
                 }
                 commit([(event, caller.identity, nil)], for: requestID, at: now) { [self] result, _ in

@@ -45,7 +45,8 @@ extension Desk {
         }
         let actions: [JSONValue] = Action.allCases.map { a in
             ["name": .string(a.rawValue), "side": .string(a.side.rawValue),
-             "states": .array(a.allowedIn.map(\.rawValue).sorted().map(JSONValue.string))]
+             "states": .array(a.allowedIn.map(\.rawValue).sorted().map(JSONValue.string)),
+             "kinds": .array(a.kinds.map(\.rawValue).sorted().map(JSONValue.string))]
         }
         return [
             "identity": .string(caller.identity),
