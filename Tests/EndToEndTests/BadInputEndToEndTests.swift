@@ -200,3 +200,61 @@ final class CommandEndToEndTests: XCTestCase {
         XCTAssertTrue(d.readLog().contains("stopped"))
     }
 }
+
+/// `pocd directory import`: a register of contact points merged into the shipped directory.
+final class DirectoryImportEndToEndTests: XCTestCase {
+    func copyOfConfig() throws -> TemporaryDirectory {
+        let folder = try TemporaryDirectory(prefix: "register")
+        for name in ["pocd.yaml", "directory.yaml", "policy.yaml"] {
+            try FileManager.default.copyItem(atPath: ProjectRoot.path("Config/\(name)"), toPath: folder.path(name))
+        }
+        return folder
+    }
+
+    func importing(_ register: String, into folder: TemporaryDirectory, dryRun: Bool = false) throws -> ProcessOutput {
+        try Subprocess.run(BuiltProducts.executable("pocd"), ["directory", "import", ProjectRoot.path(register),
+                                                             "--config", folder.path("pocd.yaml")] + (dryRun ? ["--dry-run"] : []))
+    }
+
+    func testTheSampleRegisterMergesWithoutTouchingWhatIsLocal() throws {
+        let folder = try copyOfConfig()
+        let original = try String(contentsOfFile: folder.path("directory.yaml"), encoding: .utf8)
+        let dry = try importing("Config/register.example.json", into: folder, dryRun: true)
+        XCTAssertEqual(dry.status, 0, dry.description)
+        XCTAssertTrue(dry.stdout.contains("dry run: nothing written"), dry.stdout)
+        XCTAssertEqual(try String(contentsOfFile: folder.path("directory.yaml"), encoding: .utf8), original)
+
+        let run = try importing("Config/register.example.json", into: folder)
+        XCTAssertEqual(run.status, 0, run.description)
+        let out = run.stdout
+        XCTAssertTrue(out.contains("added      FR France — 24/7 contact point (daemon pocd.fr at https://127.0.0.1:11443)"), out)
+        XCTAssertTrue(out.contains("changed    DE: telephone none → +49 611 0000 0000; email none → 247@example.de; daemon urls https://127.0.0.1:9443 → https://127.0.0.1:9443 https://127.0.0.1:9444"), out)
+        XCTAssertTrue(out.contains("conflict   VN: served by this daemon (daemon: local)"), out)
+        XCTAssertTrue(out.contains("conflict   US: the register names daemon identity pocd.us.example.gov, the directory pocd.us: kept pocd.us"), out)
+        XCTAssertTrue(out.contains("skipped    BR Brazil — 24/7 contact point: the register gives no daemon address and identity"), out)
+        XCTAssertTrue(out.contains("skipped    contact_points[5]: \"XK1\" is not an ISO 3166-1 alpha-2 code"), out)
+        XCTAssertTrue(out.contains("6 register entries: 1 added, 3 changed, 2 conflicts, 2 skipped"), out)
+        XCTAssertTrue(out.contains("+  FR:"), "the diff shows the addition: \(out)")
+
+        let merged = try String(contentsOfFile: folder.path("directory.yaml"), encoding: .utf8)
+        XCTAssertEqual(try String(contentsOfFile: folder.path("directory.yaml.bak"), encoding: .utf8), original)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder.path("directory.yaml.import.diff")))
+        for kept in ["{identity: \"officer.vn.alice\", role: officer}", "{identity: \"supervisor.vn.minh\", role: supervisor}",
+                     "{identity: \"head.vn.lan\", role: head_of_unit}", "{identity: \"pocd.us\", role: daemon}", "daemon: local"] {
+            XCTAssertTrue(merged.contains(kept), "\(kept) in \(merged)")
+        }
+        XCTAssertTrue(merged.contains("{identity: \"pocd.fr\", role: daemon}"), merged)
+        XCTAssertTrue(merged.contains("log_key: \"pocd.fr/contactpoint+"), merged)
+        // The daemon's own check reads it, and a second import changes nothing.
+        let check = try Subprocess.run(BuiltProducts.executable("pocd"), ["check-config", "--config", folder.path("pocd.yaml")])
+        XCTAssertFalse(check.stdout.contains("directory.yaml:"), "no problem in the merged directory: \(check.stdout)")
+        let again = try importing("Config/register.example.json", into: folder)
+        XCTAssertTrue(again.stdout.contains("nothing to change"), again.stdout)
+
+        // The CSV form of the same register gives the same file.
+        let other = try copyOfConfig()
+        XCTAssertEqual(try importing("Config/register.example.csv", into: other).status, 0)
+        func content(_ text: String) -> [Substring] { text.split(separator: "\n").filter { !$0.hasPrefix("#") } }
+        XCTAssertEqual(content(try String(contentsOfFile: other.path("directory.yaml"), encoding: .utf8)), content(merged))
+    }
+}

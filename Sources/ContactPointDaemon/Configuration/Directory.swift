@@ -34,6 +34,8 @@ public struct Directory: Sendable {
 
         /// The partner's first address.
         public var url: String? { if case .partner(let urls, _) = self { return urls.first } else { return nil } }
+        /// The partner daemon's certificate identity.
+        public var identity: String? { if case .partner(_, let id) = self { return id } else { return nil } }
     }
 
     public struct ContactPoint: Sendable, Hashable {
@@ -44,6 +46,9 @@ public struct Directory: Sendable {
         /// The partner daemon's log key (`daemon: {log_key}`), a C2SP vkey named
         /// `<identity>/contactpoint`: this daemon witnesses that partner's log with it.
         public var logKey: String? = nil
+        /// The 24/7 line and mailbox, for people (from a register of contact points; optional).
+        public var telephone: String? = nil
+        public var email: String? = nil
     }
 
     public private(set) var contactPoints: [CountryCode: ContactPoint]
@@ -134,8 +139,11 @@ public struct Directory: Sendable {
                    !principals.contains(where: { $0.identity == identity && $0.role == .daemon }) {
                     cp.problem("principals", "the partner daemon \(identity) must be listed with role daemon")
                 }
-                cp.refuseUnknown(allowing: ["name", "daemon", "principals"])
-                points.append(ContactPoint(code: code, name: name, host: host, principals: principals, logKey: logKey))
+                let telephone = cp.string("telephone", required: false)
+                let email = cp.string("email", required: false)
+                cp.refuseUnknown(allowing: ["name", "telephone", "email", "daemon", "principals"])
+                points.append(ContactPoint(code: code, name: name, host: host, principals: principals, logKey: logKey,
+                                           telephone: telephone, email: email))
             }
         }
         r.refuseUnknown(allowing: ["contact_points"])

@@ -19,7 +19,7 @@ public struct PocdCommand: ParsableCommand {
             Example:
               pocd --config Config/pocd.yaml
             """,
-        subcommands: [Run.self, CheckConfig.self, Migrate.self, Audit.self, Keygen.self, Keys.self],
+        subcommands: [Run.self, CheckConfig.self, Migrate.self, Audit.self, Keygen.self, Keys.self, DirectoryCommand.self],
         defaultSubcommand: Run.self)
 
     public init() {}
