@@ -226,11 +226,12 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
     }
 
     /// `poc` as the given identity against this daemon.
-    public func poc(_ identity: String, _ arguments: [String], timeout: TimeInterval = 60) throws -> ProcessOutput {
+    public func poc(_ identity: String, _ arguments: [String], environment extra: [String: String] = [:],
+                    timeout: TimeInterval = 60) throws -> ProcessOutput {
         try Subprocess.run(BuiltProducts.executable("poc"), arguments, environment: [
             "POC_SERVER": url, "POC_CERT": pki.certificate(identity), "POC_KEY": pki.privateKey(identity),
             "POC_CA": pki.caCert, "POC_CONFIG": "/nonexistent", "NO_COLOR": "1",
-        ], timeout: timeout)
+        ].merging(extra) { $1 }, timeout: timeout)
     }
 
     deinit {

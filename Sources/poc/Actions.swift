@@ -22,7 +22,7 @@ extension ActionCommand {
             if connection.json { return Output.printJSON(view) }
             print("\(Self.action.rawValue): \(view["reference"]?.stringValue ?? "") is now \(view["state"]?.stringValue ?? "")")
             for d in view["deadlines"]?.arrayValue ?? [] {
-                print("  \(d["kind"]?.stringValue ?? "") due \(d["due_at"]?.stringValue ?? "") (owed by \(d["owed_by"]?.stringValue ?? ""))")
+                print("  \(d["kind"]?.stringValue ?? "") due \(Output.time(d["due_at"]?.stringValue)) (owed by \(d["owed_by"]?.stringValue ?? ""))")
             }
         }
     }

@@ -16,6 +16,8 @@ struct ConnectionOptions: ParsableArguments {
     var ca: String?
     @Flag(help: "Print the daemon's JSON instead of text.")
     var json = false
+    @Flag(help: "Show times in UTC (default: your time zone, from TZ, with the zone named). Deadlines are kept and exchanged in UTC either way.")
+    var utc = false
 
     /// Flags, then POC_* variables, then ~/.config/poc/config.yaml.
     func settings() throws -> ClientSettings {
@@ -52,6 +54,7 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     func client() throws -> ContactPointClient {
+        Output.utc = utc
         do { return try ContactPointClient(try settings()) } catch let e as ClientError {
             throw CLIError(e.description, code: 2)
         }

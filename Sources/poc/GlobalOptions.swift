@@ -6,7 +6,7 @@ enum GlobalOptions {
     /// Options that take a value.
     static let valued: Set<String> = ["--server", "--cert", "--key", "--ca"]
     /// Flags.
-    static let flags: Set<String> = ["--json"]
+    static let flags: Set<String> = ["--json", "--utc"]
 
     static func movedAfterSubcommand(_ arguments: [String]) -> [String] {
         var leading: [String] = []

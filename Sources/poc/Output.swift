@@ -38,7 +38,7 @@ enum Output {
         guard !items.isEmpty else { return "queue of \(codes): empty" }
         let rows = items.map { i -> [String] in
             let next = i["next_deadline"]
-            let deadline = next.flatMap { $0["kind"]?.stringValue.map { k in "\(k) \(next?["due_at"]?.stringValue ?? "")" } } ?? "-"
+            let deadline = next.flatMap { $0["kind"]?.stringValue.map { k in "\(k) \(time(next?["due_at"]?.stringValue))" } } ?? "-"
             let left = next?["seconds_left"]?.intValue.map { timeLeft(Int64($0)) } ?? "-"
             return [i["reference"]?.stringValue ?? "", i["direction"]?.stringValue ?? "", i["counterpart"]?.stringValue ?? "",
                     i["priority"]?.stringValue ?? "", i["state"]?.stringValue ?? "", deadline, left,
@@ -50,6 +50,27 @@ enum Output {
         return text
     }
 
+    /// Times for people: in the reader's zone (TZ), named, or in UTC with `--utc`.
+    nonisolated(unsafe) static var utc = false  // set once by the command before it prints; poc is single-threaded
+
+    /// An RFC 3339 time as `2026-12-02 22:07:12 GMT+7` (the reader's zone) or `… UTC`;
+    /// anything that does not parse is shown as it is.
+    /// The zone `TZ` names (`Asia/Ho_Chi_Minh`, `:Europe/Berlin`), else the system's.
+    static let readerZone: TimeZone = {
+        let tz = ProcessInfo.processInfo.environment["TZ"].map { $0.hasPrefix(":") ? String($0.dropFirst()) : $0 }
+        return tz.flatMap(TimeZone.init(identifier:)) ?? TimeZone.current
+    }()
+
+    static func time(_ text: String?) -> String {
+        guard let text, let instant = Instant(rfc3339: text) else { return text ?? "" }
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = utc ? TimeZone(identifier: "UTC") : readerZone
+        f.dateFormat = utc ? "yyyy-MM-dd HH:mm:ss 'UTC'" : "yyyy-MM-dd HH:mm:ss zzz"  // zzz names UTC "GMT"
+        let date = Date(timeIntervalSince1970: Double(instant.millisecondsSince1970) / 1000)
+        return f.string(from: date)
+    }
+
     static func request(_ v: JSONValue) -> String {
         var lines: [String] = []
         let overdue = v["overdue"]?.boolValue ?? false
@@ -57,20 +78,20 @@ enum Output {
         lines.append("\(v["kind"]?.stringValue ?? ""), \(v["priority"]?.stringValue ?? ""), \(v["from"]?.stringValue ?? "") → \(v["to"]?.stringValue ?? "")")
         var state = "state: \(v["state"]?.stringValue ?? "")   escalation level: \(v["escalation_level"]?.intValue ?? 0)"
         if overdue { state += "   " + emphasize("OVERDUE", overdue: true) }
-        if let e = v["expires_at"]?.stringValue { state += "   preserved until \(e)" }
+        if let e = v["expires_at"]?.stringValue { state += "   preserved until \(time(e))" }
         lines.append(state)
         let deadlines = v["deadlines"]?.arrayValue ?? []
         lines.append(deadlines.isEmpty ? "deadlines: none running" : "deadlines:")
         for d in deadlines {
             let late = d["overdue"]?.boolValue ?? false
             let left = d["seconds_left"]?.intValue.map { timeLeft(Int64($0)) } ?? ""
-            lines.append(emphasize("  \((d["kind"]?.stringValue ?? "").padding(toLength: 12, withPad: " ", startingAt: 0)) due \(d["due_at"]?.stringValue ?? "")  owed by \(d["owed_by"]?.stringValue ?? "")  \(late ? "late by \(left.dropFirst())" : "in \(left)")", overdue: late))
+            lines.append(emphasize("  \((d["kind"]?.stringValue ?? "").padding(toLength: 12, withPad: " ", startingAt: 0)) due \(time(d["due_at"]?.stringValue))  owed by \(d["owed_by"]?.stringValue ?? "")  \(late ? "late by \(left.dropFirst())" : "in \(left)")", overdue: late))
         }
         if let e = v["content_erased"] {
-            lines.append("content erased at \(e["at"]?.stringValue ?? "") (\(e["why"]?.stringValue ?? "")): \(e["reason"]?.stringValue ?? "")")
+            lines.append("content erased at \(time(e["at"]?.stringValue)) (\(e["why"]?.stringValue ?? "")): \(e["reason"]?.stringValue ?? "")")
         }
         if let e = v["partner_erased"] {
-            lines.append("the partner erased its copy at \(e["at"]?.stringValue ?? "") (\(e["why"]?.stringValue ?? ""))")
+            lines.append("the partner erased its copy at \(time(e["at"]?.stringValue)) (\(e["why"]?.stringValue ?? ""))")
         }
         if let r = v["request"] { lines += content(r) }
         if let links = v["links"] {
@@ -86,7 +107,7 @@ enum Output {
             let details = h["details"]?.objectValue.map { o in
                 o.members.filter { $0.key != "request" && $0.key != "sealed" }.map { "\($0.key)=\(short($0.value))" }.joined(separator: " ")
             } ?? ""
-            lines.append("  \(h["at"]?.stringValue ?? "")  \((h["type"]?.stringValue ?? "").padding(toLength: 18, withPad: " ", startingAt: 0)) \(h["actor"]?.stringValue ?? "")  \(details)")
+            lines.append("  \(time(h["at"]?.stringValue))  \((h["type"]?.stringValue ?? "").padding(toLength: 18, withPad: " ", startingAt: 0)) \(h["actor"]?.stringValue ?? "")  \(details)")
         }
         return lines.joined(separator: "\n")
     }
@@ -153,7 +174,7 @@ enum Output {
     static func alert(_ a: JSONValue) -> String {
         // A counterpart's action is named by what it did (RISK-NOTIFIED, REFUSED, ...).
         let kind = ((a["kind"] == "counterpart" ? a["event"]?.stringValue : nil) ?? a["kind"]?.stringValue ?? "alert").uppercased()
-        let line = "[\(a["at"]?.stringValue ?? "")] #\(a["id"]?.intValue ?? 0) \(kind) \(a["summary"]?.stringValue ?? "")"
+        let line = "[\(time(a["at"]?.stringValue))] #\(a["id"]?.intValue ?? 0) \(kind) \(a["summary"]?.stringValue ?? "")"
         return emphasize(line, overdue: kind == "OVERDUE" || kind == "EXPIRED" || (a["level"]?.intValue ?? 0) >= 1)
     }
 }

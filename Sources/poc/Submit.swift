@@ -71,7 +71,7 @@ struct Submit: ParsableCommand {
             print("\(verb): \(view["id"]?.stringValue ?? "")  \(view["reference"]?.stringValue ?? "")  \(view["from"]?.stringValue ?? "") → \(view["to"]?.stringValue ?? "")")
             print("state: \(view["state"]?.stringValue ?? "")")
             for d in view["deadlines"]?.arrayValue ?? [] {
-                print("  \(d["kind"]?.stringValue ?? "") due \(d["due_at"]?.stringValue ?? "") (owed by \(d["owed_by"]?.stringValue ?? ""))")
+                print("  \(d["kind"]?.stringValue ?? "") due \(Output.time(d["due_at"]?.stringValue)) (owed by \(d["owed_by"]?.stringValue ?? ""))")
             }
         }
     }

@@ -157,6 +157,12 @@ final class PocCLIEndToEndTests: XCTestCase {
             XCTAssertTrue(shown.stdout.contains(t), "\(t) in \(shown.stdout)")
         }
         XCTAssertTrue(shown.stdout.contains("MLA request intended: yes"), shown.stdout)
+        // Times for people in the reader's zone, named; --utc (before or after the subcommand) for UTC.
+        let hanoi = try daemon.poc("officer.de.bob", ["show", "2f1c7e3a"], environment: ["TZ": "Asia/Ho_Chi_Minh"])
+        XCTAssertTrue(hanoi.stdout.contains(" GMT+7  submitted"), hanoi.stdout)
+        let utc = try daemon.poc("officer.de.bob", ["--utc", "show", "2f1c7e3a"], environment: ["TZ": "Asia/Ho_Chi_Minh"])
+        XCTAssertTrue(utc.stdout.contains(" UTC  submitted"), utc.stdout)
+        XCTAssertFalse(utc.stdout.contains("GMT+7"), utc.stdout)
         XCTAssertTrue(shown.stdout.contains("request (written in \(request["language"]?.stringValue ?? "?"))"), shown.stdout)
     }
 
