@@ -73,7 +73,8 @@ struct Refuse: ActionCommand {
     static let configuration = CommandConfiguration(
         abstract: "Requested side: refuse on a treaty ground.",
         discussion: """
-            Grounds: political-offence, sovereignty, security, public-order, essential-interests, dual-criminality.
+            Grounds: political-offence, sovereignty, security, public-order, essential-interests, dual-criminality
+            (dual-criminality only where your State reserved it: reservations in the directory).
 
             Example:
               poc refuse ID --ground political-offence --reason "the offence is of a political character"

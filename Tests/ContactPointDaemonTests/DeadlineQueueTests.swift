@@ -47,7 +47,7 @@ final class ConfigurationTests: XCTestCase {
             ("contact_points: {VN: {name: x, daemon: local, principals: [{identity: a, role: chief}]}}", #"directory.yaml: contact_points.VN.principals[0].role: must be officer, supervisor, head_of_unit, central_authority or daemon, not "chief""#),
             ("contact_points: {DE: {name: x, daemon: {url: 'http://h:1', identity: p}, principals: [{identity: p, role: daemon}]}}", #"directory.yaml: contact_points.DE.daemon.url: must be https://host:port, not "http://h:1""#),
             ("contact_points: {DE: {name: x, daemon: {url: 'https://h:1', identity: p}, principals: []}}", "directory.yaml: contact_points.DE.principals: the partner daemon p must be listed with role daemon"),
-            ("contact_points: {VN: {name: x, daemon: local, principals: [], extra: 1}}", "directory.yaml: contact_points.VN.extra: unknown key (expected one of: name, telephone, email, daemon, principals)"),
+            ("contact_points: {VN: {name: x, daemon: local, principals: [], extra: 1}}", "directory.yaml: contact_points.VN.extra: unknown key (expected one of: name, telephone, email, reservations, daemon, principals)"),
         ]
         for (yaml, expected) in cases {
             XCTAssertThrowsError(try Directory.load(yaml: yaml, file: "directory.yaml"), yaml) { error in

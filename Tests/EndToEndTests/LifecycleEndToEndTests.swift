@@ -95,6 +95,29 @@ final class LifecycleEndToEndTests: XCTestCase {
         XCTAssertEqual(again.body.json["errors"]?[0]?["field"], "state")
     }
 
+    /// UN art. 42 / Budapest art. 29(4): no refusing preservation for lack of dual criminality
+    /// unless the requested State reserved it, as its directory entry declares.
+    func testDualCriminalityIsAGroundOnlyWhereItWasReserved() throws {
+        let id = UUID().uuidString.lowercased()
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: id)).status, 201)
+        let body = #"{"ground":"dual-criminality","reason":"the conduct is no offence here"}"#
+        let refused = try daemon.curl("officer.de.bob", "POST", "/v1/requests/\(id)/refuse", json: body)
+        XCTAssertEqual(refused.status, 422, refused.body)
+        XCTAssertEqual(refused.body.json["errors"]?[0]?["field"], "ground")
+        XCTAssertTrue(refused.body.contains("DE's directory entry declares no such reservation"), refused.body)
+        XCTAssertEqual(try daemon.curl("officer.de.bob", "GET", "/v1/requests/\(id)").body.json["state"], "delivered", "nothing changed")
+        // DE declares the reservation; after a reload the same refusal is taken.
+        try daemon.writeDirectory(E2E.localDirectory.replacingOccurrences(of: "    name: \"Germany\"\n", with: "    name: \"Germany\"\n    reservations: [dual-criminality]\n"))
+        XCTAssertTrue(try String(contentsOfFile: daemon.directoryPath, encoding: .utf8).contains("reservations: [dual-criminality]"))
+        daemon.reload()
+        try E2E.eventually(20, "the reservation is in force") {
+            try daemon.curl("officer.de.bob", "POST", "/v1/requests/\(id)/refuse", json: body).body.json["state"] == "refused"
+        }
+        let history = try daemon.curl("officer.de.bob", "GET", "/v1/requests/\(id)").body.json["history"]?.arrayValue ?? []
+        XCTAssertEqual(history.filter { $0["type"] == "refused" }.count, 1)
+        XCTAssertEqual(history.last?["details"]?["ground"], "dual-criminality")
+    }
+
     func testNotifyRiskThenProceed() throws {
         let id = UUID().uuidString.lowercased()
         XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: id)).status, 201)

@@ -49,6 +49,15 @@ public struct Directory: Sendable {
         /// The 24/7 line and mailbox, for people (from a register of contact points; optional).
         public var telephone: String? = nil
         public var email: String? = nil
+        /// Reservations the State made to the conventions that change what this software
+        /// allows (`reservations: [dual-criminality]`: it may refuse preservation for lack of
+        /// dual criminality, UN art. 42 / Budapest art. 29(4)).
+        public var reservations: Set<Reservation> = []
+    }
+
+    /// A reservation a directory entry may declare.
+    public enum Reservation: String, Sendable, Hashable, CaseIterable {
+        case dualCriminality = "dual-criminality"
     }
 
     public private(set) var contactPoints: [CountryCode: ContactPoint]
@@ -141,9 +150,17 @@ public struct Directory: Sendable {
                 }
                 let telephone = cp.string("telephone", required: false)
                 let email = cp.string("email", required: false)
-                cp.refuseUnknown(allowing: ["name", "telephone", "email", "daemon", "principals"])
+                var reservations = Set<Reservation>()
+                if cp.node("reservations") != nil {
+                    for (i, node) in (cp.sequence("reservations", required: true) ?? []).enumerated() {
+                        if let text = node.scalar?.string, let r = Reservation(rawValue: text) { reservations.insert(r) } else {
+                            cp.problem("reservations[\(i)]", "must be one of \(Reservation.allCases.map(\.rawValue).joined(separator: ", "))")
+                        }
+                    }
+                }
+                cp.refuseUnknown(allowing: ["name", "telephone", "email", "reservations", "daemon", "principals"])
                 points.append(ContactPoint(code: code, name: name, host: host, principals: principals, logKey: logKey,
-                                           telephone: telephone, email: email))
+                                           telephone: telephone, email: email, reservations: reservations))
             }
         }
         r.refuseUnknown(allowing: ["contact_points"])

@@ -146,6 +146,7 @@ struct DirectoryImport {
             text += "  \(cp.code.code):\n    name: \(q(cp.name))\n"
             if let t = cp.telephone { text += "    telephone: \(q(t))\n" }
             if let m = cp.email { text += "    email: \(q(m))\n" }
+            if !cp.reservations.isEmpty { text += "    reservations: [\(cp.reservations.map(\.rawValue).sorted().joined(separator: ", "))]\n" }
             switch cp.host {
             case .local: text += "    daemon: local\n"
             case .partner(let urls, let identity):

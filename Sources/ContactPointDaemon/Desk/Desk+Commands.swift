@@ -120,6 +120,15 @@ extension Desk {
                 guard localCodes.contains(actingCode) else {
                     return reply(.problem(.forbidden("\(actingCode) is served by its own daemon; act there", field: "action")))
                 }
+                // UN art. 42 and Budapest art. 29(3)-(4): dual criminality is no ground to refuse
+                // preservation, unless the requested State reserved it (its directory entry says so).
+                if case .refuse(.dualCriminality, _) = input,
+                   !(directory.contactPoints[record.to]?.reservations.contains(.dualCriminality) ?? false) {
+                    return reply(.problem(.invalid(FieldProblems([FieldProblem(field: "ground", reason:
+                        "dual criminality is a ground to refuse preservation only where the requested State reserved it "
+                        + "(UN art. 42; Budapest art. 29(4)); \(record.to)'s directory entry declares no such reservation "
+                        + "(reservations: [dual-criminality])")]), what: "the refuse body")))
+                }
                 let now = clock.now()
                 let event: CaseEvent
                 do throws(LifecycleRefusal) { event = try record.decide(input, by: side, at: now, policy: policy) } catch {
