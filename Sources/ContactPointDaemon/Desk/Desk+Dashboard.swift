@@ -35,7 +35,8 @@ extension Desk {
 
     /// What the dashboard needs to know of its user and of the contract, so that the page
     /// offers each action only to the side allowed to take it and lists the treaty's
-    /// choices without copying them (`GET /v1/session`).
+    /// choices without copying them (`GET /v1/session`); with the daemon's time, the one clock
+    /// the page shows its times on.
     public func session(for caller: Caller, role: String, instance: String) -> JSONValue {
         let directory = self.directory
         let mine = caller.peopleCodes
@@ -50,6 +51,7 @@ extension Desk {
         }
         return [
             "identity": .string(caller.identity),
+            "now": .string(clock.now().rfc3339),  // the page shows times on this one clock
             "roles": .array(caller.principals.filter { $0.role != .daemon }
                 .map { ["role": .string($0.role.rawValue), "contact_point": .string($0.contactPoint.code)] as JSONValue }),
             "contact_points": .array(mine.map(\.code).sorted().map(JSONValue.string)),
