@@ -11,10 +11,12 @@ extension EventStore {
         public var events: [StoredEvent]
         /// By event id.
         public var keys: [String: WrappedDataKey]
+        /// The requests that follow on from this one (`extends` names it), in log order.
+        public var followOns: [String] = []
     }
 
-    /// Reads a request's history and its data keys in one read transaction, on the reader
-    /// queue, and calls back there.
+    /// Reads a request's history, its data keys and the requests that follow on from it in one
+    /// read transaction, on the reader queue, and calls back there.
     public func sealedHistory(of requestID: String, completion: @escaping @Sendable (Result<SealedHistory, StoreError>) -> Void) {
         readerQueue.async {
             completion(Result { () throws(StoreError) -> SealedHistory in try self.sealedHistoryOnReader(requestID) })
@@ -30,7 +32,7 @@ extension EventStore {
         try reader.execute(reader.dialect.beginSnapshot)
         defer { try? reader.execute("COMMIT") }
         let events = try historyOnReader(requestID)
-        return SealedHistory(events: events, keys: try dataKeysOnReader(requestID))
+        return SealedHistory(events: events, keys: try dataKeysOnReader(requestID), followOns: try followOnsOnReader(requestID))
     }
 
     func dataKeysOnReader(_ requestID: String) throws(StoreError) -> [String: WrappedDataKey] {

@@ -27,22 +27,18 @@ extension EventStore {
     }
 
     /// The ids of the requests submitted as following on from `requestID` (their `extends`
-    /// names it: an extension, or an Art. 43 request to a third country), in log order.
-    /// Read on the reader queue through the partial index `events_follow_ons`.
-    public func followOns(of requestID: String, completion: @escaping @Sendable (Result<[String], StoreError>) -> Void) {
-        readerQueue.async {
-            completion(Result { () throws(StoreError) -> [String] in
-                let s = try self.reader.prepare("""
-                    SELECT request_id FROM events
-                    WHERE type = 'submitted' AND \(self.reader.dialect.submittedExtends) = ? ORDER BY position
-                    """)
-                defer { s.reset() }
-                s.bind(1, requestID)
-                var ids: [String] = []
-                while try s.step() { ids.append(s.text(0) ?? "") }
-                return ids
-            })
-        }
+    /// names it: an extension, or an Art. 43 request to a third country), in log order,
+    /// through the partial index `events_follow_ons`. On the reader queue.
+    func followOnsOnReader(_ requestID: String) throws(StoreError) -> [String] {
+        let s = try reader.prepare("""
+            SELECT request_id FROM events
+            WHERE type = 'submitted' AND \(reader.dialect.submittedExtends) = ? ORDER BY position
+            """)
+        defer { s.reset() }
+        s.bind(1, requestID)
+        var ids: [String] = []
+        while try s.step() { ids.append(s.text(0) ?? "") }
+        return ids
     }
 
     /// Reads `history(of:)` on the reader queue and calls back there.

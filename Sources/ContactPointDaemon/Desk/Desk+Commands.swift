@@ -85,7 +85,7 @@ extension Desk {
             return reply(.problem(.conflict("a request with id \(request.id) already exists; its content was erased at \(at.rfc3339)", field: "id")))
         }
         openedHistory(of: request.id) { [self] result in
-            guard case .success(let history) = result, let first = history.first,
+            guard case .success(let history) = result, let first = history.events.first,
                   case .success(.submitted(let stored)) = CaseEvent.decode(
                       type: first.event.type, payload: SealedContent.strippingSealed(first.event.payload, type: first.event.type))
             else { return reply(.problem(.storage("cannot read request \(request.id)"))) }
@@ -164,18 +164,11 @@ extension Desk {
         guard let record = cases[requestID] else { return reply(.problem(.notFound("no request \(requestID)"))) }
         let now = clock.now()
         let snapshot = RequestView.Snapshot(record: record, policy: policy, now: now)
-        openedHistory(of: requestID) { [store] result in
+        openedHistory(of: requestID) { result in
             switch result {
             case .success(let history):
-                store.followOns(of: requestID) { links in
-                    switch links {
-                    case .success(let followOns):
-                        reply(.ok(status: status, body: RequestView.json(snapshot, history: history, followOns: followOns),
-                                  location: "/v1/requests/\(requestID)"))
-                    case .failure(let error):
-                        reply(.problem(.storage(error)))
-                    }
-                }
+                reply(.ok(status: status, body: RequestView.json(snapshot, history: history.events, followOns: history.followOns),
+                          location: "/v1/requests/\(requestID)"))
             case .failure(let error):
                 reply(.problem(.storage(error)))
             }

@@ -8,10 +8,11 @@ import Sealing
 extension Desk {
     /// A request's history with its content opened (erased content dropped), read off the
     /// Desk's queue; `completion` runs on the store's reader queue.
-    func openedHistory(of requestID: String, completion: @escaping @Sendable (Result<[StoredEvent], StoreError>) -> Void) {
+    func openedHistory(of requestID: String,
+                       completion: @escaping @Sendable (Result<(events: [StoredEvent], followOns: [String]), StoreError>) -> Void) {
         let vault = self.vault
         store.sealedHistory(of: requestID) { result in
-            completion(result.map { Self.open($0, vault: vault) })
+            completion(result.map { (Self.open($0, vault: vault), $0.followOns) })
         }
     }
 
