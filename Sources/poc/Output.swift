@@ -55,20 +55,22 @@ enum Output {
 
     /// An RFC 3339 time as `2026-12-02 22:07:12 GMT+7` (the reader's zone) or `… UTC`;
     /// anything that does not parse is shown as it is.
-    /// The zone `TZ` names (`Asia/Ho_Chi_Minh`, `:Europe/Berlin`), else the system's.
-    static let readerZone: TimeZone = {
-        let tz = ProcessInfo.processInfo.environment["TZ"].map { $0.hasPrefix(":") ? String($0.dropFirst()) : $0 }
-        return tz.flatMap(TimeZone.init(identifier:)) ?? TimeZone.current
-    }()
-
     static func time(_ text: String?) -> String {
         guard let text, let instant = Instant(rfc3339: text) else { return text ?? "" }
+        let date = Date(timeIntervalSince1970: Double(instant.millisecondsSince1970) / 1000)
+        return (utc ? utcFormatter : localFormatter).string(from: date)
+    }
+
+    /// The reader's zone (TimeZone.current follows TZ), named; and UTC, named so ("zzz" would say GMT).
+    nonisolated(unsafe) static let localFormatter = formatter(TimeZone.current, "yyyy-MM-dd HH:mm:ss zzz")  // poc is single-threaded
+    nonisolated(unsafe) static let utcFormatter = formatter(TimeZone(identifier: "UTC")!, "yyyy-MM-dd HH:mm:ss 'UTC'")
+
+    private static func formatter(_ zone: TimeZone, _ format: String) -> DateFormatter {
         let f = DateFormatter()
         f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = utc ? TimeZone(identifier: "UTC") : readerZone
-        f.dateFormat = utc ? "yyyy-MM-dd HH:mm:ss 'UTC'" : "yyyy-MM-dd HH:mm:ss zzz"  // zzz names UTC "GMT"
-        let date = Date(timeIntervalSince1970: Double(instant.millisecondsSince1970) / 1000)
-        return f.string(from: date)
+        f.timeZone = zone
+        f.dateFormat = format
+        return f
     }
 
     static func request(_ v: JSONValue) -> String {
