@@ -76,7 +76,7 @@ public struct CaseRecord: Sendable, Hashable {
     /// The deadlines now running, earliest first.
     /// Each deadline kind whose ladder fired, and its level, named as this request's kind names it.
     public var firedEscalations: [(kind: DeadlineKind, level: Int)] {
-        escalations.fired.map { self.kind == .emergencyDisclosure && $0.kind == .preserve ? (kind: .disclose, level: $0.level) : $0 }
+        escalations.fired.map { (kind: self.kind.name(of: $0.kind), level: $0.level) }
     }
 
     public func deadlines(policy: DeadlinePolicy) -> [Deadline] {

@@ -47,15 +47,11 @@ public struct ComplianceTally: Sendable {
     /// The deadlines `lifecycle` has had under `policy`, with their outcomes.
     public static func outcomes(_ l: Lifecycle, policy: PriorityPolicy, kind: RequestKind = .preservation) -> [Outcome] {
         // An emergency disclosure's preserve deadline is its disclose deadline, answered by the disclosure.
-        let renamed = raw(l, policy: policy)
-        guard kind == .emergencyDisclosure else { return renamed }
-        return renamed.map { o in
-            guard o.kind == .preserve else { return o }
-            return Outcome(kind: .disclose, dueAt: o.dueAt, answeredAt: o.answeredAt, owedBy: o.owedBy)
-        }
+        lifecycleOutcomes(l, policy: policy).map { Outcome(kind: kind.name(of: $0.kind), dueAt: $0.dueAt, answeredAt: $0.answeredAt, owedBy: $0.owedBy) }
     }
 
-    private static func raw(_ l: Lifecycle, policy: PriorityPolicy) -> [Outcome] {
+    /// The outcomes by the lifecycle's own deadline names (preserve, not disclose).
+    private static func lifecycleOutcomes(_ l: Lifecycle, policy: PriorityPolicy) -> [Outcome] {
         var result: [Outcome] = []
         let ended = l.endedAt
         let answeredByEnd = (l.state == .refused || l.state == .noData || l.state == .disclosed) ? ended : nil

@@ -44,6 +44,11 @@ extension RequestKind {
     /// is the deadline to disclose (the data provided, Second Protocol art. 9; UN art. 41).
     public func renaming(_ deadlines: [Deadline]) -> [Deadline] {
         guard self == .emergencyDisclosure else { return deadlines }
-        return deadlines.map { $0.kind == .preserve ? Deadline(kind: .disclose, dueAt: $0.dueAt, owedBy: $0.owedBy) : $0 }
+        return deadlines.map { Deadline(kind: name(of: $0.kind), dueAt: $0.dueAt, owedBy: $0.owedBy) }
+    }
+
+    /// A lifecycle deadline kind as a request of this kind names it.
+    public func name(of deadline: DeadlineKind) -> DeadlineKind {
+        self == .emergencyDisclosure && deadline == .preserve ? .disclose : deadline
     }
 }
