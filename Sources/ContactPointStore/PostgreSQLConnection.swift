@@ -95,6 +95,13 @@ final class PostgreSQLConnection: SQLConnection {
         var keywords = ["dbname", "connect_timeout", "keepalives", "keepalives_idle", "keepalives_interval",
                         "keepalives_count", "tcp_user_timeout", "application_name", "client_encoding"]
         var values = [settings.url, "5", "1", "5", "2", "2", String(userTimeout), applicationName, "UTF8"]
+        // GSS encryption off unless the URL asks for it: libpq's default ("prefer") initialises
+        // Kerberos at every connect, and a process that exits while a thread is in that code
+        // aborts in krb5's thread-key destructors (seen when pocd refused a port in use).
+        if !settings.url.contains("gssencmode") {
+            keywords.append("gssencmode")
+            values.append("disable")
+        }
         if let password = settings.password {
             keywords.append("password")
             values.append(password)

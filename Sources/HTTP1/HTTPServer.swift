@@ -42,12 +42,20 @@ public final class HTTPServer: Sendable {
         listener.withLock { $0 }?.stop()
     }
 
-    /// Binds and starts accepting. Throws `ListenError` (`cannot listen on
-    /// 127.0.0.1:8443: Address already in use`). Call once.
-    public func start() throws {
+    /// Binds and listens without accepting yet, so an owner can learn that the address is
+    /// taken before it starts anything else. Throws `ListenError` (`cannot listen on
+    /// 127.0.0.1:8443: Address already in use`). Once at most; `start()` binds if it was not.
+    public func bind() throws {
+        guard listener.withLock({ $0 }) == nil else { return }
         let bound = try TLSListener(host: host, port: requestedPort, backlog: 1024,
                                     queue: DispatchQueue(label: "contactpoint.http.accept", target: .global()))
         listener.withLock { $0 = bound }
+    }
+
+    /// Binds (unless `bind()` did) and starts accepting. Throws `ListenError`. Call once.
+    public func start() throws {
+        try bind()
+        guard let bound = listener.withLock({ $0 }) else { return }
         let core = self.core
         bound.start { fd, remote in core.accept(fd, remoteAddress: remote) }
     }

@@ -112,6 +112,8 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
             log.info("replayed the event log", metadata: ["requests": "\(replay.requests)", "events": "\(replay.events)",
                                                          "source": "\(replay.source)",
                                                          "seconds": "\(String(format: "%.2f", Date().timeIntervalSince(began)))"])
+            // The port first: a daemon that cannot listen says so before any worker starts.
+            try server.bind()
             if let leadership {
                 desk.startFollowing(every: .milliseconds(250))
                 leadership.start()
