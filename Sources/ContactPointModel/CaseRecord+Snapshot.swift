@@ -20,10 +20,12 @@ extension CaseRecord {
         public var reminderBefore: Int64
         /// When the content was erased (milliseconds; Int64.min for "not erased").
         public var erasedAt: Int64
+        /// The offence's convention articles (`ConventionArticles.rawValue`; 0 for none).
+        public var articles: Int64
 
         public init(id: RequestID, reference: String, from: UInt16, to: UInt16, kind: String, priority: String, state: String,
                     eventCount: Int64, times: [Int64], levels: [Int64], reminderExpires: Int64, reminderBefore: Int64,
-                    erasedAt: Int64 = Int64.min) {
+                    erasedAt: Int64 = Int64.min, articles: Int64 = 0) {
             self.id = id
             self.reference = reference
             self.from = from
@@ -37,6 +39,7 @@ extension CaseRecord {
             self.reminderExpires = reminderExpires
             self.reminderBefore = reminderBefore
             self.erasedAt = erasedAt
+            self.articles = articles
         }
     }
 
@@ -51,7 +54,7 @@ extension CaseRecord {
             levels: [DeadlineKind.deliver, .acknowledge, .preserve, .answerRisk].map { Int64(escalations[$0] ?? 0) },
             reminderExpires: lastReminder?.expiresAt.millisecondsSince1970 ?? Int64.min,
             reminderBefore: lastReminder?.before.seconds ?? 0,
-            erasedAt: contentErasedAt?.millisecondsSince1970 ?? Int64.min)
+            erasedAt: contentErasedAt?.millisecondsSince1970 ?? Int64.min, articles: Int64(articles.rawValue))
     }
 
     /// A record from its columns; nil if they do not describe one.
@@ -66,6 +69,8 @@ extension CaseRecord {
         self.to = to
         self.kind = kind
         self.priority = priority
+        guard (0...Int64(UInt32.max)).contains(s.articles) else { return nil }
+        articles = ConventionArticles(rawValue: UInt32(s.articles))
         var l = Lifecycle(submittedAt: Instant(millisecondsSince1970: s.times[0]))
         l.restore(state: state, times: Lifecycle.Times(
             delivered: s.times[1], acknowledged: s.times[2], riskNotified: s.times[3], proceeded: s.times[4], preserved: s.times[5],
@@ -97,7 +102,7 @@ extension CaseRecord.Snapshot {
         // million of these at every start.
         let texts = [reference.utf8.count, kind.utf8.count, priority.utf8.count, state.utf8.count]
         let count = 16 + 4 + 4 * 4 + texts.reduce(0, +) + 8 + 8 + 8 * times.count + 8 + 8 * levels.count + 16
-            + (erasedAt != Int64.min ? 8 : 0)
+            + (articles != 0 ? 16 : erasedAt != Int64.min ? 8 : 0)
         return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
             var at = 0
             func int(_ v: Int64) {
@@ -128,7 +133,14 @@ extension CaseRecord.Snapshot {
             levels.forEach(int)
             int(reminderExpires)
             int(reminderBefore)
-            if erasedAt != Int64.min { int(erasedAt) }  // absent otherwise: rows from before erasure keep their digest
+            // Absent when unset, so rows written before these columns keep their digest; the
+            // articles come after an erasure time (Int64.min if none), so lengths 0, 8 and 16 differ.
+            if articles != 0 {
+                int(erasedAt)
+                int(articles)
+            } else if erasedAt != Int64.min {
+                int(erasedAt)
+            }
             precondition(at == count, "the snapshot's canonical size")
             initialized = at
         }

@@ -11,6 +11,8 @@ public struct CaseRecord: Sendable, Hashable {
     public let to: CountryCode
     public let kind: RequestKind
     public let priority: Priority
+    /// The offence's classification (`offence.convention_articles`), from the clear part.
+    public let articles: ConventionArticles
     public internal(set) var lifecycle: Lifecycle
     /// The highest ladder level already fired, per deadline kind.
     public internal(set) var escalations = EscalationLevels()
@@ -36,6 +38,7 @@ public struct CaseRecord: Sendable, Hashable {
         to = request.to
         kind = request.kind
         priority = request.priority
+        articles = ConventionArticles(request.offence?.conventionArticles ?? [])
         lifecycle = Lifecycle(submittedAt: submittedAt)
         eventCount = 1
     }

@@ -30,6 +30,10 @@ public struct ComplianceTally: Sendable {
     private var counts: [Key: Count] = [:]
     /// Seconds from submission to acknowledgement, per window and whose acknowledgement.
     private var acknowledgeTimes: [Int: (ours: [Int64], theirs: [Int64])] = [:]
+    /// Per window, per convention article (`ConventionArticle.allCases` order, then "none"):
+    /// requests submitted in the window and the outcomes of their deadlines in it.
+    struct ArticleCount { var incoming = 0, outgoing = 0, onTime = 0, late = 0 }
+    private var byArticle: [Int: [ArticleCount]] = [:]
 
     public init(now: Instant, mine: Set<CountryCode>) {
         self.now = now
@@ -91,6 +95,20 @@ public struct ComplianceTally: Sendable {
     /// Adds one request.
     public mutating func add(_ record: CaseRecord, policy: DeadlinePolicy) {
         let owner: (Side) -> CountryCode = { $0 == .requesting ? record.from : record.to }
+        let articleRows = record.articles.isEmpty
+            ? [ConventionArticle.allCases.count]
+            : ConventionArticle.allCases.indices.filter { record.articles.rawValue & (UInt32(1) << UInt32($0)) != 0 }
+        func countArticles(days: Int, _ change: (inout ArticleCount) -> Void) {
+            var rows = byArticle[days] ?? [ArticleCount](repeating: ArticleCount(), count: ConventionArticle.allCases.count + 1)
+            for i in articleRows { change(&rows[i]) }
+            byArticle[days] = rows
+        }
+        for days in Self.windows where within(record.lifecycle.submittedAt, days: days) {
+            countArticles(days: days) { c in
+                if mine.contains(record.from) { c.outgoing += 1 }
+                if mine.contains(record.to) { c.incoming += 1 }
+            }
+        }
         for o in Self.outcomes(record.lifecycle, policy: policy[record.priority], kind: record.kind) {
             let at: Instant
             let onTime: Bool
@@ -108,6 +126,7 @@ public struct ComplianceTally: Sendable {
                 var c = counts[key] ?? Count()
                 if onTime { c.onTime += 1 } else if o.answeredAt == nil { c.lateOpen += 1 } else { c.late += 1 }
                 counts[key] = c
+                countArticles(days: days) { if onTime { $0.onTime += 1 } else { $0.late += 1 } }
             }
         }
         if let acknowledged = record.lifecycle.acknowledgedAt {
@@ -145,8 +164,20 @@ public struct ComplianceTally: Sendable {
                 }
             }
             let times = acknowledgeTimes[days] ?? ([], [])
+            let perArticle = byArticle[days] ?? [ArticleCount](repeating: ArticleCount(), count: ConventionArticle.allCases.count + 1)
+            let articles: [JSONValue] = perArticle.enumerated().map { i, c in
+                let article = i < ConventionArticle.allCases.count ? ConventionArticle.allCases[i] : nil
+                let decided = c.onTime + c.late
+                return [
+                    "article": article.map { .string($0.rawValue) } ?? .null,
+                    "title": .string(article?.title ?? "Not classified"),
+                    "incoming": .number(Double(c.incoming)), "outgoing": .number(Double(c.outgoing)),
+                    "deadlines_on_time": .number(Double(c.onTime)), "deadlines_late": .number(Double(c.late)),
+                    "on_time_rate": decided == 0 ? .null : .number((Double(c.onTime) / Double(decided) * 1000).rounded() / 1000),
+                ]
+            }
             return [
-                "days": .number(Double(days)), "deadlines": .array(rows),
+                "days": .number(Double(days)), "deadlines": .array(rows), "articles": .array(articles),
                 "time_to_acknowledge": ["us": Self.distribution(times.ours), "partners": Self.distribution(times.theirs)],
             ]
         }

@@ -32,9 +32,12 @@ extension EvidenceRequest {
             defer { r.refuseUnknown() }
             return Authority(name: r.string("name"), contact: r.string("contact"))
         }
+        var articlesGiven = false
         let offence = root.object("offence").map { r -> Offence in
             defer { r.refuseUnknown() }
-            return Offence(description: r.string("description"), legalProvision: r.string("legal_provision"), summary: r.string("summary"))
+            articlesGiven = r.has("convention_articles")
+            return Offence(description: r.string("description"), legalProvision: r.string("legal_provision"), summary: r.string("summary"),
+                           conventionArticles: Self.conventionArticles(r))
         }
         let dataElements = root.array("data")
         var dataPaths: [String] = []
@@ -147,11 +150,52 @@ extension EvidenceRequest {
             offence: offence, data: data, custodian: custodian, necessity: necessity, mlaIntended: mlaIntended,
             emergency: emergency, confidential: confidential, extends: extends?.lowercased(),
             caseReference: caseReference, attachments: attachments)
+        // The classification is required of a preservation request submitted here. One a partner
+        // forwards is taken without it: the requesting side's daemon applied its own rule, and a
+        // treaty-valid request is not lost over a field the treaty does not ask for.
+        if kind == .preservation, !requireID, !articlesGiven, offence != nil {
+            sink.add("offence.convention_articles", "required for a preservation request: the conventions' articles the "
+                     + "conduct falls under, such as [\"UN-13\", \"BUD-8\"] (UN-7 … UN-17, BUD-2 … BUD-10)")
+        }
         if let kind {
             request.validateContent(kind: kind, priority: priority, check: check, dataElementCount: dataElements?.count, dataPaths: dataPaths)
         }
         guard sink.isEmpty else { return .failure(sink.problems) }
         if id == nil { request.id = newID() }
         return .success(request)
+    }
+}
+
+extension EvidenceRequest {
+    /// `offence.convention_articles`: an array of one to 20 distinct known codes, each problem
+    /// named by its element's path. Nil when absent or not an array.
+    static func conventionArticles(_ r: ObjectReader) -> [ConventionArticle]? {
+        guard let elements = r.array("convention_articles") else { return nil }
+        if elements.isEmpty {
+            r.problem("convention_articles", "must name at least one article: codes \(ConventionArticle.scheme)")
+            return []
+        }
+        guard elements.count <= ConventionArticle.allCases.count else {
+            r.problem("convention_articles", "at most \(ConventionArticle.allCases.count) articles (each code once)")
+            return nil
+        }
+        var seen = Set<ConventionArticle>()
+        var articles: [ConventionArticle] = []
+        for element in elements {
+            guard let code = element.value.stringValue else {
+                r.problem(at: element.path, "must be a string such as \"UN-7\"")
+                continue
+            }
+            guard let article = ConventionArticle(rawValue: code.uppercased()) else {
+                r.problem(at: element.path, "unknown code \"\(code.prefix(40))\": must be \(ConventionArticle.scheme)")
+                continue
+            }
+            if !seen.insert(article).inserted {
+                r.problem(at: element.path, "\(article.rawValue) is listed twice")
+                continue
+            }
+            articles.append(article)
+        }
+        return articles
     }
 }

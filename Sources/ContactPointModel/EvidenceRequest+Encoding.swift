@@ -22,6 +22,7 @@ extension EvidenceRequest {
             a["description"] = offence.description.map(JSONValue.string)
             a["legal_provision"] = offence.legalProvision.map(JSONValue.string)
             a["summary"] = offence.summary.map(JSONValue.string)
+            a["convention_articles"] = offence.conventionArticles.map { .array($0.map { .string($0.rawValue) }) }
             o["offence"] = .object(a)
         }
         o["data"] = .array(data.map { item in

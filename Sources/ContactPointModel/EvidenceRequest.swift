@@ -77,10 +77,15 @@ public struct EvidenceRequest: Sendable, Hashable {
         public var legalProvision: String?
         /// A brief summary of the facts.
         public var summary: String?
-        public init(description: String?, legalProvision: String? = nil, summary: String?) {
+        /// The conventions' criminalisation articles the conduct falls under, as submitted
+        /// (required for `preservation`; kept in clear, see `SealedContent`).
+        public var conventionArticles: [ConventionArticle]?
+        public init(description: String?, legalProvision: String? = nil, summary: String?,
+                    conventionArticles: [ConventionArticle]? = nil) {
             self.description = description
             self.legalProvision = legalProvision
             self.summary = summary
+            self.conventionArticles = conventionArticles
         }
     }
 

@@ -28,6 +28,9 @@ final class ObjectReader {
 
     func problem(_ key: String, _ reason: String) { problems.add(fieldPath(key), reason) }
 
+    /// Records a problem at a full path (an array element's, `offence.convention_articles[1]`).
+    func problem(at path: String, _ reason: String) { problems.add(path, reason) }
+
     /// The member's value; `nil` when absent. A JSON `null` is returned as such, so the
     /// typed readers refuse it ("must be a string, not null"), as the OpenAPI document says:
     /// an optional member is left out, never sent as null.

@@ -253,6 +253,7 @@ extension EventStore {
                 put.bind(24, s.reminderExpires)
                 put.bind(25, s.reminderBefore)
                 put.bind(26, s.erasedAt)
+                put.bind(27, s.articles)
                 try put.run()
             }
         }
@@ -313,7 +314,7 @@ extension EventStore {
         "t_submitted", "t_delivered", "t_acknowledged", "t_risk_notified", "t_proceeded",
         "t_preserved", "t_expires", "t_expiry_set", "t_mla_linked", "t_ended",
         "l_deliver", "l_acknowledge", "l_preserve", "l_answer_risk",
-        "reminder_expires", "reminder_before", "t_erased",
+        "reminder_expires", "reminder_before", "t_erased", "articles",
     ]
 
     /// Writes a request's row of the projection, replacing the one it had.

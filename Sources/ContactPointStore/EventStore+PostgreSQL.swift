@@ -111,6 +111,10 @@ extension EventStore {
             'preserved', 'disclosed', 'no-data-reported', 'refused', 'risk-notified', 'traffic-disclosed', 'proceeded', 'extended',
             'mla-linked', 'withdrawn', 'released', 'partner-erased');
         """,
+        // 7: each request's offence classification in the projection, as a bit set.
+        """
+        ALTER TABLE cases ADD COLUMN articles bigint NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// Advisory lock keys, one per purpose, in the database's one namespace of 64-bit keys:

@@ -313,7 +313,8 @@ extension EventStore {
                     reference: s.text(2) ?? "", from: UInt16(truncatingIfNeeded: s.int64(3)), to: UInt16(truncatingIfNeeded: s.int64(4)),
                     kind: s.text(5) ?? "", priority: s.text(6) ?? "", state: s.text(7) ?? "", eventCount: s.int64(8),
                     times: (9..<19).map { s.int64(Int32($0)) }, levels: (19..<23).map { s.int64(Int32($0)) },
-                    reminderExpires: s.int64(23), reminderBefore: s.int64(24), erasedAt: s.int64(25))
+                    reminderExpires: s.int64(23), reminderBefore: s.int64(24), erasedAt: s.int64(25),
+                    articles: s.int64(26))
                 try body(snapshot)
                 chunk.append(snapshot)
                 if chunk.count == Self.digestChunk { hashChunk() }

@@ -93,6 +93,7 @@ extension EventStore {
         checks.append(differs("last reminder", row.reminderExpires, truth.reminderExpires))
         checks.append(differs("last reminder before", row.reminderBefore, truth.reminderBefore))
         checks.append(differs("content erased", row.erasedAt, truth.erasedAt))
+        checks.append(differs("convention articles", row.articles, truth.articles))
         if let first = checks.compactMap({ $0 }).first { return first }
         return row == truth ? nil : "the row differs from the log"
     }

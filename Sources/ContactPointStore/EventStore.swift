@@ -295,6 +295,12 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
             'preserved', 'disclosed', 'no-data-reported', 'refused', 'risk-notified', 'traffic-disclosed', 'proceeded', 'extended',
             'mla-linked', 'withdrawn', 'released', 'partner-erased');
         """,
+        // 7: each request's offence classification (`offence.convention_articles`, kept in clear) in
+        // the projection, as a bit set, for the queue's filter and the counts. Requests stored
+        // before it have none, which 0 says.
+        """
+        ALTER TABLE cases ADD COLUMN articles INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 
     /// The schema version this build writes.

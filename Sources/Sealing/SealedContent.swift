@@ -16,6 +16,11 @@ public enum SealedContent {
     /// The request members that stay in clear in a `submitted` event.
     public static let clearRequestMembers: Set<String> = ["id", "reference", "from", "to", "kind", "priority", "extends", "case_reference"]
 
+    /// Members of a sealed request member that stay in clear beside it: the offence's
+    /// classification, which the queue filter and the statistics read without a key and which
+    /// outlives an erasure (it names articles of a convention, not a person).
+    public static let clearNestedMembers: [String: Set<String>] = ["offence": ["convention_articles"]]
+
     /// The payload members sealed, per event type (for `submitted`, everything in the request
     /// outside `clearRequestMembers`). Empty strings and arrays stand in for them on replay.
     public static let sealedMembers: [String: [(name: String, empty: JSONValue)]] = [
@@ -38,7 +43,10 @@ public enum SealedContent {
         var secret = JSONObject()
         var clear = JSONObject()
         for (name, value) in holder {
-            if isSealed(name, type: type) { secret[name] = value } else { clear[name] = value }
+            if let (inClear, inSecret) = split(name, value, type: type) {
+                if let inClear { clear[name] = inClear }
+                if let inSecret { secret[name] = inSecret }
+            } else if isSealed(name, type: type) { secret[name] = value } else { clear[name] = value }
         }
         guard secret.count > 0 else { return nil }
         let box = AESGCM.seal(JSONValue.object(secret).jcsBytes(), key: key, aad: Array(requestID.utf8))
@@ -58,7 +66,15 @@ public enum SealedContent {
               let secret = (try? JSONParser.parse(plain))?.objectValue
         else { return nil }
         var out = holder
-        for (name, value) in secret { out[name] = value }
+        for (name, value) in secret {
+            // A member split in two (the offence) comes back whole: its clear members beside the sealed ones.
+            if var whole = out[name]?.objectValue, let sealedPart = value.objectValue {
+                for (k, v) in sealedPart { whole[k] = v }
+                out[name] = .object(whole)
+            } else {
+                out[name] = value
+            }
+        }
         return put(out)
     }
 
@@ -76,7 +92,13 @@ public enum SealedContent {
     public static func storedForm(_ payload: JSONValue, type: String) -> JSONValue {
         guard let (holder, put) = target(payload, type: type), holder[member] != nil else { return payload }
         var out = JSONObject()
-        for (name, value) in holder where !isSealed(name, type: type) { out[name] = value }
+        for (name, value) in holder {
+            if let (inClear, _) = split(name, value, type: type) {
+                if let inClear { out[name] = inClear }
+            } else if !isSealed(name, type: type) {
+                out[name] = value
+            }
+        }
         out[member] = holder[member]
         return put(out)
     }
@@ -103,8 +125,21 @@ public enum SealedContent {
               let kind = r["kind"]?.stringValue.flatMap(RequestKind.init(rawValue:)),
               let priority = r["priority"]?.stringValue.flatMap(Priority.init(rawValue:))
         else { return nil }
+        let articles = r["offence"]?["convention_articles"]?.arrayValue?.compactMap { $0.stringValue.flatMap(ConventionArticle.init) }
         return EvidenceRequest(id: id, reference: reference, from: from, to: to, kind: kind, priority: priority,
+                               offence: articles.map { EvidenceRequest.Offence(description: nil, summary: nil, conventionArticles: $0) },
                                extends: r["extends"]?.stringValue, caseReference: r["case_reference"]?.stringValue)
+    }
+
+    /// A member of a `submitted` request that is part clear and part sealed, as (clear part,
+    /// sealed part), each nil when empty; nil for any other member.
+    private static func split(_ name: String, _ value: JSONValue, type: String) -> (JSONValue?, JSONValue?)? {
+        guard type == "submitted", let keep = clearNestedMembers[name], let o = value.objectValue else { return nil }
+        var clear = JSONObject(), secret = JSONObject()
+        for (k, v) in o {
+            if keep.contains(k) { clear[k] = v } else { secret[k] = v }
+        }
+        return (clear.count > 0 ? .object(clear) : nil, secret.count > 0 ? .object(secret) : nil)
     }
 
     private static func isSealed(_ name: String, type: String) -> Bool {

@@ -42,12 +42,20 @@ enum Output {
             let left = next?["seconds_left"]?.intValue.map { timeLeft(Int64($0)) } ?? "-"
             return [i["reference"]?.stringValue ?? "", i["direction"]?.stringValue ?? "", i["counterpart"]?.stringValue ?? "",
                     i["priority"]?.stringValue ?? "", i["state"]?.stringValue ?? "", deadline, left,
-                    (i["overdue"]?.boolValue ?? false) ? "OVERDUE L\(i["escalation_level"]?.intValue ?? 0)" : "", i["id"]?.stringValue ?? ""]
+                    (i["overdue"]?.boolValue ?? false) ? "OVERDUE L\(i["escalation_level"]?.intValue ?? 0)" : "",
+                    articles(i["convention_articles"]) ?? "-", i["id"]?.stringValue ?? ""]
         }
         let highlight = items.map { $0["overdue"]?.boolValue ?? false }
-        var text = table(["REFERENCE", "DIRECTION", "COUNTERPART", "PRIORITY", "STATE", "NEXT DEADLINE", "TIME LEFT", "", "ID"], rows, highlight: highlight)
+        var text = table(["REFERENCE", "DIRECTION", "COUNTERPART", "PRIORITY", "STATE", "NEXT DEADLINE", "TIME LEFT", "", "ARTICLES", "ID"],
+                         rows, highlight: highlight)
         if count > items.count { text += "\n(\(items.count) of \(count) shown; use --limit)" }
         return text
+    }
+
+    /// Convention articles as `UN-13,BUD-8`; nil when there are none.
+    static func articles(_ value: JSONValue?) -> String? {
+        let codes = value?.arrayValue?.compactMap(\.stringValue) ?? []
+        return codes.isEmpty ? nil : codes.joined(separator: ",")
     }
 
     /// Times for people: in the reader's zone (TZ), named, or in UTC with `--utc`.
@@ -62,8 +70,8 @@ enum Output {
     }
 
     /// The reader's zone (TimeZone.current follows TZ), named; and UTC, named so ("zzz" would say GMT).
-    nonisolated(unsafe) static let localFormatter = formatter(TimeZone.current, "yyyy-MM-dd HH:mm:ss zzz")  // poc is single-threaded
-    nonisolated(unsafe) static let utcFormatter = formatter(TimeZone(identifier: "UTC")!, "yyyy-MM-dd HH:mm:ss 'UTC'")
+    static let localFormatter = formatter(TimeZone.current, "yyyy-MM-dd HH:mm:ss zzz")
+    static let utcFormatter = formatter(TimeZone(identifier: "UTC")!, "yyyy-MM-dd HH:mm:ss 'UTC'")
 
     private static func formatter(_ zone: TimeZone, _ format: String) -> DateFormatter {
         let f = DateFormatter()
@@ -128,6 +136,12 @@ enum Output {
                 lines.append("  authority: " + [text(value["name"]), text(value["contact"])].compactMap { $0 }.joined(separator: ", "))
             case "offence":
                 lines.append("  offence: \(text(value["description"]) ?? "")\(text(value["legal_provision"]).map { " (\($0))" } ?? "")")
+                if let a = articles(value["convention_articles"]) {
+                    let titles = (value["convention_articles"]?.arrayValue ?? []).compactMap {
+                        $0.stringValue.flatMap(ConventionArticle.init(rawValue:)).map { "\($0.rawValue) \($0.title)" }
+                    }
+                    lines.append("    convention articles: \(titles.isEmpty ? a : titles.joined(separator: "; "))")
+                }
                 if let s = text(value["summary"]) { lines.append("    facts: \(s)") }
             case "data":
                 for (i, item) in (value.arrayValue ?? []).enumerated() {

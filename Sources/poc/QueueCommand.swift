@@ -21,6 +21,7 @@ struct QueueCommand: ParsableCommand {
     @Option(help: "emergency, urgent or routine.") var priority: String?
     @Option(help: "incoming (you must act) or outgoing (you are waiting).") var direction: String?
     @Option(help: "Only requests in this state (delivered, acknowledged, preserved, ...).") var state: String?
+    @Option(help: "Only requests classified under this convention article (UN-7 … UN-17, BUD-2 … BUD-10).") var article: String?
     @Option(help: "At most this many rows.") var limit: Int?
 
     func run() throws {
@@ -32,6 +33,7 @@ struct QueueCommand: ParsableCommand {
             if let priority { query.append(("priority", priority)) }
             if let direction { query.append(("direction", direction)) }
             if let state { query.append(("state", state)) }
+            if let article { query.append(("article", article)) }
             if let limit { query.append(("limit", "\(limit)")) }
             let body = try client.queue(query).orThrow().json ?? .null
             if connection.json { Output.printJSON(body) } else { print(Output.queue(body)) }

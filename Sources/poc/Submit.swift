@@ -15,7 +15,7 @@ struct Submit: ParsableCommand {
             Examples:
               poc submit Config/request.example.json
               poc submit --to DE --reference VN-A05-2026-0113 --priority urgent \\
-                --authority "Department of Cybersecurity" --offence "Computer fraud" \\
+                --authority "Department of Cybersecurity" --offence "Computer fraud" --article UN-13 --article BUD-8 \\
                 --summary "Victims paid for goods never delivered" \\
                 --data "Subscriber and traffic data of x@example.org" --relation "received the proceeds" \\
                 --identifier email=x@example.org --custodian "Example Mail GmbH" \\
@@ -37,6 +37,9 @@ struct Submit: ParsableCommand {
     @Option(help: "How to reach that authority.") var contact: String?
     @Option(help: "The offence under investigation.") var offence: String?
     @Option(help: "The legal provision.") var legalProvision: String?
+    @Option(name: .customLong("article"),
+            help: "A convention article the offence falls under (repeatable; required for preservation): UN-7 … UN-17, BUD-2 … BUD-10.")
+    var articles: [String] = []
     @Option(help: "A brief summary of the facts.") var summary: String?
     @Option(help: "The stored data to preserve.") var data: String?
     @Option(help: "How that data relates to the offence.") var relation: String?
@@ -125,9 +128,10 @@ struct Submit: ParsableCommand {
         o["kind"] = .string(kind)
         o["priority"] = .string(priority)
         if authority != nil || contact != nil { o["authority"] = (["name": authority.map(JSONValue.string) ?? nil, "contact": contact.map(JSONValue.string) ?? nil] as JSONValue).compacted }
-        if offence != nil || summary != nil || legalProvision != nil {
+        if offence != nil || summary != nil || legalProvision != nil || !articles.isEmpty {
             o["offence"] = (["description": offence.map(JSONValue.string) ?? nil, "legal_provision": legalProvision.map(JSONValue.string) ?? nil,
-                            "summary": summary.map(JSONValue.string) ?? nil] as JSONValue).compacted
+                            "summary": summary.map(JSONValue.string) ?? nil,
+                            "convention_articles": articles.isEmpty ? nil : .array(articles.map(JSONValue.string))] as JSONValue).compacted
         }
         if data != nil || relation != nil || !identifier.isEmpty {
             var item = JSONObject()

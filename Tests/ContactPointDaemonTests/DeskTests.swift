@@ -331,5 +331,5 @@ final class Results: @unchecked Sendable {  // guarded by lock
 }
 
 enum E2ERequest {
-    static let json = #"{"reference":"VN-1","from":"VN","to":"DE","kind":"preservation","priority":"urgent","authority":{"name":"A"},"offence":{"description":"fraud","summary":"facts"},"data":[{"description":"d","relation_to_offence":"r"}],"custodian":{"name":"C"},"necessity":"n","mla_intended":true}"#
+    static let json = #"{"reference":"VN-1","from":"VN","to":"DE","kind":"preservation","priority":"urgent","authority":{"name":"A"},"offence":{"description":"fraud","summary":"facts","convention_articles":["UN-7"]},"data":[{"description":"d","relation_to_offence":"r"}],"custodian":{"name":"C"},"necessity":"n","mla_intended":true}"#
 }

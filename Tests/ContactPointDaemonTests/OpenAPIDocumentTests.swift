@@ -81,7 +81,8 @@ final class OpenAPIDocumentTests: XCTestCase {
         request.authority = .init(name: request.authority?.name ?? "Authority", contact: request.authority?.contact ?? "duty@example.vn")
         request.offence = .init(description: request.offence?.description ?? "Computer fraud",
                                 legalProvision: request.offence?.legalProvision ?? "Art. 290",
-                                summary: request.offence?.summary ?? "facts")
+                                summary: request.offence?.summary ?? "facts",
+                                conventionArticles: request.offence?.conventionArticles ?? [.un13])
         if request.data.isEmpty { request.data = [.init(description: "data", relationToOffence: "relation")] }
         request.data[0].relationToOffence = request.data[0].relationToOffence ?? "relation"
         request.data[0].identifiers = [.init(type: "email", value: "x@example.org")]
@@ -153,6 +154,7 @@ final class OpenAPIDocumentTests: XCTestCase {
         XCTAssertEqual(try documentedEnum("Priority"), Priority.allCases.map(\.rawValue))
         XCTAssertEqual(try documentedEnum("DeadlineKind"), DeadlineKind.allCases.map(\.rawValue))
         XCTAssertEqual(try documentedEnum("RefusalGround"), RefusalGround.allCases.map(\.rawValue))
+        XCTAssertEqual(try documentedEnum("ConventionArticle"), ConventionArticle.allCases.map(\.rawValue))
     }
 
     // MARK: - Reading the document

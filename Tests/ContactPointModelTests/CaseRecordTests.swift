@@ -116,5 +116,10 @@ final class CaseRecordTests: XCTestCase {
         XCTAssertEqual(snapshot.canonicalBytes, expected)
         snapshot.erasedAt = 1_800_000_000_000
         XCTAssertEqual(snapshot.canonicalBytes, expected + be(1_800_000_000_000), "an erasure time is appended, and only then")
+        snapshot.articles = 0b101
+        XCTAssertEqual(snapshot.canonicalBytes, expected + be(1_800_000_000_000) + be(0b101), "articles come after the erasure time")
+        snapshot.erasedAt = Int64.min
+        XCTAssertEqual(snapshot.canonicalBytes, expected + be(Int64.min) + be(0b101),
+                       "with articles, an unset erasure time is written, so the three layouts differ in length")
     }
 }

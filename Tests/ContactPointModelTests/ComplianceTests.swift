@@ -51,6 +51,33 @@ final class ComplianceTests: XCTestCase {
         XCTAssertEqual(cell(vn, "us", "deliver"), ["on_time": 1, "late": 0, "late_unanswered": 0])
     }
 
+    /// Each article counts the requests submitted in the window under it (a request under two
+    /// counts under both) and the outcomes of their deadlines; unclassified ones have their row.
+    func testRequestsAndOutcomesAreCountedPerConventionArticle() throws {
+        let now = t0 + .days(2)
+        var tally = ComplianceTally(now: now, mine: de)
+        // validRequestJSON: UN-13 and BUD-8. Delivered and acknowledged on time, preserve late and unanswered.
+        tally.add(try record(at: t0, [(.delivered(by: "pocd.de"), .seconds(2)), (.acknowledged, .hours(1))]), policy: policy)
+        var unclassified = try decode(editing("kind", to: "traffic-disclosure")).get()
+        unclassified.offence?.conventionArticles = nil
+        tally.add(CaseRecord(unclassified, submittedAt: t0 + .days(1)), policy: policy)
+        let rows = try XCTUnwrap(tally.json["windows"]?[0]?["articles"]?.arrayValue)
+        XCTAssertEqual(rows.count, ConventionArticle.allCases.count + 1)
+        func row(_ code: String?) -> [String: Int] {
+            let r = rows.first { $0["article"]?.stringValue == code }
+            return ["incoming": r?["incoming"]?.intValue ?? -1, "outgoing": r?["outgoing"]?.intValue ?? -1,
+                    "on_time": r?["deadlines_on_time"]?.intValue ?? -1, "late": r?["deadlines_late"]?.intValue ?? -1]
+        }
+        // Deliver and acknowledge on time, preserve late (unanswered): two on time, one late.
+        XCTAssertEqual(row("UN-13"), ["incoming": 1, "outgoing": 0, "on_time": 2, "late": 1])
+        XCTAssertEqual(row("BUD-8"), row("UN-13"))
+        XCTAssertEqual(row("UN-7"), ["incoming": 0, "outgoing": 0, "on_time": 0, "late": 0])
+        // The unclassified one: submitted a day ago, its delivery (15 min) late and unanswered.
+        XCTAssertEqual(row(nil), ["incoming": 1, "outgoing": 0, "on_time": 0, "late": 1])
+        XCTAssertEqual(rows.last?["title"], "Not classified")
+        XCTAssertEqual(rows.first { $0["article"] == "UN-13" }?["on_time_rate"], .number(0.667))
+    }
+
     func testWindowsCountByTheOutcomesTime() throws {
         let now = t0 + .days(40)
         var tally = ComplianceTally(now: now, mine: de)

@@ -2,7 +2,7 @@ import XCTest
 @testable import ContactPointModel
 
 /// A valid preservation request in the API's own encoding (keys in API.md order, UTC times).
-let validRequestJSON = #"{"id":"2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e","reference":"VN-A05-2026-0113","from":"VN","to":"DE","kind":"preservation","priority":"urgent","language":"en","authority":{"name":"Department of Cybersecurity and High-Tech Crime Prevention","contact":"duty@example.vn"},"offence":{"description":"Computer fraud","legal_provision":"Art. 290 Criminal Code","summary":"Victims paid for goods never delivered; the proceeds went to the account below."},"data":[{"description":"Subscriber and traffic data of account","relation_to_offence":"account received the proceeds","identifiers":[{"type":"email","value":"x@example.org"}],"period":{"from":"2026-10-01T00:00:00Z","to":"2026-11-01T00:00:00Z"}}],"custodian":{"name":"Example Mail GmbH","location":"DE"},"necessity":"data is deleted after 30 days","mla_intended":true,"confidential":true,"extends":"0c1d2e3f-4a5b-4c6d-8e9f-a0b1c2d3e4f5","case_reference":"A05/2026/77","attachments":[{"name":"order.pdf","media_type":"application/pdf","sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]}"#
+let validRequestJSON = #"{"id":"2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e","reference":"VN-A05-2026-0113","from":"VN","to":"DE","kind":"preservation","priority":"urgent","language":"en","authority":{"name":"Department of Cybersecurity and High-Tech Crime Prevention","contact":"duty@example.vn"},"offence":{"description":"Computer fraud","legal_provision":"Art. 290 Criminal Code","summary":"Victims paid for goods never delivered; the proceeds went to the account below.","convention_articles":["UN-13","BUD-8"]},"data":[{"description":"Subscriber and traffic data of account","relation_to_offence":"account received the proceeds","identifiers":[{"type":"email","value":"x@example.org"}],"period":{"from":"2026-10-01T00:00:00Z","to":"2026-11-01T00:00:00Z"}}],"custodian":{"name":"Example Mail GmbH","location":"DE"},"necessity":"data is deleted after 30 days","mla_intended":true,"confidential":true,"extends":"0c1d2e3f-4a5b-4c6d-8e9f-a0b1c2d3e4f5","case_reference":"A05/2026/77","attachments":[{"name":"order.pdf","media_type":"application/pdf","sha256":"9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}]}"#
 
 func decode(_ text: String) -> Result<EvidenceRequest, FieldProblems> {
     EvidenceRequest.decode(Array(text.utf8), newID: { "00000000-0000-4000-8000-000000000000" })
@@ -173,6 +173,52 @@ final class EvidenceRequestTests: XCTestCase {
         XCTAssertEqual(try decode(text).get().id, "00000000-0000-4000-8000-000000000000")
         let forwarded = EvidenceRequest.decode(Array(text.utf8), requireID: true, newID: { "x" })
         XCTAssertThrowsError(try forwarded.get())
+    }
+
+    func testConventionArticlesAreKnownCodesEachOnce() throws {
+        XCTAssertEqual(try decode(validRequestJSON).get().offence?.conventionArticles, [.un13, .bud8])
+        XCTAssertEqual(try decode(editing("offence.convention_articles", to: ["un-7"])).get().offence?.conventionArticles, [.un7],
+                       "lower case is read as the code")
+        let found = problems(editing("offence.convention_articles", to: ["UN-13", "UN-18", "BUD-1", 7, "UN-13"]))
+        XCTAssertEqual(found.map(\.field), ["offence.convention_articles[1]", "offence.convention_articles[2]",
+                                            "offence.convention_articles[3]", "offence.convention_articles[4]"])
+        XCTAssertTrue(found[0].reason.hasPrefix("unknown code \"UN-18\": must be UN-7 … UN-17"), found[0].reason)
+        XCTAssertEqual(found[2].reason, "must be a string such as \"UN-7\"")
+        XCTAssertEqual(found[3].reason, "UN-13 is listed twice")
+        XCTAssertEqual(problems(editing("offence.convention_articles", to: [])).map(\.field), ["offence.convention_articles"])
+        XCTAssertEqual(problems(editing("offence.convention_articles", to: "UN-7")).map(\.description),
+                       ["offence.convention_articles: must be an array, not a string"])
+        let tooMany = JSONValue.array((0...ConventionArticle.allCases.count).map { _ in "UN-7" })
+        XCTAssertEqual(problems(editing("offence.convention_articles", to: tooMany)).map(\.description),
+                       ["offence.convention_articles: at most 20 articles (each code once)"])
+    }
+
+    func testConventionArticlesAreRequiredOfAPreservationSubmittedHereOnly() throws {
+        let missing = editing("offence.convention_articles", to: nil)
+        let found = problems(missing)
+        XCTAssertEqual(found.map(\.field), ["offence.convention_articles"])
+        XCTAssertTrue(found[0].reason.hasPrefix("required for a preservation request"), found[0].reason)
+        // A partner's daemon forwarding a request it accepted: taken without the classification.
+        let forwarded = try EvidenceRequest.decode(Array(missing.utf8), requireID: true, newID: { "x" }).get()
+        XCTAssertNil(forwarded.offence?.conventionArticles)
+        // Other kinds: optional.
+        var json = try JSONParser.parse(missing)
+        json = editing(json, ["kind"], to: "traffic-disclosure")
+        XCTAssertNoThrow(try decode(json.serializedString()).get())
+        json = editing(json, ["kind"], to: "assistance")
+        XCTAssertNoThrow(try decode(json.serializedString()).get())
+    }
+
+    func testArticlesPackIntoABitSetInTheSchemesOrder() {
+        let set = ConventionArticles([.bud8, .un13, .un7])
+        XCTAssertEqual(set.articles, [.un7, .un13, .bud8])
+        XCTAssertTrue(set.contains(.un13))
+        XCTAssertFalse(set.contains(.bud2))
+        XCTAssertEqual(ConventionArticles(rawValue: set.rawValue), set)
+        XCTAssertEqual(ConventionArticles(rawValue: UInt32.max).articles, ConventionArticle.allCases, "unknown bits are dropped")
+        XCTAssertEqual(Set(ConventionArticle.allCases.map(\.rawValue)).count, 20)
+        XCTAssertEqual(ConventionArticle.allCases.filter { $0.convention == "UN" }.map(\.rawValue), (7...17).map { "UN-\($0)" })
+        XCTAssertEqual(ConventionArticle.allCases.filter { $0.convention == "BUD" }.map(\.rawValue), (2...10).map { "BUD-\($0)" })
     }
 
     func testNotJSONOrNotAnObject() {

@@ -52,7 +52,7 @@ enum E2E {
         return """
             {"id":"\(id)","reference":"\(reference)","from":"\(from)","to":"\(to)","kind":"\(kind)","priority":"\(priority)","language":"en",\
             "authority":{"name":"Department of Cybersecurity and High-Tech Crime Prevention","contact":"duty@example.vn"},\
-            "offence":{"description":"Computer fraud","legal_provision":"Art. 290 Criminal Code","summary":"Victims paid for goods never delivered."},\
+            "offence":{"description":"Computer fraud","legal_provision":"Art. 290 Criminal Code","summary":"Victims paid for goods never delivered.","convention_articles":["UN-13","BUD-8"]},\
             "data":[{"description":"Subscriber and traffic data of account","relation_to_offence":"account received the proceeds",\
             "identifiers":[{"type":"email","value":"x@example.org"}],"period":{"from":"2026-10-01T00:00:00+07:00","to":"2026-11-01T00:00:00Z"}}],\
             "custodian":{"name":"Example Mail GmbH","location":"DE"},"necessity":"data is deleted after 30 days","mla_intended":true\(emergency)}

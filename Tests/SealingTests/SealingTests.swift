@@ -124,6 +124,40 @@ final class SealingTests: XCTestCase {
         XCTAssertEqual(clearOnly.priority, .urgent)
     }
 
+    /// The offence is sealed but its classification stays in clear beside it: the queue filters
+    /// and counts by it without a key, and it outlives an erasure.
+    func testTheOffencesArticlesStayInClearAndTheRestOfItIsSealed() throws {
+        let offence: JSONValue = ["description": "Computer fraud", "summary": "Victims paid Alice Example for nothing",
+                                  "convention_articles": ["UN-13", "BUD-8"]]
+        let request: JSONValue = [
+            "id": .string(requestID), "reference": "VN-1", "from": "VN", "to": "DE", "kind": "preservation",
+            "priority": "urgent", "offence": offence, "necessity": "n",
+        ]
+        let key = AESGCM.randomBytes(32)
+        let sealed = try XCTUnwrap(SealedContent.seal(["request": request], type: "submitted", requestID: requestID, key: key))
+        let text = String(decoding: sealed.serialized(), as: UTF8.self)
+        XCTAssertFalse(text.contains("Alice Example"))
+        XCTAssertFalse(text.contains("Computer fraud"))
+        XCTAssertEqual(sealed["request"]?["offence"], ["convention_articles": ["UN-13", "BUD-8"]])
+        let opened = try XCTUnwrap(SealedContent.open(sealed, type: "submitted", requestID: requestID, key: key))
+        XCTAssertEqual(SealedContent.strippingSealed(opened, type: "submitted")["request"]?.jcsBytes(), request.jcsBytes(),
+                       "opened, the offence is whole again")
+        XCTAssertEqual(SealedContent.storedForm(opened, type: "submitted").jcsBytes(), sealed.jcsBytes())
+        guard case .success(.submitted(let clearOnly)) = SealedContent.replayEvent(type: "submitted", payload: sealed) else {
+            return XCTFail("replay reads the clear part")
+        }
+        XCTAssertEqual(clearOnly.offence?.conventionArticles, [.un13, .bud8], "erased or not, the classification replays")
+        XCTAssertNil(clearOnly.offence?.description)
+
+        // An offence with no classification is sealed whole, as before (stored events keep their form).
+        var plain = request.objectValue!
+        plain["offence"] = ["description": "Computer fraud", "summary": "facts"]
+        let older = try XCTUnwrap(SealedContent.seal(["request": .object(plain)], type: "submitted", requestID: requestID, key: key))
+        XCTAssertNil(older["request"]?["offence"])
+        let reopened = try XCTUnwrap(SealedContent.open(older, type: "submitted", requestID: requestID, key: key))
+        XCTAssertEqual(SealedContent.storedForm(reopened, type: "submitted").jcsBytes(), older.jcsBytes())
+    }
+
     func testReasonsAndProviderReferencesAreSealedAndReplayWithoutThem() throws {
         let key = AESGCM.randomBytes(32)
         let preserved = CaseEvent.preserved(providerReference: "EM-4471", partial: false,

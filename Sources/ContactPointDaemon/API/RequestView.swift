@@ -82,6 +82,7 @@ enum RequestView {
         o["counterpart"] = .string((direction == "incoming" ? r.from : r.to).code)
         o["kind"] = .string(r.kind.rawValue)
         o["priority"] = .string(r.priority.rawValue)
+        o["convention_articles"] = .array(r.articles.articles.map { .string($0.rawValue) })
         o["state"] = .string(r.state.rawValue)
         o["overdue"] = .bool(s.overdue)
         o["escalation_level"] = .number(Double(s.level))

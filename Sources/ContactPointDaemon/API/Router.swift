@@ -380,10 +380,14 @@ final class Router: Sendable {
                 if let s = RequestState(rawValue: value) { f.state = s } else {
                     problems.add(key, "must be one of \(RequestState.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
+            case "article":
+                if let a = ConventionArticle(rawValue: value.uppercased()) { f.article = a } else {
+                    problems.add(key, "must be \(ConventionArticle.scheme)")
+                }
             case "limit":
                 if let n = Int(value), (1...100_000).contains(n) { f.limit = n } else { problems.add(key, "must be a number from 1 to 100000") }
             default:
-                problems.add(key, "unknown filter (overdue, priority, direction, state, limit)")
+                problems.add(key, "unknown filter (overdue, priority, direction, state, article, limit)")
             }
         }
         return problems.isEmpty ? .success(f) : .failure(.invalid(problems, what: "the query"))

@@ -14,6 +14,19 @@ struct CaseTable {
     private var chunks: [[CaseRecord]] = []
     private(set) var count = 0
     private var index: [RequestID: Slot] = [:]
+    /// Requests per convention article (in `ConventionArticle.allCases` order), then those with
+    /// none: kept as records come and go, so /metrics reads them in constant time.
+    private(set) var articleCounts = [Int](repeating: 0, count: ConventionArticle.allCases.count + 1)
+
+    private mutating func tally(_ articles: ConventionArticles, _ delta: Int) {
+        guard !articles.isEmpty else {
+            articleCounts[articleCounts.count - 1] += delta
+            return
+        }
+        for i in 0..<ConventionArticle.allCases.count where articles.rawValue & (UInt32(1) << UInt32(i)) != 0 {
+            articleCounts[i] += delta
+        }
+    }
 
     /// The slot of a request, if it is known.
     func slot(of id: String) -> Slot? { RequestID(id).flatMap { index[$0] } }
@@ -36,6 +49,7 @@ struct CaseTable {
                 if let newValue { self[slot] = newValue } else {
                     // Only an append that failed removes a request; it was the last one added.
                     precondition(Int(slot) == count - 1, "only the newest request can be removed")
+                    tally(self[slot].articles, -1)
                     chunks[chunks.count - 1].removeLast()
                     if chunks[chunks.count - 1].isEmpty { chunks.removeLast() }
                     count -= 1
@@ -49,6 +63,7 @@ struct CaseTable {
                 }
                 chunks[chunks.count - 1].append(newValue)
                 count += 1
+                tally(newValue.articles, 1)
             }
         }
     }

@@ -202,6 +202,7 @@ extension Desk {
             if let d = scan.filter.direction, d != (incoming ? "incoming" : "outgoing") { continue }
             if let p = scan.filter.priority, p != record.priority { continue }
             if let s = scan.filter.state, s != record.state { continue }
+            if let a = scan.filter.article, !record.articles.contains(a) { continue }
             if let o = scan.filter.overdue, o != overdueSlots.contains(CaseTable.Slot(i)) { continue }
             let next = record.deadlines(policy: policy).first?.dueAt.millisecondsSince1970 ?? Int64.max
             scan.matches.append((next, CaseTable.Slot(i)))
@@ -255,6 +256,11 @@ extension Desk {
                 Metrics.Gauge("contactpoint_requests_overdue", help: "Open requests with a missed deadline", [([], Double(overdueSlots.count))]),
                 Metrics.Gauge("contactpoint_deadlines_scheduled", help: "Requests with a deadline, reminder or expiry scheduled",
                               [([], Double(deadlines.count))]),
+                Metrics.Gauge("contactpoint_requests_by_article",
+                              help: "Requests by the convention article their offence falls under (one may count under several; none: unclassified)",
+                              (ConventionArticle.allCases.map(\.rawValue) + ["none"]).enumerated().map {
+                                  ([("article", $0.element)], Double(cases.articleCounts[$0.offset]))
+                              }),
             ])
         }
     }
@@ -279,6 +285,8 @@ public struct QueueFilter: Sendable {
     public var priority: Priority?
     public var direction: String?
     public var state: RequestState?
+    /// Only requests classified under this article (`offence.convention_articles`).
+    public var article: ConventionArticle?
     public var limit: Int = 500
 
     public init() {}

@@ -58,6 +58,7 @@ extension Desk {
             "directory": .array(points),
             "actions": .array(actions),
             "refusal_grounds": .array(RefusalGround.allCases.map { .string($0.rawValue) }),
+            "convention_articles": .array(ConventionArticle.allCases.map { ["code": .string($0.rawValue), "title": .string($0.title)] }),
             "kinds": .array(RequestKind.allCases.map { .string($0.rawValue) }),
             "priorities": .array(Priority.allCases.map { .string($0.rawValue) }),
             "states": .array(RequestState.allCases.map { .string($0.rawValue) }),
