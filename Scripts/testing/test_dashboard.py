@@ -159,6 +159,15 @@ class Dashboard(unittest.TestCase):
         self.assertIn("priority=emergency", page.url)
         page.select_option("#filter-priority", "")
         page.wait_for_selector("#queue tr[data-id] >> nth=1")
+        # And by the offence's convention article, each row showing its own.
+        page.select_option("#filter-article", "BUD-8")
+        status, classified = api("officer.de.bob", "GET", "/v1/queue?article=BUD-8&limit=500")
+        self.assertGreaterEqual(classified["count"], 2)
+        wait_until("the rows under BUD-8", lambda: page.eval_on_selector_all(
+            "#queue tr[data-id]", "rows => rows.map(r => r.dataset.id)") == [i["id"] for i in classified["items"]])
+        self.assertIn("UN-13, BUD-8", page.text_content("#queue tbody"))
+        page.select_option("#filter-article", "")
+        page.wait_for_selector("#queue tr[data-id] >> nth=1")
         self.shot(page, "queue")
 
     # --- one request, text from a request is text ---
@@ -184,7 +193,8 @@ class Dashboard(unittest.TestCase):
         page.wait_for_selector("#content")
         content = page.text_content("#content")
         for text in ["Subscriber and traffic data of account", "x@example.org", "Example Mail GmbH", "data is deleted after 30 days",
-                     "Department of Cybersecurity and High-Tech Crime Prevention", "Art. 290 Criminal Code", "2026-10-01T00:00:00Z"]:
+                     "Department of Cybersecurity and High-Tech Crime Prevention", "Art. 290 Criminal Code", "2026-10-01T00:00:00Z",
+                     "UN-13 — ICT system-related theft or fraud", "BUD-8 — Computer-related fraud"]:
             self.assertIn(text, content)
         self.assertIn("DE (Germany)", page.text_content("main"), "each deadline says who owes it")
         self.assertIn("submitted", page.text_content("ol.timeline"))
@@ -265,7 +275,12 @@ class Dashboard(unittest.TestCase):
         page.click("#submit-button")
         self.assertEqual(page.text_content('[data-error-for="offence.summary"]'), "required")
         self.assertEqual(page.get_attribute('[name="offence.summary"]', "aria-invalid"), "true")
+        self.assertEqual(page.text_content('[data-error-for="offence.convention_articles"]'),
+                         "choose at least one article (required for preservation)")
         page.fill('[name="offence.summary"]', "Victims paid for goods never delivered.")
+        page.check("#f-article-UN-13")
+        page.check("#f-article-BUD-8")
+        self.assertTrue(page.is_hidden('[data-error-for="offence.convention_articles"]'))
         # A field only the server can judge: its reason comes back next to the field.
         page.fill('[name="language"]', "not a language!")
         page.click("#submit-button")
@@ -279,6 +294,7 @@ class Dashboard(unittest.TestCase):
         page.wait_for_selector("#submit-form")
         self.assertEqual(page.input_value('[name="offence.summary"]'), "Victims paid for goods never delivered.")
         self.assertEqual(page.input_value('[name="data[0].identifiers[0].value"]'), "y@example.org")
+        self.assertTrue(page.is_checked("#f-article-BUD-8"), "the articles are part of the draft")
         page.fill('[name="language"]', "vi")
         # A double click stores one request.
         with page.expect_navigation(url="**/requests/" + draft_id):
@@ -288,6 +304,7 @@ class Dashboard(unittest.TestCase):
         self.assertEqual(status, 200, stored)
         self.assertEqual(stored["request"]["language"], "vi")
         self.assertEqual(stored["request"]["data"][0]["identifiers"], [{"type": "email", "value": "y@example.org"}])
+        self.assertEqual(stored["request"]["offence"]["convention_articles"], ["UN-13", "BUD-8"])
         _, queue = api("officer.vn.alice", "GET", "/v1/queue?limit=100000")
         self.assertEqual([i["id"] for i in queue["items"] if i["reference"] == "VN-DASH-FORM-1"], [draft_id])
         self.assertIsNone(page.evaluate("localStorage.getItem('contactpoint.draft')"), "the draft is gone once stored")
@@ -406,6 +423,11 @@ class Dashboard(unittest.TestCase):
         _, stats = api("supervisor.de.eva", "GET", "/v1/stats/compliance")
         win = [w for w in stats["windows"] if w["days"] == 30][0]
         self.assertIn("%d requests" % win["time_to_acknowledge"]["us"]["count"], page.text_content("main"))
+        un13 = [a for a in win["articles"] if a["article"] == "UN-13"][0]
+        self.assertGreaterEqual(un13["incoming"], 1)
+        row = page.locator('#by-article tr[data-article="UN-13"]')
+        self.assertEqual(row.locator("td").nth(2).text_content(), str(un13["incoming"]))
+        self.assertIn("ICT system-related theft or fraud", row.text_content())
         page.click("text=7 days")
         self.assertEqual(page.get_attribute('.tabs button[data-days="7"]', "aria-pressed"), "true")
         self.shot(page, "compliance")

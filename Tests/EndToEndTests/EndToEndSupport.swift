@@ -45,14 +45,16 @@ enum E2E {
 
     /// A valid request VN→DE as JSON, with a fresh id unless one is given.
     static func requestJSON(id: String = UUID().uuidString.lowercased(), from: String = "VN", to: String = "DE",
-                            priority: String = "urgent", kind: String = "preservation", reference: String = "VN-A05-2026-0113") -> String {
+                            priority: String = "urgent", kind: String = "preservation", reference: String = "VN-A05-2026-0113",
+                            articles: [String] = ["UN-13", "BUD-8"]) -> String {
+        let codes = articles.map { "\"\($0)\"" }.joined(separator: ",")
         let emergency = kind == "emergency-disclosure"
             ? #","emergency":{"facts":"a threat to kill a named person was posted an hour ago","data_relevance":"the poster's account data identify the author"}"#
             : ""
         return """
             {"id":"\(id)","reference":"\(reference)","from":"\(from)","to":"\(to)","kind":"\(kind)","priority":"\(priority)","language":"en",\
             "authority":{"name":"Department of Cybersecurity and High-Tech Crime Prevention","contact":"duty@example.vn"},\
-            "offence":{"description":"Computer fraud","legal_provision":"Art. 290 Criminal Code","summary":"Victims paid for goods never delivered.","convention_articles":["UN-13","BUD-8"]},\
+            "offence":{"description":"Computer fraud","legal_provision":"Art. 290 Criminal Code","summary":"Victims paid for goods never delivered.","convention_articles":[\(codes)]},\
             "data":[{"description":"Subscriber and traffic data of account","relation_to_offence":"account received the proceeds",\
             "identifiers":[{"type":"email","value":"x@example.org"}],"period":{"from":"2026-10-01T00:00:00+07:00","to":"2026-11-01T00:00:00Z"}}],\
             "custodian":{"name":"Example Mail GmbH","location":"DE"},"necessity":"data is deleted after 30 days","mla_intended":true\(emergency)}

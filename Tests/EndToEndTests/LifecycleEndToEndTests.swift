@@ -147,7 +147,8 @@ final class LifecycleEndToEndTests: XCTestCase {
         XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: routine, priority: "routine")).status, 201)
         XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: urgent, priority: "urgent")).status, 201)
         XCTAssertEqual(try daemon.curl("officer.de.bob", "POST", "/v1/requests",
-                                       json: E2E.requestJSON(id: out, from: "DE", to: "VN", reference: "DE-2026-7")).status, 201)
+                                       json: E2E.requestJSON(id: out, from: "DE", to: "VN", reference: "DE-2026-7",
+                                                             articles: ["UN-14", "BUD-9"])).status, 201)
         let q = try daemon.curl("officer.de.bob", "GET", "/v1/queue").body.json
         let ids = q["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
         // By next deadline: urgent's acknowledgement (4h), then DE's own urgent request, submitted
@@ -166,5 +167,40 @@ final class LifecycleEndToEndTests: XCTestCase {
         // US sees none of it.
         let us = try daemon.curl("officer.us.carol", "GET", "/v1/queue").body.json
         XCTAssertEqual(us["count"], 0)
+
+        // By the offence's classification, which each row shows, also after a restart (read
+        // back from the projection) and with the projection gone (replayed from the log's clear part).
+        func classified(_ code: String) throws -> [String]? {
+            try daemon.curl("officer.de.bob", "GET", "/v1/queue?article=\(code)").body.json["items"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
+        }
+        XCTAssertEqual(q["items"]?[1]?["convention_articles"], ["UN-14", "BUD-9"])
+        XCTAssertEqual(try classified("UN-14"), [out])
+        XCTAssertEqual(try classified("bud-8"), [urgent, routine])
+        XCTAssertEqual(try classified("UN-7"), [])
+        let unknown = try daemon.curl("officer.de.bob", "GET", "/v1/queue?article=UN-18")
+        XCTAssertEqual(unknown.status, 422)
+        XCTAssertEqual(unknown.body.json["errors"]?[0]?["field"], "article")
+        func scraped(_ code: String) throws -> String? {
+            let text = try daemon.curl("supervisor.vn.minh", "GET", "/metrics").body
+            return text.split(separator: "\n").first { $0.hasPrefix("contactpoint_requests_by_article{article=\"\(code)\"}") }
+                .map { String($0.split(separator: " ").last ?? "") }
+        }
+        XCTAssertEqual(try scraped("UN-13"), "2")
+        XCTAssertEqual(try scraped("UN-14"), "1")
+        XCTAssertEqual(try scraped("UN-7"), "0")
+        XCTAssertEqual(try scraped("none"), "0")
+        daemon.kill9()
+        try daemon.start()
+        XCTAssertEqual(try classified("UN-14"), [out])
+        XCTAssertEqual(try scraped("BUD-8"), "2")
+        if !E2E.onPostgreSQL {
+            XCTAssertEqual(daemon.stop(), 0)
+            let db = daemon.dataPath + "/events.sqlite"
+            let wipe = try Subprocess.run("sqlite3", [db, "DELETE FROM cases; DELETE FROM meta WHERE key = 'projection_position';"])
+            XCTAssertEqual(wipe.status, 0, wipe.stderr)
+            try daemon.start()
+            XCTAssertEqual(try classified("BUD-9"), [out], "replayed from the log without the projection")
+            XCTAssertEqual(try classified("BUD-8"), [urgent, routine])
+        }
     }
 }

@@ -31,7 +31,7 @@ final class PocCLIEndToEndTests: XCTestCase {
             kind: preservation
             priority: routine
             authority: {name: Department of Cybersecurity}
-            offence: {description: Extortion, summary: Ransom demanded by e-mail}
+            offence: {description: Extortion, summary: Ransom demanded by e-mail, convention_articles: [UN-9, BUD-4]}
             data:
               - description: Mailbox contents
                 relation_to_offence: the ransom e-mails were sent from it
@@ -46,7 +46,7 @@ final class PocCLIEndToEndTests: XCTestCase {
 
         // From flags.
         let flags = try poc("officer.vn.alice", ["submit", "--to", "DE", "--reference", "VN-FLAGS-1", "--priority", "emergency",
-                                                 "--kind", "preservation", "--authority", "Dept", "--offence", "Fraud", "--summary", "facts",
+                                                 "--kind", "preservation", "--authority", "Dept", "--offence", "Fraud", "--article", "UN-13", "--article", "bud-8", "--summary", "facts",
                                                  "--data", "subscriber data", "--relation", "paid the proceeds",
                                                  "--identifier", "email=x@example.org", "--custodian", "Example Mail GmbH",
                                                  "--necessity", "deleted soon", "--json"])
@@ -67,6 +67,14 @@ final class PocCLIEndToEndTests: XCTestCase {
         XCTAssertFalse(table.stdout.contains("\u{1B}["), "no colour when not a terminal")
         let json = try poc("officer.de.bob", ["queue", "--json", "--priority", "routine"])
         XCTAssertEqual(json.stdout.json["items"]?.arrayValue?.compactMap { $0["reference"]?.stringValue }, ["VN-YAML-1"])
+        XCTAssertEqual(flags.stdout.json["request"]?["offence"]?["convention_articles"], ["UN-13", "BUD-8"])
+        XCTAssertTrue(header.contains("ARTICLES"), table.stdout)
+        XCTAssertTrue(top.contains("UN-13,BUD-8"), table.stdout)
+        let byArticle = try poc("officer.de.bob", ["queue", "--article", "BUD-4", "--json"])
+        XCTAssertEqual(byArticle.stdout.json["items"]?.arrayValue?.compactMap { $0["reference"]?.stringValue }, ["VN-YAML-1"])
+        let unknownArticle = try poc("officer.de.bob", ["queue", "--article", "UN-99"])
+        XCTAssertEqual(unknownArticle.status, 1)
+        XCTAssertTrue(unknownArticle.stderr.contains("article: must be UN-7"), unknownArticle.stderr)
 
         // Every action subcommand, through a lifecycle.
         let id = "2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e"
@@ -88,7 +96,7 @@ final class PocCLIEndToEndTests: XCTestCase {
         XCTAssertTrue(try poc("officer.de.bob", ["report-no-data", yamlID, "--reason", "account closed"]).stdout.contains("is now no-data"))
         let flagsID = try XCTUnwrap(flags.stdout.json["id"]?.stringValue, flags.stdout)
         XCTAssertTrue(try poc("officer.de.bob", ["refuse", flagsID, "--ground", "essential-interests", "--reason", "x"]).stdout.contains("is now refused"))
-        let w = try poc("officer.vn.alice", ["submit", "--to", "DE", "--reference", "W", "--authority", "A", "--offence", "O", "--summary", "S",
+        let w = try poc("officer.vn.alice", ["submit", "--to", "DE", "--reference", "W", "--authority", "A", "--offence", "O", "--article", "UN-7", "--summary", "S",
                                              "--data", "D", "--relation", "R", "--custodian", "C", "--necessity", "N", "--json"])
         XCTAssertTrue(try poc("officer.vn.alice", ["withdraw", try XCTUnwrap(w.stdout.json["id"]?.stringValue, w.stdout), "--reason", "solved"]).stdout.contains("is now withdrawn"))
 
@@ -157,6 +165,8 @@ final class PocCLIEndToEndTests: XCTestCase {
             XCTAssertTrue(shown.stdout.contains(t), "\(t) in \(shown.stdout)")
         }
         XCTAssertTrue(shown.stdout.contains("MLA request intended: yes"), shown.stdout)
+        XCTAssertTrue(shown.stdout.contains("convention articles: UN-13 ICT system-related theft or fraud; BUD-8 Computer-related fraud"),
+                      shown.stdout)
         // Times for people in the reader's zone, named; --utc (before or after the subcommand) for UTC.
         let hanoi = try daemon.poc("officer.de.bob", ["show", "2f1c7e3a"], environment: ["TZ": "Asia/Ho_Chi_Minh"])
         XCTAssertTrue(hanoi.stdout.contains(" GMT+7  submitted"), hanoi.stdout)

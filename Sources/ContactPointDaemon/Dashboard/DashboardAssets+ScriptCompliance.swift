@@ -52,6 +52,12 @@ extension DashboardAssets {
           el("tbody", {}, win.deadlines.filter((d) => d.total > 0).map((d) => el("tr", {},
             el("td", { text: d.owed_by }), el("td", { text: d.kind }), el("td", { text: d.priority }), el("td", { text: String(d.on_time) }),
             el("td", { text: String(d.late) }), el("td", { text: String(d.late_unanswered) }), el("td", { text: Math.round(d.on_time_rate * 100) + "%" })))));
+        const byArticle = el("table", { id: "by-article" }, el("caption", { class: "sr", text: "Requests by convention article, last " + days + " days" }),
+          el("thead", {}, el("tr", {}, ["Article", "Offence", "Incoming", "Outgoing", "Deadlines on time", "Late", "Rate"].map((h) => el("th", { scope: "col", text: h })))),
+          el("tbody", {}, win.articles.filter((a) => a.incoming + a.outgoing + a.deadlines_on_time + a.deadlines_late > 0).map((a) => el("tr", { "data-article": a.article || "none" },
+            el("td", { text: a.article || "—" }), el("td", { text: a.title }), el("td", { text: String(a.incoming) }), el("td", { text: String(a.outgoing) }),
+            el("td", { text: String(a.deadlines_on_time) }), el("td", { text: String(a.deadlines_late) }),
+            el("td", { text: a.on_time_rate === null ? "—" : Math.round(a.on_time_rate * 100) + "%" })))));
         const t = win.time_to_acknowledge;
         const med = (d) => d.count ? "median " + duration(d.median_seconds) + ", 90th percentile " + duration(d.p90_seconds) + ", " + d.count + " requests" : "no acknowledgement in this window";
         clear(holder).append(
@@ -60,7 +66,10 @@ extension DashboardAssets {
             el("div", { class: "panel" }, el("h2", { text: "Partners' deadlines kept, last " + days + " days" }), rateChart("Partners' on-time rate by deadline and priority", theirs)),
             el("div", { class: "panel" }, el("h2", { text: "Time for us to acknowledge" }), el("p", { text: med(t.us) }), histogram("Time for us to acknowledge", t.us)),
             el("div", { class: "panel" }, el("h2", { text: "Time for partners to acknowledge" }), el("p", { text: med(t.partners) }), histogram("Time for partners to acknowledge", t.partners))),
-          el("h2", { text: "Figures" }), table.querySelector("tbody").children.length ? table : el("p", { class: "muted", text: "No deadline closed or missed in this window." }));
+          el("h2", { text: "Figures" }), table.querySelector("tbody").children.length ? table : el("p", { class: "muted", text: "No deadline closed or missed in this window." }),
+          el("h2", { text: "By offence (convention article)" }),
+          el("p", { class: "muted", text: "Requests submitted in the window, and the deadlines of requests under each article; a request under several articles counts under each." }),
+          byArticle.querySelector("tbody").children.length ? byArticle : el("p", { class: "muted", text: "No request in this window." }));
       };
       for (const days of r.json.windows.map((w) => w.days)) {
         tabs.append(el("button", { type: "button", "data-days": String(days), onclick: () => draw(days), text: days + " days" }));

@@ -2,12 +2,13 @@ extension DashboardAssets {
     /// The queue, the wall (overdue first, nothing to click) and the alerts page.
     static let scriptLists = #"""
     // ---- Queue ----
-    const filterNames = { direction: ["", "incoming", "outgoing"], priority: null, state: null, overdue: ["", "true", "false"] };
+    const filterNames = { direction: ["", "incoming", "outgoing"], priority: null, state: null, overdue: ["", "true", "false"], article: null };
     async function queuePage() {
       const params = new URLSearchParams(location.search);
       const filters = el("form", { class: "filters", role: "search", "aria-label": "Filter the queue" });
       const choices = { direction: filterNames.direction, priority: [""].concat(state.session.priorities),
-                        state: [""].concat(state.session.states), overdue: filterNames.overdue };
+                        state: [""].concat(state.session.states), overdue: filterNames.overdue,
+                        article: [""].concat(state.session.convention_articles.map((a) => a.code)) };
       for (const [name, values] of Object.entries(choices)) {
         const id = "filter-" + name;
         const select = el("select", { id, name }, values.map((v) => el("option", { value: v, text: v === "" ? "any" : v })));
@@ -40,7 +41,7 @@ extension DashboardAssets {
     function queueTable(queue, wall) {
       if (!queue.items.length) return el("p", { text: "No open requests" + (location.search ? " match these filters." : ".") });
       if (wall) return wallTable(queue);
-      const head = ["Reference", "Direction", "Counterpart", "Kind", "Priority", "State", "Next deadline", "Time"];
+      const head = ["Reference", "Direction", "Counterpart", "Kind", "Priority", "State", "Articles", "Next deadline", "Time"];
       const rows = queue.items.map((item) => {
         const d = item.next_deadline;
         const ref = el("a", { href: "/requests/" + item.id, text: item.reference });
@@ -48,6 +49,7 @@ extension DashboardAssets {
           el("td", {}, ref, " ", levelBadge(item.escalation_level)),
           el("td", { text: item.direction }), el("td", { text: item.counterpart }), el("td", { text: item.kind }),
           el("td", {}, priorityBadge(item.priority)), el("td", { text: item.state }),
+          el("td", { text: (item.convention_articles || []).join(", ") || "—" }),
           el("td", {}, d ? d.kind + " · owed by " + d.owed_by + " · " + fmtTime(d.due_at) : "—"),
           el("td", {}, d ? countdown(d.seconds_left) : "—"));
       });

@@ -32,7 +32,13 @@ extension DashboardAssets {
           el("td", { text: d.kind }), el("td", { text: fmtTime(d.due_at) }), el("td", { text: ownerName(d.owed_by) }),
           el("td", {}, countdown(d.seconds_left)), el("td", {}, levelBadge(d.escalation_level) || "—")))));
       const content = el("dl", { class: "kv", id: "content" });
-      for (const [k, x] of Object.entries(req)) {
+      // Each convention article with its heading, as the session lists them.
+      const titles = Object.fromEntries(state.session.convention_articles.map((a) => [a.code, a.title]));
+      const shown = JSON.parse(JSON.stringify(req));
+      if (shown.offence && shown.offence.convention_articles) {
+        shown.offence.convention_articles = shown.offence.convention_articles.map((c) => titles[c] ? c + " — " + titles[c] : c);
+      }
+      for (const [k, x] of Object.entries(shown)) {
         if (["id", "from", "to"].includes(k)) continue;
         content.append(el("dt", { text: contentLabels[k] || k }), el("dd", { "data-member": k }, valueNode(x)));
       }

@@ -69,6 +69,35 @@ extension DashboardAssets {
         return !reason;
       }
       function isShown(input) { return !input.closest("[hidden]"); }
+      // The offence's classification: one box per convention article, as the session lists them.
+      function articlesField() {
+        const chosen = new Set((req.offence && req.offence.convention_articles) || []);
+        const box = (a) => {
+          const id = "f-article-" + a.code;
+          const input = el("input", { id, type: "checkbox", name: "offence.convention_articles", value: a.code, "data-article": a.code });
+          input.checked = chosen.has(a.code);
+          input.addEventListener("change", () => { validateArticles(); save(); });
+          return el("div", { class: "field" }, input, " ", el("label", { for: id, class: "inline", text: a.code + " " + a.title }));
+        };
+        const group = (prefix, legend) => el("fieldset", {}, el("legend", { text: legend }),
+          state.session.convention_articles.filter((a) => a.code.startsWith(prefix + "-")).map(box));
+        return el("fieldset", { id: "articles" },
+          el("legend", { class: "mandatory" }, "Convention articles the conduct falls under",
+            el("span", { class: "treaty", text: " (required for preservation: classification for dual criminality and statistics)" })),
+          el("div", { class: "row" }, group("UN", "UN Convention against Cybercrime, arts. 7–17"), group("BUD", "Budapest Convention, arts. 2–10")),
+          el("p", { class: "error", id: "f-articles-error", "data-error-for": "offence.convention_articles", hidden: true }));
+      }
+      function pickedArticles() { return [...form.querySelectorAll("[data-article]")].filter((i) => i.checked).map((i) => i.value); }
+      function validateArticles() {
+        const slot = form.querySelector('[data-error-for="offence.convention_articles"]');
+        const first = form.querySelector("[data-article]");
+        if (!slot || !first) return true;
+        const kind = form.elements["kind"] ? form.elements["kind"].value : req.kind;
+        const reason = kind === "preservation" && !pickedArticles().length ? "choose at least one article (required for preservation)" : "";
+        slot.textContent = reason; slot.hidden = !reason;
+        if (reason) first.setAttribute("aria-invalid", "true"); else first.removeAttribute("aria-invalid");
+        return !reason;
+      }
       function collect() {
         for (const input of form.querySelectorAll("[data-path]")) {
           const p = input.dataset.path, keys = p.split(/\.|\[|\]\.?/).filter(Boolean);
@@ -80,6 +109,11 @@ extension DashboardAssets {
           else if (input.dataset.kind === "datetime-local") value = input.value ? toRFC3339(input.value) : undefined;
           else value = input.value === "" ? undefined : input.value;
           if (value === undefined) delete o[last]; else o[last] = value;
+        }
+        if (form.querySelector("[data-article]")) {
+          const picked = pickedArticles();
+          req.offence = req.offence || {};
+          if (picked.length) req.offence.convention_articles = picked; else delete req.offence.convention_articles;
         }
       }
       // The body as the API wants it: empty members left out, the emergency block only for emergencies.
@@ -153,7 +187,8 @@ extension DashboardAssets {
         el("fieldset", {}, el("legend", { text: "Authority and offence" }),
           el("div", { class: "row" }, field("authority.name", "Requesting authority", { required: "treaty" }), field("authority.contact", "Authority contact", { required: "treaty" })),
           el("div", { class: "row" }, field("offence.description", "Offence", { required: "treaty" }), field("offence.legal_provision", "Legal provision")),
-          field("offence.summary", "Summary of the facts", { type: "textarea", required: "treaty" })),
+          field("offence.summary", "Summary of the facts", { type: "textarea", required: "treaty" }),
+          articlesField()),
         el("fieldset", {}, el("legend", { text: "Data to preserve" }), dataHolder,
           el("button", { type: "button", class: "secondary", onclick: () => { collect(); req.data.push({ identifiers: [{}] }); drawData(); save(); }, text: "Add data item" })),
         el("fieldset", {}, el("legend", { text: "Custodian, necessity, follow-up" }),
@@ -166,7 +201,7 @@ extension DashboardAssets {
       const discard = el("button", { type: "button", class: "secondary", text: "Discard draft",
         onclick: () => { localStorage.removeItem(DRAFT); location.assign("/submit"); } });
       form.append(el("div", { class: "row" }, submit, discard, el("span", { class: "muted", text: "Request id " + draft.id })));
-      form.elements["kind"].addEventListener("change", syncKind);
+      form.elements["kind"].addEventListener("change", () => { syncKind(); validateArticles(); });
       syncKind();
       let inFlight = false;
       form.addEventListener("submit", async (e) => {
@@ -174,6 +209,7 @@ extension DashboardAssets {
         if (inFlight) return;  // a double click sends once; a retry later sends the same id
         let ok = true;
         for (const input of form.querySelectorAll("[data-path]")) ok = validateOne(input) && ok;
+        ok = validateArticles() && ok;
         save();
         if (!ok) {
           clear(summary).append(el("div", { class: "problems", role: "alert", text: "Some fields need attention: they are marked below." }));
