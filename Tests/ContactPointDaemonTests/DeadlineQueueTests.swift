@@ -43,7 +43,9 @@ final class ConfigurationTests: XCTestCase {
     func testDirectoryProblemsNameFileAndKey() {
         let cases: [(String, String)] = [
             ("contact_points: {XX: {name: x, daemon: local, principals: []}}", "directory.yaml: contact_points.XX: not an ISO 3166-1 alpha-2 code such as VN"),
-            ("contact_points: {VN: {name: x, principals: []}}", "directory.yaml: contact_points.VN.daemon: required: `local`, or {url, identity} of the partner daemon"),
+            ("contact_points: {VN: {name: x, principals: []}}", "directory.yaml: contact_points.VN.daemon: required: `local`, {urls, identity} of the partner daemon, or `none`"),
+            ("contact_points: {BR: {name: x, daemon: none}}", "directory.yaml: contact_points.BR.daemon: none: give the contact point's telephone or email, the only ways to reach it"),
+            ("contact_points: {BR: {name: x, telephone: '+55', daemon: none, principals: [{identity: a, role: officer}]}}", "directory.yaml: contact_points.BR.principals: a contact point without a daemon (daemon: none) has no principals here"),
             ("contact_points: {VN: {name: x, daemon: local, principals: [{identity: a, role: chief}]}}", #"directory.yaml: contact_points.VN.principals[0].role: must be officer, supervisor, head_of_unit, central_authority or daemon, not "chief""#),
             ("contact_points: {DE: {name: x, daemon: {url: 'http://h:1', identity: p}, principals: [{identity: p, role: daemon}]}}", #"directory.yaml: contact_points.DE.daemon.url: must be https://host:port, not "http://h:1""#),
             ("contact_points: {DE: {name: x, daemon: {url: 'https://h:1', identity: p}, principals: []}}", "directory.yaml: contact_points.DE.principals: the partner daemon p must be listed with role daemon"),
@@ -54,6 +56,8 @@ final class ConfigurationTests: XCTestCase {
                 XCTAssertEqual((error as? ConfigurationErrors)?.description, expected)
             }
         }
+        let none = try? Directory.load(yaml: "contact_points: {BR: {name: Brazil, email: 247@example.br, daemon: none}}", file: "directory.yaml")
+        XCTAssertEqual(none?.contactPoints[CountryCode("BR")!]?.host, Directory.Host.none, "no principals needed without a daemon")
     }
 
     func testListenAddresses() {

@@ -231,9 +231,9 @@ final class DirectoryImportEndToEndTests: XCTestCase {
         XCTAssertTrue(out.contains("changed    DE: telephone none → +49 611 0000 0000; email none → 247@example.de; daemon urls https://127.0.0.1:9443 → https://127.0.0.1:9443 https://127.0.0.1:9444"), out)
         XCTAssertTrue(out.contains("conflict   VN: served by this daemon (daemon: local)"), out)
         XCTAssertTrue(out.contains("conflict   US: the register names daemon identity pocd.us.example.gov, the directory pocd.us: kept pocd.us"), out)
-        XCTAssertTrue(out.contains("skipped    BR Brazil — 24/7 contact point: the register gives no daemon address and identity"), out)
+        XCTAssertTrue(out.contains("added      BR Brazil — 24/7 contact point (no daemon: reached by +55 61 0000 0000, 247@example.br)"), out)
         XCTAssertTrue(out.contains("skipped    contact_points[5]: \"XK1\" is not an ISO 3166-1 alpha-2 code"), out)
-        XCTAssertTrue(out.contains("6 register entries: 1 added, 3 changed, 2 conflicts, 2 skipped"), out)
+        XCTAssertTrue(out.contains("6 register entries: 2 added, 3 changed, 2 conflicts, 1 skipped"), out)
         XCTAssertTrue(out.contains("+  FR:"), "the diff shows the addition: \(out)")
 
         let merged = try String(contentsOfFile: folder.path("directory.yaml"), encoding: .utf8)
@@ -245,6 +245,7 @@ final class DirectoryImportEndToEndTests: XCTestCase {
         }
         XCTAssertTrue(merged.contains("{identity: \"pocd.fr\", role: daemon}"), merged)
         XCTAssertTrue(merged.contains("log_key: \"pocd.fr/contactpoint+"), merged)
+        XCTAssertTrue(merged.contains("  BR:\n    name: \"Brazil — 24/7 contact point\"\n    telephone: \"+55 61 0000 0000\"\n    email: \"247@example.br\"\n    daemon: none\n    principals: []\n"), merged)
         // The daemon's own check reads it, and a second import changes nothing.
         let check = try Subprocess.run(BuiltProducts.executable("pocd"), ["check-config", "--config", folder.path("pocd.yaml")])
         XCTAssertFalse(check.stdout.contains("directory.yaml:"), "no problem in the merged directory: \(check.stdout)")

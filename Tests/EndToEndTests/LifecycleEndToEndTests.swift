@@ -118,6 +118,31 @@ final class LifecycleEndToEndTests: XCTestCase {
         XCTAssertEqual(history.last?["details"]?["ground"], "dual-criminality")
     }
 
+    /// A contact point known from a register but without a daemon (`daemon: none`): a request to
+    /// it is refused, naming how to reach it, and nothing is stored.
+    func testARequestToAContactPointWithoutADaemonNamesItsTelephone() throws {
+        try daemon.writeDirectory(E2E.localDirectory + """
+
+              BR:
+                name: "Brazil"
+                telephone: "+55 61 0000 0000"
+                email: "247@example.br"
+                daemon: none
+            """)
+        daemon.reload()
+        let id = UUID().uuidString.lowercased()
+        try E2E.eventually(20, "the directory with BR is in force") {
+            try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: id, to: "BR")).status == 422
+        }
+        let refused = try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: id, to: "BR"))
+        XCTAssertEqual(refused.body.json["errors"]?[0]?["field"], "to")
+        XCTAssertTrue(refused.body.contains("BR (Brazil) has no daemon in this daemon's directory: reach its 24/7 contact point by telephone +55 61 0000 0000 or e-mail 247@example.br"),
+                      refused.body)
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "GET", "/v1/requests/\(id)").status, 404, "nothing stored")
+        let session = try daemon.curl("officer.vn.alice", "GET", "/v1/session").body.json
+        XCTAssertTrue(session["directory"]?.arrayValue?.contains { $0["code"] == "BR" } ?? false, "listed, for its telephone")
+    }
+
     func testNotifyRiskThenProceed() throws {
         let id = UUID().uuidString.lowercased()
         XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: id)).status, 201)

@@ -31,6 +31,9 @@ public struct Directory: Sendable {
         /// A partner daemon at `urls` (one, or the daemons of a pair, tried in turn) whose
         /// certificate must name `identity`.
         case partner(urls: [String], identity: String)
+        /// No daemon yet (`daemon: none`): a contact point of the network known from a register,
+        /// reached by its 24/7 telephone and e-mail. Requests to it are refused with those.
+        case none
 
         /// The partner's first address.
         public var url: String? { if case .partner(let urls, _) = self { return urls.first } else { return nil } }
@@ -107,6 +110,8 @@ public struct Directory: Sendable {
                 if let node = cp.node("daemon") {
                     if node.scalar?.string == "local" {
                         host = .local
+                    } else if node.scalar?.string == "none" {
+                        host = .none
                     } else if let d = cp.mapping("daemon", required: true) {
                         // `urls: [URL1, URL2]` for a partner that runs a pair; a single `url` still reads.
                         var urls: [String] = []
@@ -130,10 +135,10 @@ public struct Directory: Sendable {
                         host = .partner(urls: urls, identity: identity)
                     }
                 } else {
-                    cp.problem("daemon", "required: `local`, or {url, identity} of the partner daemon")
+                    cp.problem("daemon", "required: `local`, {urls, identity} of the partner daemon, or `none`")
                 }
                 var principals: [Principal] = []
-                if let list = cp.sequence("principals", required: true) {
+                if let list = cp.sequence("principals", required: host != .none) {
                     for (i, node) in list.enumerated() {
                         guard let p = cp.child(node, key: "principals[\(i)]") else { continue }
                         let identity = p.string("identity", required: true)
@@ -150,6 +155,12 @@ public struct Directory: Sendable {
                 }
                 let telephone = cp.string("telephone", required: false)
                 let email = cp.string("email", required: false)
+                if host == .none {
+                    if telephone == nil && email == nil {
+                        cp.problem("daemon", "none: give the contact point's telephone or email, the only ways to reach it")
+                    }
+                    if !principals.isEmpty { cp.problem("principals", "a contact point without a daemon (daemon: none) has no principals here") }
+                }
                 var reservations = Set<Reservation>()
                 if cp.node("reservations") != nil {
                     for (i, node) in (cp.sequence("reservations", required: true) ?? []).enumerated() {

@@ -16,7 +16,8 @@ import Foundation
 /// conflict, reported); names, telephones, e-mails and a partner's addresses and log key are
 /// taken from the register; a partner whose daemon identity differs is a conflict (the
 /// certificate identity is a trust decision, not a register's); an entry without a daemon
-/// is added only if the register gives one.
+/// is added as `daemon: none` (reached by its telephone and e-mail) when the register gives
+/// either, and becomes a partner when a later register gives its daemon.
 struct DirectoryImport {
     struct Entry: Equatable {
         var line: String
@@ -104,7 +105,14 @@ struct DirectoryImport {
             }
             guard var cp = points[code] else {
                 guard let identity = e.identity, !urls.isEmpty else {
-                    out.skipped.append("\(code) \(e.name): the register gives no daemon address and identity; not added (add it by hand when known)")
+                    // Known to the network, no daemon yet: listed for its telephone and e-mail (daemon: none).
+                    guard e.telephone != nil || e.email != nil else {
+                        out.skipped.append("\(code) \(e.name): the register gives no daemon, telephone or e-mail; not added")
+                        continue
+                    }
+                    points[code] = Directory.ContactPoint(code: code, name: e.name, host: .none, principals: [],
+                                                          telephone: e.telephone, email: e.email)
+                    out.added.append("\(code) \(e.name) (no daemon: reached by \([e.telephone, e.email].compactMap { $0 }.joined(separator: ", ")))")
                     continue
                 }
                 points[code] = Directory.ContactPoint(
@@ -130,6 +138,13 @@ struct DirectoryImport {
                     if !urls.isEmpty && urls != current { what.append("daemon urls \(current.joined(separator: " ")) → \(urls.joined(separator: " "))"); cp.host = .partner(urls: urls, identity: identity) }
                     if let k = e.logKey, cp.logKey != k { what.append("log_key \(cp.logKey == nil ? "added" : "changed")"); cp.logKey = k }
                 }
+            case .none:
+                if let identity = e.identity, !urls.isEmpty {
+                    what.append("daemon none → \(identity) at \(urls.joined(separator: " "))")
+                    cp.host = .partner(urls: urls, identity: identity)
+                    cp.principals.append(Directory.Principal(identity: identity, role: .daemon, contactPoint: code))
+                    if let k = e.logKey { cp.logKey = k }
+                }
             }
             if !what.isEmpty { out.changed.append("\(code): " + what.joined(separator: "; ")) }
             points[code] = cp
@@ -153,6 +168,11 @@ struct DirectoryImport {
                 text += "    daemon: {urls: [\(urls.map(q).joined(separator: ", "))], identity: \(q(identity))"
                 if let k = cp.logKey { text += ", log_key: \(q(k))" }
                 text += "}\n"
+            case .none: text += "    daemon: none\n"
+            }
+            if cp.principals.isEmpty {
+                text += "    principals: []\n"
+                continue
             }
             text += "    principals:\n"
             for p in cp.principals { text += "      - {identity: \(q(p.identity)), role: \(p.role.rawValue)}\n" }

@@ -59,6 +59,11 @@ extension Desk {
         guard let toPoint = directory.contactPoints[request.to] else {
             return .invalid(FieldProblems([FieldProblem(field: "to", reason: "no contact point \(request.to) in this daemon's directory")]))
         }
+        if toPoint.host == .none {
+            let reach = [toPoint.telephone.map { "telephone \($0)" }, toPoint.email.map { "e-mail \($0)" }].compactMap { $0 }
+            return .invalid(FieldProblems([FieldProblem(field: "to", reason: "\(request.to) (\(toPoint.name)) has no daemon in this "
+                + "daemon's directory: reach its 24/7 contact point by \(reach.joined(separator: " or ")); nothing was stored")]))
+        }
         if caller.daemonCodes.contains(request.from) {
             guard toPoint.host == .local else {
                 return .forbidden("\(request.to) is not served by this daemon; a partner may forward only requests to contact points served here", field: "to")
