@@ -157,31 +157,23 @@ struct Submit: ParsableCommand {
         return .object(o)
     }
 
-    /// Art. 43 follow-on: a new request to the third country a traffic disclosure named,
-    /// pre-filled from the earlier request and linked to it with `extends`.
+    /// Art. 43 follow-on: the request the daemon prepared for the third country a traffic
+    /// disclosure named (`follow_on_drafts` of the request's view), to `--to` when it names
+    /// several; `--reference` and `--necessity` replace the prepared ones.
     func linkedRequest(_ client: ContactPointClient, _ id: String) throws -> JSONValue {
         let id = try client.resolveRequestID(id).orThrow()
         let view = try client.request(id).orThrow().json ?? .null
-        guard var request = view["request"]?.objectValue else { throw CLIError("request \(id) has no stored body") }
-        let disclosures = (view["history"]?.arrayValue ?? []).filter { $0["type"]?.stringValue == "traffic-disclosed" }
-        guard let last = disclosures.last, let providers = last["details"]?["service_providers"]?.arrayValue, !providers.isEmpty else {
-            throw CLIError("request \(id) has no traffic disclosure naming a provider (disclose-traffic)")
+        let drafts = view["follow_on_drafts"]?.arrayValue ?? []
+        let countries = drafts.compactMap { $0["to"]?.stringValue }
+        guard !countries.isEmpty else {
+            throw CLIError("request \(id) has no traffic disclosure naming a provider in a third country (disclose-traffic)")
         }
-        let countries = providers.compactMap { $0["country"]?.stringValue }
-        let target = to ?? countries.first!
-        guard countries.contains(target) else { throw CLIError("the disclosure names \(countries.joined(separator: ", ")), not \(target)") }
-        let named = providers.filter { $0["country"]?.stringValue == target }.compactMap { $0["name"]?.stringValue }
-        request["id"] = nil
-        request["to"] = .string(target)
-        request["extends"] = .string(id)
-        if let reference { request["reference"] = .string(reference) } else if let r = request["reference"]?.stringValue {
-            request["reference"] = .string(String((r + "-" + target).prefix(64)))
+        let target = to ?? countries[0]
+        guard let draft = drafts.first(where: { $0["to"]?.stringValue == target }), var request = draft["request"]?.objectValue else {
+            throw CLIError("the disclosure names \(countries.joined(separator: ", ")), not \(target)")
         }
-        request["custodian"] = ["name": .string(named.joined(separator: ", ")), "location": .string(target)]
-        let path = last["details"]?["path_summary"]?.stringValue ?? ""
-        if let necessity { request["necessity"] = .string(necessity) } else {
-            request["necessity"] = .string("Traffic data disclosed by \(view["to"]?.stringValue ?? "") under Art. 43 (Budapest art. 30) show the communication passed through \(named.joined(separator: ", ")) in \(target): \(path)")
-        }
+        if let reference { request["reference"] = .string(reference) }
+        if let necessity { request["necessity"] = .string(necessity) }
         return .object(request)
     }
 }

@@ -221,6 +221,28 @@ final class EvidenceRequestTests: XCTestCase {
         XCTAssertEqual(ConventionArticle.allCases.filter { $0.convention == "BUD" }.map(\.rawValue), (2...10).map { "BUD-\($0)" })
     }
 
+    /// Art. 43: one draft per third country, in the disclosure's order; the parties' own
+    /// countries get none; every draft validates as it stands, however long the path.
+    func testFollowOnDraftsGoToEachThirdCountryAndValidate() throws {
+        let request = try decode(validRequestJSON).get()  // VN → DE
+        let providers = [ServiceProvider(name: "Relay Inc", country: CountryCode("US")!), ServiceProvider(name: "Mailer GmbH", country: CountryCode("DE")!),
+                         ServiceProvider(name: "Host SAS", country: CountryCode("FR")!), ServiceProvider(name: "Backup LLC", country: CountryCode("US")!),
+                         ServiceProvider(name: "VN Telecom", country: CountryCode("VN")!)]
+        let long = String(repeating: "hop ", count: 2_500)
+        let drafts = request.followOns(providers: providers, pathSummary: long, disclosedBy: request.to)
+        XCTAssertEqual(drafts.map(\.to.code), ["US", "FR"])
+        XCTAssertEqual(drafts[0].custodian, .init(name: "Relay Inc, Backup LLC", location: "US"))
+        XCTAssertEqual(drafts[0].extends, request.id)
+        XCTAssertEqual(drafts[0].reference, "VN-A05-2026-0113-US")
+        XCTAssertEqual(drafts[0].offence, request.offence, "the offence and its classification carry over")
+        XCTAssertEqual(drafts[0].necessity?.unicodeScalars.count, RequestLimits.longText)
+        for draft in drafts {
+            var body = draft.json.objectValue!
+            body["id"] = nil
+            XCTAssertNoThrow(try EvidenceRequest.decode(.object(body), newID: { "00000000-0000-4000-8000-000000000001" }).get())
+        }
+    }
+
     func testNotJSONOrNotAnObject() {
         XCTAssertTrue(problems("{\"a\":").first?.reason.contains("invalid JSON") == true)
         XCTAssertEqual(problems("[1]").map(\.reason), ["the body must be a JSON object, not an array"])

@@ -188,9 +188,22 @@ final class FederationEndToEndTests: XCTestCase {
         try E2E.eventually(20, "delivered") { try view(de, "officer.de.bob", id)["state"] == "delivered" }
         XCTAssertEqual(try de.curl("officer.de.bob", "POST", "/v1/requests/\(id)/acknowledge", json: "{}").status, 200)
         let disclosed = try de.poc("officer.de.bob", ["disclose-traffic", id, "--provider", "Relay Networks Inc=US",
+                                                      "--provider", "Mailer GmbH=DE",
                                                       "--path", "the mail was relayed through relay.example.com"])
         XCTAssertEqual(disclosed.status, 0, disclosed.description)
         try E2E.eventually(20, "VN sees the disclosure") { try types(view(vn, "officer.vn.alice", id)).last == "traffic-disclosed" }
+        // The daemon prepared the follow-on: to the third country only (DE is a party already), linked, without an id.
+        let drafts = try XCTUnwrap(view(vn, "officer.vn.alice", id)["follow_on_drafts"]?.arrayValue)
+        XCTAssertEqual(drafts.map { $0["to"] }, ["US"])
+        XCTAssertNil(drafts[0]["request"]?["id"])
+        XCTAssertEqual(drafts[0]["request"]?["to"], "US")
+        XCTAssertEqual(drafts[0]["request"]?["extends"]?.stringValue, id)
+        XCTAssertEqual(drafts[0]["request"]?["custodian"], ["name": "Relay Networks Inc", "location": "US"])
+        XCTAssertTrue(drafts[0]["request"]?["necessity"]?.stringValue?.hasSuffix("in US: the mail was relayed through relay.example.com") ?? false,
+                      "\(drafts)")
+        let refusedTarget = try vn.poc("officer.vn.alice", ["submit", "--from-disclosure", id, "--to", "FR"])
+        XCTAssertNotEqual(refusedTarget.status, 0)
+        XCTAssertTrue(refusedTarget.stderr.contains("the disclosure names US, not FR"), refusedTarget.stderr)
 
         let linked = try vn.poc("officer.vn.alice", ["submit", "--from-disclosure", id, "--json"])
         XCTAssertEqual(linked.status, 0, linked.description)

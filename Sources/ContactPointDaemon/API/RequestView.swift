@@ -50,13 +50,14 @@ enum RequestView {
         o["deadlines"] = .array(s.deadlines.map(s.deadlineJSON))
         o["submitted_at"] = .string(r.lifecycle.submittedAt.rfc3339)
         if let e = r.lifecycle.expiresAt { o["expires_at"] = .string(e.rfc3339) }
-        if let known {
-            o["request"] = known.json
-        } else if let first = history.first,
-                  case .success(.submitted(let request)) = CaseEvent.decode(
-                      type: first.event.type, payload: SealedContent.strippingSealed(first.event.payload, type: first.event.type)) {
-            o["request"] = request.json  // in the API's own key order
+        var content = known
+        if content == nil, let first = history.first,
+           case .success(.submitted(let request)) = CaseEvent.decode(
+               type: first.event.type, payload: SealedContent.strippingSealed(first.event.payload, type: first.event.type)) {
+            content = request
         }
+        if let content { o["request"] = content.json }  // in the API's own key order
+        o["follow_on_drafts"] = .array(content.map { followOnDrafts($0, history: history) } ?? [])
         if let erased = history.last(where: { $0.event.type == "content-erased" }) {
             o["content_erased"] = ["at": .string(erased.event.at.rfc3339), "why": erased.event.payload["why"] ?? .null,
                                    "reason": erased.event.payload["reason"] ?? .null, "by": .string(erased.event.actor)]
@@ -70,6 +71,21 @@ enum RequestView {
                       "extended_by": .array(followOns.map(JSONValue.string))]
         o["history"] = .array(history.map(\.json))
         return .object(o)
+    }
+
+    /// The Art. 43 requests the latest traffic disclosure calls for, prepared here so that every
+    /// client sends the same one: `[{to, request}]`, the request without an id. Empty when there
+    /// is no disclosure naming a third country, or its content was erased.
+    static func followOnDrafts(_ request: EvidenceRequest, history: [StoredEvent]) -> [JSONValue] {
+        guard let disclosure = history.last(where: { $0.event.type == "traffic-disclosed" }),
+              case .success(.trafficDisclosed(let providers, let path)) = CaseEvent.decode(
+                  type: disclosure.event.type, payload: SealedContent.strippingSealed(disclosure.event.payload, type: disclosure.event.type))
+        else { return [] }
+        return request.followOns(providers: providers, pathSummary: path, disclosedBy: request.to).map { draft in
+            var body = draft.json.objectValue ?? JSONObject()
+            body["id"] = nil
+            return ["to": .string(draft.to.code), "request": .object(body)]
+        }
     }
 
     /// One row of `GET /v1/queue`.

@@ -196,9 +196,14 @@ extension Alert {
                 + "(UN art. 42, Budapest art. 29(6)): \(record.from) must answer proceed or withdraw\(by.map { " by \($0.rfc3339)" } ?? "")"
         case .trafficDisclosed(let providers, _):
             actor = record.to; level = 1
-            let countries = Array(Set(providers.map(\.country.code))).sorted()
-            text = "\(record.to) disclosed traffic data naming a provider in \(countries.isEmpty ? "another State" : countries.joined(separator: ", ")) "
-                + "(UN art. 43, Budapest art. 30): a follow-on request there is needed (poc submit --from-disclosure \(record.id))"
+            // Only a provider in a third State calls for a follow-on (the drafts of the request's view).
+            let third = Array(Set(providers.map(\.country).filter { $0 != record.from && $0 != record.to }.map(\.code))).sorted()
+            if third.isEmpty {
+                text = "\(record.to) disclosed traffic data (UN art. 43, Budapest art. 30) naming no provider in a third State: no follow-on request is needed"
+            } else {
+                text = "\(record.to) disclosed traffic data naming a provider in \(third.joined(separator: ", ")) "
+                    + "(UN art. 43, Budapest art. 30): a follow-on request there is needed (poc submit --from-disclosure \(record.id))"
+            }
         case .proceeded:
             actor = record.from; level = 0
             let by = due(.preserve)

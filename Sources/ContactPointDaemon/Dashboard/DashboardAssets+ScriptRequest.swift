@@ -48,15 +48,10 @@ extension DashboardAssets {
       const links = el("ul", {});
       if (v.links && v.links.extends) links.append(el("li", {}, "Follows on from ", el("a", { href: "/requests/" + v.links.extends, text: v.links.extends })));
       for (const f of (v.links ? v.links.extended_by : [])) links.append(el("li", {}, "Followed by ", el("a", { href: "/requests/" + f, text: f })));
-      const disclosures = v.history.filter((e) => e.type === "traffic-disclosed");
-      const followOn = [];
-      if (disclosures.length && sidesOf(v).includes("requesting")) {
-        const providers = disclosures[disclosures.length - 1].details.service_providers || [];
-        for (const country of [...new Set(providers.map((p) => p.country))]) {
-          followOn.push(el("li", {}, el("a", { href: "/submit?from_disclosure=" + encodeURIComponent(v.id) + "&to=" + encodeURIComponent(country),
-            text: "Draft the Art. 43 follow-on request to " + country })));
-        }
-      }
+      // The daemon prepares the Art. 43 requests; the requesting side opens each in the form.
+      const followOn = sidesOf(v).includes("requesting") ? (v.follow_on_drafts || []).map((d) =>
+        el("li", {}, el("a", { href: "/submit?from_disclosure=" + encodeURIComponent(v.id) + "&to=" + encodeURIComponent(d.to),
+          text: "Draft the Art. 43 follow-on request to " + d.to }))) : [];
       show(
         el("h1", {}, "Request ", el("span", { text: v.reference }), " ", levelBadge(v.escalation_level)),
         el("dl", { class: "kv", id: "summary" },

@@ -225,24 +225,14 @@ extension DashboardAssets {
       show(el("h1", { text: "New request" }), note, form);
       save();
     }
+    // The Art. 43 request the daemon prepared from the disclosure (the view's follow_on_drafts).
     async function followOnDraft(id, to) {
       const r = await api("GET", "/v1/requests/" + encodeURIComponent(id));
       if (!r.json) return { problem: r.problem };
-      const v = r.json;
-      const disclosures = v.history.filter((e) => e.type === "traffic-disclosed");
-      const last = disclosures[disclosures.length - 1];
-      if (!last) return { problem: { title: "No traffic disclosure", detail: "request " + v.reference + " has no disclose-traffic event", errors: [] } };
-      const providers = last.details.service_providers || [];
-      const target = to || (providers[0] && providers[0].country);
-      const named = providers.filter((p) => p.country === target).map((p) => p.name);
-      const req = JSON.parse(JSON.stringify(v.request || {}));
-      delete req.id;
-      req.to = target;
-      req.extends = v.id;
-      req.reference = ((req.reference || "") + "-" + target).slice(0, 64);
-      req.custodian = { name: named.join(", "), location: target };
-      req.necessity = "Traffic data disclosed by " + v.to + " under Art. 43 (Budapest art. 30) show the communication passed through "
-        + named.join(", ") + " in " + target + ": " + (last.details.path_summary || "");
+      const drafts = r.json.follow_on_drafts || [];
+      const draft = drafts.find((d) => !to || d.to === to);
+      if (!draft) return { problem: { title: "No follow-on to prepare", detail: "request " + r.json.reference + " has no traffic disclosure naming a provider in " + (to || "a third country"), errors: [] } };
+      const req = JSON.parse(JSON.stringify(draft.request));
       if (!req.data || !req.data.length) req.data = [{ identifiers: [{}] }];
       return { draft: { id: newID(), request: req } };
     }
