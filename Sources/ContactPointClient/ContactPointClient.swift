@@ -18,12 +18,15 @@ public struct ClientSettings: Sendable, Hashable {
     public var privateKey: String
     /// CA bundle that signs the daemon's certificate.
     public var ca: String
+    /// Sent as `Accept-Language`: the daemon's messages come back in it.
+    public var language: Language = .en
 
-    public init(server: String, certificate: String, privateKey: String, ca: String) {
+    public init(server: String, certificate: String, privateKey: String, ca: String, language: Language = .en) {
         self.server = server
         self.certificate = certificate
         self.privateKey = privateKey
         self.ca = ca
+        self.language = language
     }
 }
 
@@ -116,7 +119,7 @@ public final class ContactPointClient: Sendable {
 
     /// One call; a 4xx/5xx answer with a problem body becomes `.problem`.
     public func call(_ method: String, _ path: String, json body: [UInt8]? = nil) -> Result<APIResponse, ClientError> {
-        var headers = HTTPHeaders([("Accept", "application/json")])
+        var headers = HTTPHeaders([("Accept", "application/json"), ("Accept-Language", settings.language.rawValue)])
         if body != nil { headers.add(name: "Content-Type", value: "application/json") }
         let first = preferred.withLock { $0 }
         var unreachable: [String] = []

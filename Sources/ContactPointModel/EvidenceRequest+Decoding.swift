@@ -57,10 +57,10 @@ extension EvidenceRequest {
             var period: Period?
             if let pr = r.object("period") {
                 let from = pr.instant("from"), to = pr.instant("to")
-                if !pr.has("from") { pr.problem("from", "required") }
-                if !pr.has("to") { pr.problem("to", "required") }
+                if !pr.has("from") { pr.problem("from", Message("reason.required")) }
+                if !pr.has("to") { pr.problem("to", Message("reason.required")) }
                 if let from, let to {
-                    if from > to { pr.problem("from", "must not be after period.to (\(to.rfc3339))") }
+                    if from > to { pr.problem("from", Message("reason.period-order", ["time": .verbatim(to.rfc3339)])) }
                     period = Period(from: from, to: to)
                 }
                 pr.refuseUnknown()
@@ -71,7 +71,7 @@ extension EvidenceRequest {
             check.required(item.description, at: r.fieldPath("description"), limit: RequestLimits.shortText)
             check.optional(item.relationToOffence, at: r.fieldPath("relation_to_offence"), limit: RequestLimits.longText)
             if let ids = r.raw("identifiers")?.arrayValue, ids.count > RequestLimits.identifiersPerItem {
-                r.problem("identifiers", "at most \(RequestLimits.identifiersPerItem) identifiers per data item")
+                r.problem("identifiers", Message("reason.too-many-identifiers", count: RequestLimits.identifiersPerItem))
             }
             return item
         }
@@ -94,11 +94,11 @@ extension EvidenceRequest {
             let name = r.string("name"), mediaType = r.string("media_type"), sha = r.string("sha256")
             check.required(name, at: r.fieldPath("name"), limit: RequestLimits.shortText)
             if let mediaType {
-                if !RequestLimits.isMediaType(mediaType) { r.problem("media_type", "must be a media type such as application/pdf") }
-            } else { r.problem("media_type", "required") }
+                if !RequestLimits.isMediaType(mediaType) { r.problem("media_type", Message("reason.media-type")) }
+            } else { r.problem("media_type", Message("reason.required")) }
             if let sha {
-                if !RequestLimits.isSHA256(sha) { r.problem("sha256", "must be 64 lower-case hexadecimal digits") }
-            } else { r.problem("sha256", "required") }
+                if !RequestLimits.isSHA256(sha) { r.problem("sha256", Message("reason.sha256")) }
+            } else { r.problem("sha256", Message("reason.required")) }
             guard let name, let mediaType, let sha else { return nil }
             return Attachment(name: name, mediaType: mediaType, sha256: sha)
         }
@@ -106,42 +106,42 @@ extension EvidenceRequest {
 
         // Scalars of the envelope.
         if let id {
-            if !RequestLimits.isUUID(id) { root.problem("id", "must be a UUID such as 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e") }
+            if !RequestLimits.isUUID(id) { root.problem("id", Message("reason.uuid")) }
         } else if requireID {
-            root.problem("id", "required when a partner daemon forwards a request")
+            root.problem("id", Message("reason.id-forwarded"))
         }
         check.required(reference, at: "reference", limit: RequestLimits.reference, multiline: false)
         let from = check.country(fromText, at: "from")
         let to = check.country(toText, at: "to")
-        if let from, let to, from == to { root.problem("to", "must differ from \"from\" (\(from))") }
+        if let from, let to, from == to { root.problem("to", Message("reason.to-differs", ["code": .verbatim(from.code)])) }
         var kind: RequestKind?
         if let kindText {
             kind = RequestKind(rawValue: kindText)
             if kind == nil {
-                root.problem("kind", "must be one of \(RequestKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                root.problem("kind", Message("reason.one-of", ["values": .verbatim(RequestKind.allCases.map(\.rawValue).joined(separator: ", "))]))
             }
         } else if !sink.hasProblem(at: "kind") {
-            root.problem("kind", "required")
+            root.problem("kind", Message("reason.required"))
         }
         var priority: Priority?
         if let priorityText {
             priority = Priority(rawValue: priorityText)
             if priority == nil {
-                root.problem("priority", "must be one of \(Priority.allCases.map(\.rawValue).joined(separator: ", "))")
+                root.problem("priority", Message("reason.one-of", ["values": .verbatim(Priority.allCases.map(\.rawValue).joined(separator: ", "))]))
             }
         } else if !sink.hasProblem(at: "priority") {
-            root.problem("priority", "required")
+            root.problem("priority", Message("reason.required"))
         }
         if let language, !RequestLimits.isLanguageTag(language) {
-            root.problem("language", "must be a BCP 47 language tag such as en or pt-BR")
+            root.problem("language", Message("reason.language-tag"))
         }
-        if let extends, !RequestLimits.isUUID(extends) { root.problem("extends", "must be the UUID of an earlier request") }
+        if let extends, !RequestLimits.isUUID(extends) { root.problem("extends", Message("reason.extends-uuid")) }
         check.optional(caseReference, at: "case_reference", limit: RequestLimits.shortText, multiline: false)
         if let n = dataElements?.count, n > RequestLimits.dataItems {
-            root.problem("data", "at most \(RequestLimits.dataItems) data items")
+            root.problem("data", Message("reason.too-many-data", count: RequestLimits.dataItems))
         }
         if let n = attachments?.count, n > RequestLimits.attachments {
-            root.problem("attachments", "at most \(RequestLimits.attachments) attachments")
+            root.problem("attachments", Message("reason.too-many-attachments", count: RequestLimits.attachments))
         }
 
         var request = EvidenceRequest(
@@ -154,8 +154,7 @@ extension EvidenceRequest {
         // forwards is taken without it: the requesting side's daemon applied its own rule, and a
         // treaty-valid request is not lost over a field the treaty does not ask for.
         if kind == .preservation, !requireID, !articlesGiven, offence != nil {
-            sink.add("offence.convention_articles", "required for a preservation request: the conventions' articles the "
-                     + "conduct falls under, such as [\"UN-13\", \"BUD-8\"] (UN-7 … UN-17, BUD-2 … BUD-10)")
+            sink.add("offence.convention_articles", Message("reason.articles-required"))
         }
         if let kind {
             request.validateContent(kind: kind, priority: priority, check: check, dataElementCount: dataElements?.count, dataPaths: dataPaths)
@@ -172,26 +171,26 @@ extension EvidenceRequest {
     static func conventionArticles(_ r: ObjectReader) -> [ConventionArticle]? {
         guard let elements = r.array("convention_articles") else { return nil }
         if elements.isEmpty {
-            r.problem("convention_articles", "must name at least one article: codes \(ConventionArticle.scheme)")
+            r.problem("convention_articles", Message("reason.articles-empty"))
             return []
         }
         guard elements.count <= ConventionArticle.allCases.count else {
-            r.problem("convention_articles", "at most \(ConventionArticle.allCases.count) articles (each code once)")
+            r.problem("convention_articles", Message("reason.articles-too-many", count: ConventionArticle.allCases.count))
             return nil
         }
         var seen = Set<ConventionArticle>()
         var articles: [ConventionArticle] = []
         for element in elements {
             guard let code = element.value.stringValue else {
-                r.problem(at: element.path, "must be a string such as \"UN-7\"")
+                r.problem(at: element.path, Message("reason.article-string"))
                 continue
             }
             guard let article = ConventionArticle(rawValue: code.uppercased()) else {
-                r.problem(at: element.path, "unknown code \"\(code.prefix(40))\": must be \(ConventionArticle.scheme)")
+                r.problem(at: element.path, Message("reason.article-unknown", ["code": .verbatim(String(code.prefix(40)))]))
                 continue
             }
             if !seen.insert(article).inserted {
-                r.problem(at: element.path, "\(article.rawValue) is listed twice")
+                r.problem(at: element.path, Message("reason.article-twice", ["code": .verbatim(article.rawValue)]))
                 continue
             }
             articles.append(article)

@@ -51,39 +51,39 @@ struct TextCheck {
     /// Present, not blank, within `limit` characters, no control characters.
     func required(_ text: String?, at field: String, limit: Int, multiline: Bool = true) {
         guard let text else {
-            if !sink.hasProblem(at: field) { sink.add(field, "required") }
+            if !sink.hasProblem(at: field) { sink.add(field, Message("reason.required")) }
             return
         }
-        if text.allSatisfy(\.isWhitespace) { sink.add(field, "required (it is empty)"); return }
+        if text.allSatisfy(\.isWhitespace) { sink.add(field, Message("reason.required-empty")); return }
         checkContent(text, at: field, limit: limit, multiline: multiline)
     }
 
     /// Absent, or present and valid as for `required`.
     func optional(_ text: String?, at field: String, limit: Int, multiline: Bool = true) {
         guard let text else { return }
-        if text.allSatisfy(\.isWhitespace) { sink.add(field, "must not be empty (leave it out instead)"); return }
+        if text.allSatisfy(\.isWhitespace) { sink.add(field, Message("reason.not-empty")); return }
         checkContent(text, at: field, limit: limit, multiline: multiline)
     }
 
     private func checkContent(_ text: String, at field: String, limit: Int, multiline: Bool) {
         if text.unicodeScalars.count > limit {
-            sink.add(field, "too long: \(text.unicodeScalars.count) characters, the limit is \(limit)")
+            sink.add(field, Message("reason.too-long", ["limit": .verbatim(String(limit))], count: text.unicodeScalars.count))
         }
         let badControl = text.unicodeScalars.contains { s in
             (s.value < 0x20 && !(multiline && (s == "\n" || s == "\t" || s == "\r"))) || s.value == 0x7F
         }
         if badControl {
-            sink.add(field, multiline ? "contains a control character" : "must be a single line without control characters")
+            sink.add(field, Message(multiline ? "reason.control-character" : "reason.single-line"))
         }
     }
 
     func country(_ text: String?, at field: String) -> CountryCode? {
         guard let text else {
-            if !sink.hasProblem(at: field) { sink.add(field, "required") }
+            if !sink.hasProblem(at: field) { sink.add(field, Message("reason.required")) }
             return nil
         }
         guard let code = CountryCode(text) else {
-            sink.add(field, "must be an ISO 3166-1 alpha-2 country code in upper case, such as VN or DE (\"\(text.prefix(8))\" is not assigned)")
+            sink.add(field, Message("reason.country", ["value": .verbatim(String(text.prefix(8)))]))
             return nil
         }
         return code
@@ -101,7 +101,7 @@ extension EvidenceRequest {
             check.required(authority.name, at: "authority.name", limit: RequestLimits.shortText, multiline: false)
             check.optional(authority.contact, at: "authority.contact", limit: RequestLimits.shortText, multiline: false)
         } else {
-            sink.add("authority", "required")
+            sink.add("authority", Message("reason.required"))
         }
 
         // (b) The offence and a summary of the facts.
@@ -116,16 +116,16 @@ extension EvidenceRequest {
             }
             check.optional(offence.legalProvision, at: "offence.legal_provision", limit: RequestLimits.shortText)
         } else if offenceMandatory {
-            sink.add("offence", "required")
+            sink.add("offence", Message("reason.required"))
         }
 
         let preservationContent = kind == .preservation || kind == .trafficDisclosure
         // (c) The data and its relationship to the offence.
         if preservationContent || kind == .emergencyDisclosure {
             if dataElementCount == nil {
-                if !sink.hasProblem(at: "data") { sink.add("data", "required") }
+                if !sink.hasProblem(at: "data") { sink.add("data", Message("reason.required")) }
             } else if dataElementCount == 0 {
-                sink.add("data", "required: name at least one set of stored data")
+                sink.add("data", Message("reason.data-required"))
             }
         }
         if preservationContent {
@@ -138,19 +138,19 @@ extension EvidenceRequest {
                 let hasName = !(custodian.name ?? "").allSatisfy(\.isWhitespace)
                 let hasLocation = !(custodian.location ?? "").allSatisfy(\.isWhitespace)
                 if !hasName && !hasLocation {
-                    sink.add("custodian", "required: give the custodian's name or the location of the computer system")
+                    sink.add("custodian", Message("reason.custodian-required"))
                 }
             } else {
-                sink.add("custodian", "required")
+                sink.add("custodian", Message("reason.required"))
             }
             // (e) Necessity. (f) The intent to send an MLA request.
             check.required(necessity, at: "necessity", limit: RequestLimits.longText)
             if let mlaIntended {
                 if !mlaIntended {
-                    sink.add("mla_intended", "must be true: a preservation request states that a mutual legal assistance request will follow (\(art)(f))")
+                    sink.add("mla_intended", Message("reason.mla-true", ["article": .verbatim("\(art)(f)")]))
                 }
             } else {
-                sink.add("mla_intended", "required")
+                sink.add("mla_intended", Message("reason.required"))
             }
         } else {
             check.optional(necessity, at: "necessity", limit: RequestLimits.longText)
@@ -163,16 +163,16 @@ extension EvidenceRequest {
         // Emergencies: the facts showing the emergency, and always priority emergency.
         if kind == .emergencyDisclosure {
             if let priority, priority != .emergency {
-                sink.add("priority", "must be emergency for an emergency-disclosure request")
+                sink.add("priority", Message("reason.priority-emergency"))
             }
             if let emergency {
                 check.required(emergency.facts, at: "emergency.facts", limit: RequestLimits.longText)
                 check.required(emergency.dataRelevance, at: "emergency.data_relevance", limit: RequestLimits.longText)
             } else {
-                sink.add("emergency", "required for an emergency-disclosure request: the facts showing a significant and imminent risk to life or safety")
+                sink.add("emergency", Message("reason.emergency-required"))
             }
         } else if emergency != nil {
-            sink.add("emergency", "only an emergency-disclosure request carries an emergency block")
+            sink.add("emergency", Message("reason.emergency-only"))
         }
     }
 }

@@ -26,6 +26,18 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// `kindName` for a person, in their language.
+    public var kindMessage: Message {
+        switch self {
+        case .null: return Message("json.kind.null")
+        case .bool: return Message("json.kind.boolean")
+        case .number: return Message("json.kind.number")
+        case .string: return Message("json.kind.string")
+        case .array: return Message("json.kind.array")
+        case .object: return Message("json.kind.object")
+        }
+    }
+
     /// The string, if this is a string.
     public var stringValue: String? {
         if case .string(let s) = self { return s }

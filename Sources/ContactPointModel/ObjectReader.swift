@@ -18,7 +18,7 @@ final class ObjectReader {
     /// A reader for a top-level document; records a problem if it is not an object.
     static func root(_ value: JSONValue, problems: ProblemSink) -> ObjectReader? {
         guard case .object(let o) = value else {
-            problems.add("", "the body must be a JSON object, not \(value.kindName)")
+            problems.add("", Message("reason.body-object", ["kind": value.kindMessage]))
             return nil
         }
         return ObjectReader(object: o, path: "", problems: problems)
@@ -27,9 +27,10 @@ final class ObjectReader {
     func fieldPath(_ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
 
     func problem(_ key: String, _ reason: String) { problems.add(fieldPath(key), reason) }
+    func problem(_ key: String, _ message: Message) { problems.add(fieldPath(key), message) }
 
     /// Records a problem at a full path (an array element's, `offence.convention_articles[1]`).
-    func problem(at path: String, _ reason: String) { problems.add(path, reason) }
+    func problem(at path: String, _ message: Message) { problems.add(path, message) }
 
     /// The member's value; `nil` when absent. A JSON `null` is returned as such, so the
     /// typed readers refuse it ("must be a string, not null"), as the OpenAPI document says:
@@ -44,7 +45,7 @@ final class ObjectReader {
     func string(_ key: String) -> String? {
         guard let v = raw(key) else { return nil }
         guard case .string(let s) = v else {
-            problem(key, "must be a string, not \(v.kindName)")
+            problem(key, Message("reason.type.string", ["kind": v.kindMessage]))
             return nil
         }
         return s
@@ -53,7 +54,7 @@ final class ObjectReader {
     func bool(_ key: String) -> Bool? {
         guard let v = raw(key) else { return nil }
         guard case .bool(let b) = v else {
-            problem(key, "must be true or false, not \(v.kindName)")
+            problem(key, Message("reason.type.bool", ["kind": v.kindMessage]))
             return nil
         }
         return b
@@ -62,7 +63,7 @@ final class ObjectReader {
     func integer(_ key: String) -> Int? {
         guard let v = raw(key) else { return nil }
         guard let i = v.intValue else {
-            problem(key, "must be a whole number, not \(v.kindName == "a number" ? "a fraction" : v.kindName)")
+            problem(key, Message("reason.type.integer", ["kind": v.kindName == "a number" ? Message("json.kind.fraction") : v.kindMessage]))
             return nil
         }
         return i
@@ -71,7 +72,7 @@ final class ObjectReader {
     func instant(_ key: String) -> Instant? {
         guard let s = string(key) else { return nil }
         guard let t = Instant(rfc3339: s) else {
-            problem(key, "must be an RFC 3339 time with a zone, such as 2026-10-01T00:00:00Z")
+            problem(key, Message("reason.time"))
             return nil
         }
         return t
@@ -80,7 +81,7 @@ final class ObjectReader {
     func object(_ key: String) -> ObjectReader? {
         guard let v = raw(key) else { return nil }
         guard case .object(let o) = v else {
-            problem(key, "must be an object, not \(v.kindName)")
+            problem(key, Message("reason.type.object", ["kind": v.kindMessage]))
             return nil
         }
         return ObjectReader(object: o, path: fieldPath(key), problems: problems)
@@ -90,7 +91,7 @@ final class ObjectReader {
     func array(_ key: String) -> [(path: String, value: JSONValue)]? {
         guard let v = raw(key) else { return nil }
         guard case .array(let a) = v else {
-            problem(key, "must be an array, not \(v.kindName)")
+            problem(key, Message("reason.type.array", ["kind": v.kindMessage]))
             return nil
         }
         return a.enumerated().map { ("\(fieldPath(key))[\($0.offset)]", $0.element) }
@@ -99,7 +100,7 @@ final class ObjectReader {
     /// A reader for an element of an array; records a problem if it is not an object.
     func element(_ item: (path: String, value: JSONValue)) -> ObjectReader? {
         guard case .object(let o) = item.value else {
-            problems.add(item.path, "must be an object, not \(item.value.kindName)")
+            problems.add(item.path, Message("reason.type.object", ["kind": item.value.kindMessage]))
             return nil
         }
         return ObjectReader(object: o, path: item.path, problems: problems)
@@ -108,7 +109,7 @@ final class ObjectReader {
     /// Records every member that was never read as an unknown field.
     func refuseUnknown() {
         for key in object.keys where !read.contains(key) {
-            problem(key, "unknown field")
+            problem(key, Message("reason.unknown-field"))
         }
     }
 }
@@ -117,6 +118,7 @@ final class ObjectReader {
 final class ProblemSink {
     private(set) var problems = FieldProblems()
     func add(_ field: String, _ reason: String) { problems.add(field, reason) }
+    func add(_ field: String, _ message: Message) { problems.add(field, message) }
     /// Whether `field` already has a problem (a wrong type, say): then "required" would be noise.
     func hasProblem(at field: String) -> Bool { problems.all.contains { $0.field == field } }
     var isEmpty: Bool { problems.isEmpty }

@@ -231,6 +231,8 @@ public final class PocdProcess: @unchecked Sendable {  // used from one test thr
         try Subprocess.run(BuiltProducts.executable("poc"), arguments, environment: [
             "POC_SERVER": url, "POC_CERT": pki.certificate(identity), "POC_KEY": pki.privateKey(identity),
             "POC_CA": pki.caCert, "POC_CONFIG": "/nonexistent", "NO_COLOR": "1",
+            // English unless a test asks otherwise, whatever the machine's locale.
+            "LC_ALL": "", "LC_MESSAGES": "", "LANG": "C.UTF-8",
         ].merging(extra) { $1 }, timeout: timeout)
     }
 

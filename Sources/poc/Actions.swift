@@ -20,7 +20,7 @@ extension ActionCommand {
             let id = try client.resolveRequestID(self.id).orThrow()
             let view = try client.act(id, Self.action, body: body.serialized()).orThrow().json ?? .null
             if connection.json { return Output.printJSON(view) }
-            print("\(Self.action.rawValue): \(view["reference"]?.stringValue ?? "") is now \(view["state"]?.stringValue ?? "")")
+            print("\(Self.action.rawValue): " + Output.t("poc.action.done", ["reference": view["reference"]?.stringValue ?? "", "state": view["state"]?.stringValue ?? ""]))
             for d in view["deadlines"]?.arrayValue ?? [] {
                 print("  \(d["kind"]?.stringValue ?? "") due \(Output.time(d["due_at"]?.stringValue)) (owed by \(d["owed_by"]?.stringValue ?? ""))")
             }

@@ -18,6 +18,24 @@ struct ConnectionOptions: ParsableArguments {
     var json = false
     @Flag(help: "Show times in UTC (default: your time zone, from TZ, with the zone named). Deadlines are kept and exchanged in UTC either way.")
     var utc = false
+    @Option(help: ArgumentHelp("The language of messages and headings: ar, zh, en, fr, ru, es or vi (default: from LC_ALL, LC_MESSAGES or LANG; else en).", valueName: "code"))
+    var lang: String?
+
+    /// `--lang`, then the first of LC_ALL, LC_MESSAGES and LANG that is set (POSIX order), else English.
+    func language() throws -> Language {
+        if let lang {
+            guard let l = Language(tag: lang) else {
+                throw CLIError("--lang \(lang): not a language of this catalogue (\(Language.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            return l
+        }
+        let env = ProcessInfo.processInfo.environment
+        for name in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            guard let value = env[name], !value.isEmpty else { continue }
+            return Language(posixLocale: value) ?? .en
+        }
+        return .en
+    }
 
     /// Flags, then POC_* variables, then ~/.config/poc/config.yaml.
     func settings() throws -> ClientSettings {
@@ -50,11 +68,12 @@ struct ConnectionOptions: ParsableArguments {
             throw CLIError("no \(fileKey == "server" ? "server" : fileKey) given: use --\(fileKey), \(envName), or \(configPath)")
         }
         return ClientSettings(server: try pick(server, "POC_SERVER", "server"), certificate: try pick(cert, "POC_CERT", "cert"),
-                              privateKey: try pick(key, "POC_KEY", "key"), ca: try pick(ca, "POC_CA", "ca"))
+                              privateKey: try pick(key, "POC_KEY", "key"), ca: try pick(ca, "POC_CA", "ca"), language: try language())
     }
 
     func client() throws -> ContactPointClient {
         Output.utc = utc
+        Output.language = try language()
         do { return try ContactPointClient(try settings()) } catch let e as ClientError {
             throw CLIError(e.description, code: 2)
         }

@@ -4,7 +4,7 @@
 /// that lead are moved after the last argument (before a `--`, if any).
 enum GlobalOptions {
     /// Options that take a value.
-    static let valued: Set<String> = ["--server", "--cert", "--key", "--ca"]
+    static let valued: Set<String> = ["--server", "--cert", "--key", "--ca", "--lang"]
     /// Flags.
     static let flags: Set<String> = ["--json", "--utc"]
 

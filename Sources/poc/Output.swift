@@ -13,10 +13,36 @@ enum Output {
         print(value.serializedString())
     }
 
-    /// `2h 5m`, `-1h 3m` when past.
+    /// The reader's language (`--lang`, or LC_ALL / LC_MESSAGES / LANG); set once before printing.
+    nonisolated(unsafe) static var language: Language = .en  // poc is single-threaded
+
+    /// A catalogue text in the reader's language.
+    static func t(_ key: String, _ args: [String: String] = [:], count: Int? = nil) -> String {
+        Message(key, args.mapValues { .verbatim($0) }, count: count).render(language)
+    }
+
+    /// A duration for people, its two largest units with the language's plural forms:
+    /// "3 hours 5 minutes", "3 часа 5 минут", "2 يومين".
+    static func duration(_ seconds: Int64) -> String {
+        let units: [(key: String, size: Int)] = [("duration.days", 86_400), ("duration.hours", 3_600), ("duration.minutes", 60), ("duration.seconds", 1)]
+        var rest = Int(seconds.magnitude)
+        var parts: [String] = []
+        for unit in units {
+            let n = rest / unit.size
+            if n > 0 || (unit.size == 1 && parts.isEmpty) {
+                parts.append(t(unit.key, count: n))
+                rest -= n * unit.size
+            } else if !parts.isEmpty {
+                break  // the next unit is zero: "1 day", not "1 day 0 hours"
+            }
+            if parts.count == 2 { break }
+        }
+        return parts.count == 2 ? t("duration.pair", ["first": parts[0], "second": parts[1]]) : parts[0]
+    }
+
+    /// Time left before a deadline, or how late it is once past: "3 hours 5 minutes", "late by 1 hour".
     static func timeLeft(_ seconds: Int64) -> String {
-        let text = PolicyDuration(seconds: abs(seconds)).humanReadable
-        return seconds < 0 ? "-\(text)" : text
+        seconds < 0 ? t("poc.time.late", ["duration": duration(seconds)]) : duration(seconds)
     }
 
     static func table(_ header: [String], _ rows: [[String]], highlight: [Bool]) -> String {
@@ -35,21 +61,30 @@ enum Output {
         let items = body["items"]?.arrayValue ?? []
         let count = body["count"]?.intValue ?? items.count
         let codes = body["contact_points"]?.arrayValue?.compactMap(\.stringValue).joined(separator: ", ") ?? ""
-        guard !items.isEmpty else { return "queue of \(codes): empty" }
+        guard !items.isEmpty else { return t("poc.queue.empty", ["codes": codes]) }
         let rows = items.map { i -> [String] in
             let next = i["next_deadline"]
             let deadline = next.flatMap { $0["kind"]?.stringValue.map { k in "\(k) \(time(next?["due_at"]?.stringValue))" } } ?? "-"
             let left = next?["seconds_left"]?.intValue.map { timeLeft(Int64($0)) } ?? "-"
-            return [i["reference"]?.stringValue ?? "", i["direction"]?.stringValue ?? "", i["counterpart"]?.stringValue ?? "",
+            let direction = i["direction"]?.stringValue ?? ""
+            return [i["reference"]?.stringValue ?? "", ["incoming", "outgoing"].contains(direction) ? t("poc.direction.\(direction)") : direction,
+                    i["counterpart"]?.stringValue ?? "",
                     i["priority"]?.stringValue ?? "", i["state"]?.stringValue ?? "", deadline, left,
-                    (i["overdue"]?.boolValue ?? false) ? "OVERDUE L\(i["escalation_level"]?.intValue ?? 0)" : "",
+                    (i["overdue"]?.boolValue ?? false) ? t("poc.queue.overdue", ["level": String(i["escalation_level"]?.intValue ?? 0)]) : "",
                     articles(i["convention_articles"]) ?? "-", i["id"]?.stringValue ?? ""]
         }
         let highlight = items.map { $0["overdue"]?.boolValue ?? false }
-        var text = table(["REFERENCE", "DIRECTION", "COUNTERPART", "PRIORITY", "STATE", "NEXT DEADLINE", "TIME LEFT", "", "ARTICLES", "ID"],
-                         rows, highlight: highlight)
-        if count > items.count { text += "\n(\(items.count) of \(count) shown; use --limit)" }
+        let header = ["reference", "direction", "counterpart", "priority", "state", "next-deadline", "time-left", "", "articles", "id"]
+            .map { $0.isEmpty ? "" : t("poc.queue.\($0)") }
+        var text = table(header, rows, highlight: highlight)
+        if count > items.count { text += "\n" + t("poc.queue.shown", ["shown": String(items.count)], count: count) }
         return text
+    }
+
+    /// A BCP 47 tag named in the reader's language (ICU's names), with the tag: "Vietnamese (vi)".
+    static func languageName(_ tag: String) -> String {
+        let name = Locale(identifier: language.rawValue).localizedString(forIdentifier: tag)
+        return name.map { $0 == tag ? tag : "\($0) (\(tag))" } ?? tag
     }
 
     /// Convention articles as `UN-13,BUD-8`; nil when there are none.
@@ -86,16 +121,19 @@ enum Output {
         let overdue = v["overdue"]?.boolValue ?? false
         lines.append("\(v["reference"]?.stringValue ?? "")  \(v["id"]?.stringValue ?? "")")
         lines.append("\(v["kind"]?.stringValue ?? ""), \(v["priority"]?.stringValue ?? ""), \(v["from"]?.stringValue ?? "") → \(v["to"]?.stringValue ?? "")")
-        var state = "state: \(v["state"]?.stringValue ?? "")   escalation level: \(v["escalation_level"]?.intValue ?? 0)"
-        if overdue { state += "   " + emphasize("OVERDUE", overdue: true) }
-        if let e = v["expires_at"]?.stringValue { state += "   preserved until \(time(e))" }
+        var state = t("poc.show.state", ["state": v["state"]?.stringValue ?? "", "level": String(v["escalation_level"]?.intValue ?? 0)])
+        if overdue { state += "   " + emphasize(t("poc.show.overdue"), overdue: true) }
+        if let e = v["expires_at"]?.stringValue { state += "   " + t("poc.show.preserved-until", ["time": time(e)]) }
         lines.append(state)
         let deadlines = v["deadlines"]?.arrayValue ?? []
-        lines.append(deadlines.isEmpty ? "deadlines: none running" : "deadlines:")
+        lines.append(t(deadlines.isEmpty ? "poc.show.no-deadlines" : "poc.show.deadlines"))
         for d in deadlines {
             let late = d["overdue"]?.boolValue ?? false
-            let left = d["seconds_left"]?.intValue.map { timeLeft(Int64($0)) } ?? ""
-            lines.append(emphasize("  \((d["kind"]?.stringValue ?? "").padding(toLength: 12, withPad: " ", startingAt: 0)) due \(time(d["due_at"]?.stringValue))  owed by \(d["owed_by"]?.stringValue ?? "")  \(late ? "late by \(left.dropFirst())" : "in \(left)")", overdue: late))
+            let seconds = Int64(d["seconds_left"]?.intValue ?? 0)
+            let left = seconds < 0 ? t("poc.time.late", ["duration": duration(seconds)]) : t("poc.time.in", ["duration": duration(seconds)])
+            lines.append(emphasize("  " + t("poc.show.deadline", ["kind": (d["kind"]?.stringValue ?? "").padding(toLength: 12, withPad: " ", startingAt: 0),
+                                                                 "time": time(d["due_at"]?.stringValue), "owner": d["owed_by"]?.stringValue ?? "",
+                                                                 "left": left]), overdue: late))
         }
         if let e = v["content_erased"] {
             lines.append("content erased at \(time(e["at"]?.stringValue)) (\(e["why"]?.stringValue ?? "")): \(e["reason"]?.stringValue ?? "")")
@@ -106,13 +144,13 @@ enum Output {
         if let r = v["request"] { lines += content(r) }
         if let links = v["links"] {
             var parts: [String] = []
-            if let e = links["extends"]?.stringValue { parts.append("follows on from \(e)") }
+            if let e = links["extends"]?.stringValue { parts.append(t("poc.show.follows-on-from", ["id": e])) }
             let by = links["extended_by"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            if !by.isEmpty { parts.append("followed by \(by.joined(separator: ", "))") }
-            if !parts.isEmpty { lines.append("links: " + parts.joined(separator: "; ")) }
+            if !by.isEmpty { parts.append(t("poc.show.followed-by", ["ids": by.joined(separator: ", ")])) }
+            if !parts.isEmpty { lines.append(t("poc.show.links", ["links": parts.joined(separator: "; ")])) }
         }
         let history = v["history"]?.arrayValue ?? []
-        lines.append("history (\(history.count) events):")
+        lines.append(t("poc.show.history", count: history.count))
         for h in history {
             let details = h["details"]?.objectValue.map { o in
                 o.members.filter { $0.key != "request" && $0.key != "sealed" }.map { "\($0.key)=\(short($0.value))" }.joined(separator: " ")
@@ -126,7 +164,8 @@ enum Output {
     /// member, long texts in full, data items with their identifiers and periods.
     static func content(_ r: JSONValue) -> [String] {
         guard let o = r.objectValue else { return [] }
-        var lines = ["request\(o["language"]?.stringValue.map { " (written in \($0))" } ?? ""):"]
+        // The language the request was written in, named in the reader's: "Vietnamese (vi)", "вьетнамский (vi)".
+        var lines = [o["language"]?.stringValue.map { t("poc.show.written-in", ["language": languageName($0)]) } ?? t("poc.show.request")]
         func text(_ v: JSONValue?) -> String? { v?.stringValue.flatMap { $0.isEmpty ? nil : $0 } }
         for (key, value) in o.members {
             switch key {

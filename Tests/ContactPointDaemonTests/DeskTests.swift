@@ -48,7 +48,7 @@ final class DeskTests: XCTestCase {
         nonisolated(unsafe) var reply: DeskReply?
         body { reply = $0; done.signal() }
         XCTAssertEqual(done.wait(timeout: .now() + 30), .success)
-        return reply ?? .problem(Problem(status: 0, slug: "no-reply", title: "No reply", detail: "the Desk did not answer within 30 s"))
+        return reply ?? .problem(Problem(status: 0, slug: "no-reply", title: .verbatim("No reply"), detail: .verbatim("the Desk did not answer within 30 s")))
     }
 
     func submit(priority: Priority = .urgent, to: String = "DE") throws -> String {

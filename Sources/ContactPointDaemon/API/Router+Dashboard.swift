@@ -22,10 +22,10 @@ extension Router {
     ]
 
     /// The page (the same document for every view) or one of its files.
-    func servePage(_ template: String, _ parts: [String], _ finish: (HTTPResponse) -> Void) {
+    func servePage(_ template: String, _ parts: [String], _ language: Language, _ finish: (HTTPResponse) -> Void) {
         let file: DashboardAssets.File?
         if template == "/assets/{name}" { file = DashboardAssets.files[parts[1]] } else { file = DashboardAssets.page }
-        guard let file else { return finish(Self.problem(.notFound("no dashboard file \(parts.last ?? "")", field: "path"))) }
+        guard let file else { return finish(Self.problem(.notFound("no dashboard file \(parts.last ?? "")", field: "path"), language)) }
         var headers = HTTPHeaders([("Content-Type", file.contentType)])
         for (name, value) in Self.pageHeaders { headers.add(name: name, value: value) }
         finish(HTTPResponse(status: 200, headers: headers, body: file.bytes))
@@ -75,7 +75,7 @@ extension Router {
     }
 
     private static func crossSite(_ field: String, _ reason: String) -> Problem {
-        Problem(status: 403, slug: "cross-site-request", title: "Cross-site request refused",
+        Problem(status: 403, slug: "cross-site-request",
                 detail: reason + "; nothing was changed", errors: [FieldProblem(field: field, reason: reason)])
     }
 }

@@ -8,12 +8,12 @@ import HTTP1
 /// daemons; `add-checkpoint` (C2SP tlog-witness) and `witnessed` for partner daemons.
 extension Router {
     func serveLog(_ template: String, _ request: HTTPRequest, _ caller: Caller, _ finish: @escaping @Sendable (HTTPResponse) -> Void) {
-        guard let audit else { return finish(Self.problem(.unavailable("this daemon keeps no signed log"))) }
+        guard let audit else { return finish(Self.problem(.unavailable("this daemon keeps no signed log"), request.language)) }
         switch template {
         case "/v1/log/checkpoint":
             audit.checkpointText { text in
                 guard let text else {
-                    return finish(Self.problem(.notFound("no checkpoint yet: the first is signed once the log has an event", field: "checkpoint")))
+                    return finish(Self.problem(.notFound("no checkpoint yet: the first is signed once the log has an event", field: "checkpoint"), request.language))
                 }
                 finish(Self.text(200, text))
             }
@@ -22,14 +22,14 @@ extension Router {
             DispatchQueue.global().async { [desk] in
                 do {
                     guard index < size, size <= (try desk.store.treeHead()).size else {
-                        return finish(Self.problem(.invalid(FieldProblems([FieldProblem(field: "size", reason: "must be larger than index and at most the log's size")]), what: "the query")))
+                        return finish(Self.problem(.invalid(FieldProblems([FieldProblem(field: "size", reason: "must be larger than index and at most the log's size")]), what: "the query"), request.language))
                     }
                     let proof = try desk.store.inclusionProof(index: index, size: size)
                     let root = try desk.store.rootHash(size: size)
                     finish(Self.json(200, ["index": .number(Double(index)), "size": .number(Double(size)), "root": .string(root.base64),
                                            "proof": .array(proof.map { .string($0.base64) })]))
                 } catch {
-                    finish(Self.problem(.storage("\(error)")))
+                    finish(Self.problem(.storage("\(error)"), request.language))
                 }
             }
         case "/v1/log/consistency":
@@ -37,13 +37,13 @@ extension Router {
             DispatchQueue.global().async { [desk] in
                 do {
                     guard from <= to, to <= (try desk.store.treeHead()).size else {
-                        return finish(Self.problem(.invalid(FieldProblems([FieldProblem(field: "to", reason: "must be at least from and at most the log's size")]), what: "the query")))
+                        return finish(Self.problem(.invalid(FieldProblems([FieldProblem(field: "to", reason: "must be at least from and at most the log's size")]), what: "the query"), request.language))
                     }
                     let proof = try desk.store.consistencyProof(from: from, to: to)
                     finish(Self.json(200, ["from": .number(Double(from)), "to": .number(Double(to)),
                                            "proof": .array(proof.map { .string($0.base64) })]))
                 } catch {
-                    finish(Self.problem(.storage("\(error)")))
+                    finish(Self.problem(.storage("\(error)"), request.language))
                 }
             }
         case "/v1/log/add-checkpoint":
@@ -52,17 +52,17 @@ extension Router {
             }
         case "/v1/log/witnessed":
             guard !caller.daemonCodes.isEmpty || caller.has(.supervisor) else {
-                return finish(Self.problem(.forbidden("witnessed checkpoints are for partner daemons and supervisors", field: "client_certificate")))
+                return finish(Self.problem(.forbidden("witnessed checkpoints are for partner daemons and supervisors", field: "client_certificate"), request.language))
             }
             guard let origin = request.query["origin"], !origin.isEmpty else {
-                return finish(Self.problem(.invalid(FieldProblems([FieldProblem(field: "origin", reason: "required: a log's origin, such as pocd.vn/contactpoint")]), what: "the query")))
+                return finish(Self.problem(.invalid(FieldProblems([FieldProblem(field: "origin", reason: "required: a log's origin, such as pocd.vn/contactpoint")]), what: "the query"), request.language))
             }
             audit.witnessed(origin: origin) { note in
-                guard let note else { return finish(Self.problem(.notFound("this daemon has cosigned no checkpoint of \(origin)", field: "origin"))) }
+                guard let note else { return finish(Self.problem(.notFound("this daemon has cosigned no checkpoint of \(origin)", field: "origin"), request.language)) }
                 finish(Self.text(200, note))
             }
         default:
-            finish(Self.problem(.notFound("no route \(request.path)", field: "path")))
+            finish(Self.problem(.notFound("no route \(request.path)", field: "path"), request.language))
         }
     }
 
@@ -77,7 +77,7 @@ extension Router {
         }
         for key in request.query.keys where key != a && key != b { problems.add(key, "unknown query parameter (\(a), \(b))") }
         guard problems.isEmpty, values.count == 2 else {
-            finish(problem(.invalid(problems, what: "the query")))
+            finish(problem(.invalid(problems, what: "the query"), request.language))
             return nil
         }
         return (values[0], values[1])

@@ -7,9 +7,9 @@ import HTTP1
 /// (`GET /v1/outbox?state=parked`), and what to do with a parked message
 /// (`POST /v1/outbox/{id}/retry` or `/drop`, with `{"reason": "..."}`). See docs/api.md.
 extension Router {
-    func requireSupervisor(_ caller: Caller, _ finish: (HTTPResponse) -> Void) -> Bool {
+    func requireSupervisor(_ caller: Caller, _ language: Language, _ finish: (HTTPResponse) -> Void) -> Bool {
         guard caller.has(.supervisor) else {
-            finish(Self.problem(.forbidden("the outbox is for supervisors", field: "client_certificate")))
+            finish(Self.problem(.forbidden("the outbox is for supervisors", field: "client_certificate"), language))
             return false
         }
         return true
@@ -29,14 +29,14 @@ extension Router {
                 problems.add(key, "unknown query parameter (state, limit)")
             }
         }
-        guard problems.isEmpty else { return finish(Self.problem(.invalid(problems, what: "the query"))) }
-        guard let outbox else { return finish(Self.problem(.unavailable("this daemon has no outbox worker"))) }
+        guard problems.isEmpty else { return finish(Self.problem(.invalid(problems, what: "the query"), request.language)) }
+        guard let outbox else { return finish(Self.problem(.unavailable("this daemon has no outbox worker"), request.language)) }
         outbox.entries(state: state, limit: limit) { result in
             switch result {
             case .success(let entries):
                 finish(Self.json(200, ["count": .number(Double(entries.count)), "messages": .array(entries.map(\.json))]))
             case .failure(let error):
-                finish(Self.problem(.storage(error)))
+                finish(Self.problem(.storage(error), request.language))
             }
         }
     }
@@ -44,26 +44,26 @@ extension Router {
     func operateOutbox(_ idText: String, _ operation: String, _ request: HTTPRequest, _ caller: Caller,
                        _ finish: @escaping @Sendable (HTTPResponse) -> Void) {
         guard let id = Int64(idText), id > 0 else {
-            return finish(Self.problem(.notFound("no outbox message \(idText.prefix(32)): ids are positive numbers")))
+            return finish(Self.problem(.notFound("no outbox message \(idText.prefix(32)): ids are positive numbers"), request.language))
         }
         guard operation == "retry" || operation == "drop" else {
-            return finish(Self.problem(.notFound("no outbox operation \(operation.prefix(32)); operations: retry, drop", field: "operation")))
+            return finish(Self.problem(.notFound("no outbox operation \(operation.prefix(32)); operations: retry, drop", field: "operation"), request.language))
         }
         guard let body = Self.jsonBody(request, finish) else { return }
         let document: JSONValue
-        do { document = try JSONParser.parse(body) } catch { return finish(Self.problem(.notJSON(error.description))) }
+        do { document = try JSONParser.parse(body) } catch { return finish(Self.problem(.notJSON(error.description), request.language)) }
         var problems = FieldProblems()
         let reason = document["reason"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if document.objectValue == nil { problems.add("", "the body must be a JSON object {\"reason\": \"...\"}") }
         if reason.isEmpty { problems.add("reason", "required: why the message is \(operation == "retry" ? "sent again" : "dropped")") }
         if reason.count > 1000 { problems.add("reason", "at most 1000 characters") }
         for key in document.objectValue?.keys ?? [] where key != "reason" { problems.add(key, "unknown field") }
-        guard problems.isEmpty else { return finish(Self.problem(.invalid(problems, what: "the \(operation) body"))) }
-        guard let outbox else { return finish(Self.problem(.unavailable("this daemon has no outbox worker"))) }
+        guard problems.isEmpty else { return finish(Self.problem(.invalid(problems, what: "the \(operation) body"), request.language)) }
+        guard let outbox else { return finish(Self.problem(.unavailable("this daemon has no outbox worker"), request.language)) }
         outbox.resolve(id, retry: operation == "retry", by: caller.identity, reason: reason) { result in
             switch result {
             case .success(let entry): finish(Self.json(200, entry.json))
-            case .failure(let problem): finish(Self.problem(problem))
+            case .failure(let problem): finish(Self.problem(problem, request.language))
             }
         }
     }

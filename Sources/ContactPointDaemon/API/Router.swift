@@ -81,10 +81,10 @@ final class Router: Sendable {
             responder.respond(response)
         }
         guard let template else {
-            return finish(Self.problem(.notFound("no route \(request.path)", field: "path")))
+            return finish(Self.problem(.notFound("no route \(request.path)", field: "path"), request.language))
         }
         guard allowed.contains(request.method) else {
-            var r = Self.problem(.methodNotAllowed(request.method, path: request.path, allowed: allowed))
+            var r = Self.problem(.methodNotAllowed(request.method, path: request.path, allowed: allowed), request.language)
             r.headers.add(name: "Allow", value: allowed.joined(separator: ", "))
             return finish(r)
         }
@@ -92,7 +92,7 @@ final class Router: Sendable {
             log.warning("cross-site request refused", metadata: ["identity": "\(request.peer.commonName)", "path": "\(request.path)",
                                                                  "origin": "\(request.headers["Origin"] ?? "-")"])
             metrics.increment("contactpoint_forbidden_total", [("reason", "cross-site-request")])
-            return finish(Self.problem(refusal))
+            return finish(Self.problem(refusal, request.language))
         }
         let identity = request.peer.commonName
         if template == "/healthz" {
@@ -111,29 +111,29 @@ final class Router: Sendable {
         guard !caller.principals.isEmpty else {
             log.warning("certificate identity not in the directory", metadata: ["identity": "\(identity)", "remote": "\(request.remoteAddress)", "path": "\(request.path)"])
             metrics.increment("contactpoint_forbidden_total", [("reason", "unknown-identity")])
-            return finish(Self.problem(.unknownIdentity(identity)))
+            return finish(Self.problem(.unknownIdentity(identity), request.language))
         }
         let reply: @Sendable (DeskReply) -> Void = { [metrics] r in
             if case .problem(let p) = r, p.status == 403 { metrics.increment("contactpoint_forbidden_total", [("reason", p.slug)]) }
-            finish(Self.response(r))
+            finish(Self.response(r, request.language))
         }
         if Self.pageTemplates.contains(template) || template == "/assets/{name}" {
-            guard requirePeople(caller, finish) else { return }
-            return servePage(template, parts, finish)
+            guard requirePeople(caller, request.language, finish) else { return }
+            return servePage(template, parts, request.language, finish)
         }
         switch (request.method, template) {
         case ("GET", "/v1/session"):
-            guard requirePeople(caller, finish) else { return }
+            guard requirePeople(caller, request.language, finish) else { return }
             let (role, instance) = self.role()
             finish(Self.json(200, desk.session(for: caller, role: role, instance: instance)))
         case ("GET", "/v1/stats/compliance"):
-            guard requirePeople(caller, finish) else { return }
+            guard requirePeople(caller, request.language, finish) else { return }
             desk.compliance(for: caller, reply: reply)
         case ("POST", "/v1/requests"):
             guard let body = Self.jsonBody(request, finish) else { return }
             let forwarded = !caller.daemonCodes.isEmpty && caller.peopleCodes.isEmpty
             let document: JSONValue
-            do { document = try JSONParser.parse(body) } catch { return finish(Self.problem(.notJSON(error.description))) }
+            do { document = try JSONParser.parse(body) } catch { return finish(Self.problem(.notJSON(error.description), request.language)) }
             switch EvidenceRequest.decode(document, requireID: forwarded, newID: { UUID().uuidString.lowercased() }) {
             case .success(let r):
                 // A partner daemon says when its side stored the request: deadlines count from then here too.
@@ -141,73 +141,73 @@ final class Router: Sendable {
                 if forwarded, let text = request.headers[OutboxWorker.submittedAtHeader] {
                     guard let t = Instant(rfc3339: text) else {
                         return finish(Self.problem(.invalid(FieldProblems([FieldProblem(
-                            field: OutboxWorker.submittedAtHeader, reason: "must be an RFC 3339 time with a zone")]), what: "the forwarded request")))
+                            field: OutboxWorker.submittedAtHeader, reason: "must be an RFC 3339 time with a zone")]), what: "the forwarded request"), request.language))
                     }
                     submittedAt = t
                 }
                 desk.submit(r, by: caller, submittedAt: submittedAt, reply: reply)
-            case .failure(let problems): finish(Self.problem(.invalid(problems)))
+            case .failure(let problems): finish(Self.problem(.invalid(problems), request.language))
             }
         case ("GET", "/v1/requests"):
-            guard requirePeople(caller, finish) else { return }
+            guard requirePeople(caller, request.language, finish) else { return }
             switch Self.idPrefix(request.query) {
             case .success(let prefix): desk.requests(idPrefix: prefix, for: caller, reply: reply)
-            case .failure(let p): finish(Self.problem(p))
+            case .failure(let p): finish(Self.problem(p, request.language))
             }
         case ("GET", "/v1/requests/{id}"):
-            guard let id = Self.requestID(parts[2], finish) else { return }
+            guard let id = Self.requestID(parts[2], request.language, finish) else { return }
             desk.get(id, by: caller, reply: reply)
         case ("POST", "/v1/requests/{id}/events"):
-            guard let id = Self.requestID(parts[2], finish), let body = Self.jsonBody(request, finish) else { return }
+            guard let id = Self.requestID(parts[2], request.language, finish), let body = Self.jsonBody(request, finish) else { return }
             desk.receivePartnerEvent(id, body: body, from: caller, reply: reply)
         case ("POST", "/v1/requests/{id}/erase"):
-            guard let id = Self.requestID(parts[2], finish), let body = Self.jsonBody(request, finish) else { return }
+            guard let id = Self.requestID(parts[2], request.language, finish), let body = Self.jsonBody(request, finish) else { return }
             switch Self.eraseReason(body) {
             case .success(let reason): desk.erase(id, reason: reason, by: caller, reply: reply)
-            case .failure(let p): finish(Self.problem(p))
+            case .failure(let p): finish(Self.problem(p, request.language))
             }
         case ("GET", "/v1/requests/{id}/access-log"):
-            guard let id = Self.requestID(parts[2], finish) else { return }
+            guard let id = Self.requestID(parts[2], request.language, finish) else { return }
             desk.accessLog(id, by: caller, reply: reply)
         case ("POST", "/v1/requests/{id}/{action}"):
-            guard let id = Self.requestID(parts[2], finish) else { return }
+            guard let id = Self.requestID(parts[2], request.language, finish) else { return }
             guard let action = Action(rawValue: parts[3]) else {
-                return finish(Self.problem(.notFound("no action \(parts[3]); actions: \(Action.allCases.map(\.rawValue).joined(separator: ", "))", field: "action")))
+                return finish(Self.problem(.notFound("no action \(parts[3]); actions: \(Action.allCases.map(\.rawValue).joined(separator: ", "))", field: "action"), request.language))
             }
             guard let body = Self.jsonBody(request, finish, allowEmpty: true) else { return }
-            if !body.isEmpty, let error = Self.syntaxError(body) { return finish(Self.problem(.notJSON(error))) }
+            if !body.isEmpty, let error = Self.syntaxError(body) { return finish(Self.problem(.notJSON(error), request.language)) }
             switch ActionInput.decode(action, body: body) {
             case .success(let input): desk.act(id, input, by: caller, reply: reply)
-            case .failure(let problems): finish(Self.problem(.invalid(problems, what: "the \(action.rawValue) body")))
+            case .failure(let problems): finish(Self.problem(.invalid(problems, what: "action"), request.language))
             }
         case ("GET", "/v1/queue"):
-            guard requirePeople(caller, finish) else { return }
+            guard requirePeople(caller, request.language, finish) else { return }
             switch Self.queueFilter(request.query) {
             case .success(let filter): desk.queue(for: caller, filter: filter, reply: reply)
-            case .failure(let p): finish(Self.problem(p))
+            case .failure(let p): finish(Self.problem(p, request.language))
             }
         case ("GET", "/v1/alerts"):
-            guard requirePeople(caller, finish) else { return }
+            guard requirePeople(caller, request.language, finish) else { return }
             listAlerts(request, caller, finish)
         case ("GET", "/v1/alerts/stream"):
-            guard requirePeople(caller, finish) else { return }
+            guard requirePeople(caller, request.language, finish) else { return }
             stream(request, caller, responder, finish)
         case ("GET", "/v1/log/checkpoint"), ("GET", "/v1/log/inclusion"), ("GET", "/v1/log/consistency"),
              ("POST", "/v1/log/add-checkpoint"), ("GET", "/v1/log/witnessed"):
             serveLog(template, request, caller, finish)
         case ("GET", "/v1/outbox"):
-            guard requireSupervisor(caller, finish) else { return }
+            guard requireSupervisor(caller, request.language, finish) else { return }
             listOutbox(request, finish)
         case ("POST", "/v1/outbox/{id}/{operation}"):
-            guard requireSupervisor(caller, finish) else { return }
+            guard requireSupervisor(caller, request.language, finish) else { return }
             operateOutbox(parts[2], parts[3], request, caller, finish)
         case ("GET", "/metrics"):
             guard caller.has(.supervisor) else {
-                return finish(Self.problem(.forbidden("metrics are for supervisors and configured scrape identities", field: "client_certificate")))
+                return finish(Self.problem(.forbidden("metrics are for supervisors and configured scrape identities", field: "client_certificate"), request.language))
             }
             scrape(finish)
         default:
-            finish(Self.problem(.notFound("no route \(request.path)", field: "path")))
+            finish(Self.problem(.notFound("no route \(request.path)", field: "path"), request.language))
         }
     }
 
@@ -224,9 +224,9 @@ final class Router: Sendable {
         }
     }
 
-    private func requirePeople(_ caller: Caller, _ finish: (HTTPResponse) -> Void) -> Bool {
+    private func requirePeople(_ caller: Caller, _ language: Language, _ finish: (HTTPResponse) -> Void) -> Bool {
         if caller.peopleCodes.isEmpty {
-            finish(Self.problem(.forbidden("this route is for officers and supervisors", field: "client_certificate")))
+            finish(Self.problem(.forbidden("this route is for officers and supervisors", field: "client_certificate"), language))
             return false
         }
         return true
@@ -253,7 +253,7 @@ final class Router: Sendable {
                 problems.add(key, "unknown query parameter (since, limit)")
             }
         }
-        guard problems.isEmpty else { return finish(Self.problem(.invalid(problems, what: "the query"))) }
+        guard problems.isEmpty else { return finish(Self.problem(.invalid(problems, what: "query"), request.language)) }
         let list = alerts.list(since: since, limit: limit, filter: alertFilter(caller))
         finish(Self.json(200, ["count": .number(Double(list.count)), "alerts": .array(list.map(\.json))]))
     }
@@ -267,7 +267,7 @@ final class Router: Sendable {
             let trimmed = text.trimmingCharacters(in: .whitespaces)
             guard let n = Int64(trimmed), n >= 0, trimmed.allSatisfy(\.isASCII) else {
                 return finish(Self.problem(.invalid(FieldProblems([FieldProblem(
-                    field: field, reason: "must be the id of an alert: a whole number from 0 to 9223372036854775807")]), what: "the stream's resume point")))
+                    field: field, reason: "must be the id of an alert: a whole number from 0 to 9223372036854775807")]), what: "the stream's resume point"), request.language))
             }
             lastID = n
         }
@@ -321,7 +321,7 @@ final class Router: Sendable {
         else if o["reason"]?.stringValue == nil { problems.add("reason", "must be a string") }
         else if reason.isEmpty { problems.add("reason", "must not be empty") }
         else if reason.count > 2000 { problems.add("reason", "at most 2000 characters") }
-        guard problems.isEmpty else { return .failure(.invalid(problems, what: "the erase body")) }
+        guard problems.isEmpty else { return .failure(.invalid(problems, what: "erase-body")) }
         return .success(reason)
     }
 
@@ -335,12 +335,12 @@ final class Router: Sendable {
         } else if !(4...36).contains(prefix.count) || !prefix.allSatisfy({ $0 == "-" || $0.isHexDigit }) {
             problems.add("id_prefix", "must be 4 to 36 characters of a request id (hex digits and dashes), such as 2f1c7e3a")
         }
-        return problems.isEmpty ? .success(prefix) : .failure(.invalid(problems, what: "the query"))
+        return problems.isEmpty ? .success(prefix) : .failure(.invalid(problems, what: "query"))
     }
 
-    static func requestID(_ text: String, _ finish: (HTTPResponse) -> Void) -> String? {
+    static func requestID(_ text: String, _ language: Language, _ finish: (HTTPResponse) -> Void) -> String? {
         guard let id = RequestID(text) else {
-            finish(problem(.notFound("no request \(text.prefix(64)): ids are UUIDs")))
+            finish(problem(.notFound("no request \(text.prefix(64)): ids are UUIDs"), language))
             return nil
         }
         return id.description
@@ -353,9 +353,9 @@ final class Router: Sendable {
         if allowEmpty && request.body.isEmpty { return [] }
         let type = (request.headers["Content-Type"] ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         guard type == "application/json" || (type.hasPrefix("application/") && type.hasSuffix("+json")) else {
-            finish(problem(Problem(status: 415, slug: "unsupported-media-type", title: "Unsupported media type",
+            finish(problem(Problem(status: 415, slug: "unsupported-media-type",
                                    detail: "send the body as JSON with Content-Type: application/json (got \(type.isEmpty ? "none" : type))",
-                                   errors: [FieldProblem(field: "Content-Type", reason: "must be application/json")])))
+                                   errors: [FieldProblem(field: "Content-Type", reason: "must be application/json")]), request.language))
             return nil
         }
         return request.body
@@ -371,26 +371,28 @@ final class Router: Sendable {
         for (key, value) in query.sorted(by: { $0.key < $1.key }) {
             switch key {
             case "overdue":
-                if value == "true" { f.overdue = true } else if value == "false" { f.overdue = false } else { problems.add(key, "must be true or false") }
+                if value == "true" { f.overdue = true } else if value == "false" { f.overdue = false } else { problems.add(key, Message("reason.query.bool")) }
             case "priority":
-                if let p = Priority(rawValue: value) { f.priority = p } else { problems.add(key, "must be emergency, urgent or routine") }
+                if let p = Priority(rawValue: value) { f.priority = p } else { problems.add(key, Message("reason.query.priority")) }
             case "direction":
-                if value == "incoming" || value == "outgoing" { f.direction = value } else { problems.add(key, "must be incoming or outgoing") }
+                if value == "incoming" || value == "outgoing" { f.direction = value } else { problems.add(key, Message("reason.query.direction")) }
             case "state":
                 if let s = RequestState(rawValue: value) { f.state = s } else {
-                    problems.add(key, "must be one of \(RequestState.allCases.map(\.rawValue).joined(separator: ", "))")
+                    problems.add(key, Message("reason.one-of", ["values": .verbatim(RequestState.allCases.map(\.rawValue).joined(separator: ", "))]))
                 }
             case "article":
                 if let a = ConventionArticle(rawValue: value.uppercased()) { f.article = a } else {
-                    problems.add(key, "must be \(ConventionArticle.scheme)")
+                    problems.add(key, Message("reason.article-code"))
                 }
             case "limit":
-                if let n = Int(value), (1...100_000).contains(n) { f.limit = n } else { problems.add(key, "must be a number from 1 to 100000") }
+                if let n = Int(value), (1...100_000).contains(n) { f.limit = n } else {
+                    problems.add(key, Message("reason.query.limit", ["min": .verbatim("1"), "max": .verbatim("100000")]))
+                }
             default:
-                problems.add(key, "unknown filter (overdue, priority, direction, state, article, limit)")
+                problems.add(key, Message("reason.query.unknown-filter", ["names": .verbatim("overdue, priority, direction, state, article, limit")]))
             }
         }
-        return problems.isEmpty ? .success(f) : .failure(.invalid(problems, what: "the query"))
+        return problems.isEmpty ? .success(f) : .failure(.invalid(problems, what: "query"))
     }
 
     static func json(_ status: Int, _ body: JSONValue, location: String? = nil) -> HTTPResponse {
@@ -402,18 +404,26 @@ final class Router: Sendable {
         return HTTPResponse(status: status, headers: headers, body: bytes)
     }
 
-    static func problem(_ p: Problem) -> HTTPResponse {
-        var bytes = p.json.serialized()
+    /// The problem as `application/problem+json` in `language` (its title, detail and reasons;
+    /// the type URI and field paths stay as they are), with `Content-Language`.
+    static func problem(_ p: Problem, _ language: Language = .en) -> HTTPResponse {
+        var bytes = p.json(language).serialized()
         bytes.append(0x0A)
-        var headers = HTTPHeaders([("Content-Type", "application/problem+json"), ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")])
+        var headers = HTTPHeaders([("Content-Type", "application/problem+json"), ("Content-Language", language.rawValue),
+                                   ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")])
         if let seconds = p.retryAfter { headers.add(name: "Retry-After", value: String(seconds)) }
         return HTTPResponse(status: p.status, headers: headers, body: bytes)
     }
 
-    static func response(_ reply: DeskReply) -> HTTPResponse {
+    static func response(_ reply: DeskReply, _ language: Language = .en) -> HTTPResponse {
         switch reply {
         case .ok(let status, let body, let location): return json(status, body, location: status == 201 ? location : nil)
-        case .problem(let p): return problem(p)
+        case .problem(let p): return problem(p, language)
         }
     }
+}
+
+extension HTTPRequest {
+    /// The language to answer a person in, from `Accept-Language` (docs/translating.md).
+    var language: Language { Language.negotiate(acceptLanguage: headers["Accept-Language"]) }
 }

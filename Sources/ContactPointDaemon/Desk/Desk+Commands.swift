@@ -43,7 +43,7 @@ extension Desk {
                     switch result {
                     case .success(let stored):
                         // A new request's whole history is what was just stored: no read back.
-                        guard let record = cases[request.id] else { return reply(.problem(.notFound("no request \(request.id)"))) }
+                        guard let record = cases[request.id] else { return reply(.problem(.notFound(Message("problem.request-not-found.detail", ["id": .verbatim(request.id)])))) }
                         let snapshot = RequestView.Snapshot(record: record, policy: policy, now: clock.now())
                         reply(.ok(status: 201, body: RequestView.json(snapshot, history: stored, request: request),
                                   location: "/v1/requests/\(request.id)"))
@@ -109,7 +109,7 @@ extension Desk {
     public func act(_ requestID: String, _ input: ActionInput, by caller: Caller, reply: @escaping @Sendable (DeskReply) -> Void) {
         queue.async { [self] in
             perform(on: requestID) { [self] in
-                guard let record = cases[requestID] else { return reply(.problem(.notFound("no request \(requestID)"))) }
+                guard let record = cases[requestID] else { return reply(.problem(.notFound(Message("problem.request-not-found.detail", ["id": .verbatim(requestID)])))) }
                 guard caller.mayRead(record) else {
                     return reply(.problem(.forbidden("you act for neither \(record.from) nor \(record.to)", field: "id")))
                 }
@@ -132,7 +132,7 @@ extension Desk {
                     return reply(.problem(.invalid(FieldProblems([FieldProblem(field: "ground", reason:
                         "dual criminality is a ground to refuse preservation only where the requested State reserved it "
                         + "(UN art. 42; Budapest art. 29(4)); \(record.to)'s directory entry declares no such reservation "
-                        + "(reservations: [dual-criminality])")]), what: "the refuse body")))
+                        + "(reservations: [dual-criminality])")]), what: "action")))
                 }
                 let now = clock.now()
                 let event: CaseEvent
@@ -155,7 +155,7 @@ extension Desk {
     /// The request, its state, deadlines, escalation level and full history.
     public func get(_ requestID: String, by caller: Caller, reply: @escaping @Sendable (DeskReply) -> Void) {
         queue.async { [self] in
-            guard let record = cases[requestID] else { return reply(.problem(.notFound("no request \(requestID)"))) }
+            guard let record = cases[requestID] else { return reply(.problem(.notFound(Message("problem.request-not-found.detail", ["id": .verbatim(requestID)])))) }
             guard caller.mayRead(record) else {
                 return reply(.problem(.forbidden("request \(requestID) is between \(record.from) and \(record.to); you act for \(caller.codes.map(\.code).sorted().joined(separator: ", "))", field: "id")))
             }
@@ -166,7 +166,7 @@ extension Desk {
     /// Builds the view of a request from memory (state, deadlines) and the store (history).
     func view(_ requestID: String, status: Int, reply: @escaping @Sendable (DeskReply) -> Void) {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard let record = cases[requestID] else { return reply(.problem(.notFound("no request \(requestID)"))) }
+        guard let record = cases[requestID] else { return reply(.problem(.notFound(Message("problem.request-not-found.detail", ["id": .verbatim(requestID)])))) }
         let now = clock.now()
         let snapshot = RequestView.Snapshot(record: record, policy: policy, now: now)
         openedHistory(of: requestID) { result in

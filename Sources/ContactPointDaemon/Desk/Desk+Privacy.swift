@@ -67,7 +67,7 @@ extension Desk {
     public func erase(_ requestID: String, reason: String, by caller: Caller, reply: @escaping @Sendable (DeskReply) -> Void) {
         queue.async { [self] in
             perform(on: requestID) { [self] in
-                guard let record = cases[requestID] else { return reply(.problem(.notFound("no request \(requestID)"))) }
+                guard let record = cases[requestID] else { return reply(.problem(.notFound(Message("problem.request-not-found.detail", ["id": .verbatim(requestID)])))) }
                 let mine = caller.principals.filter { $0.role == .supervisor }.map(\.contactPoint)
                 guard mine.contains(where: { ($0 == record.from || $0 == record.to) && localCodes.contains($0) }) else {
                     return reply(.problem(.forbidden("erasing content is for a supervisor of \(record.from) or \(record.to) at this daemon", field: "client_certificate")))
@@ -89,7 +89,7 @@ extension Desk {
     /// Who was shown a request's content, when, and through what (`GET /v1/requests/{id}/access-log`).
     public func accessLog(_ requestID: String, by caller: Caller, reply: @escaping @Sendable (DeskReply) -> Void) {
         queue.async { [self] in
-            guard let record = cases[requestID] else { return reply(.problem(.notFound("no request \(requestID)"))) }
+            guard let record = cases[requestID] else { return reply(.problem(.notFound(Message("problem.request-not-found.detail", ["id": .verbatim(requestID)])))) }
             guard caller.principals.contains(where: { $0.role == .supervisor && ($0.contactPoint == record.from || $0.contactPoint == record.to) }) else {
                 return reply(.problem(.forbidden("the access log is for supervisors of \(record.from) or \(record.to)", field: "client_certificate")))
             }

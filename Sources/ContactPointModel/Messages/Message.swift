@@ -1,0 +1,96 @@
+/// Something a person reads, kept as a catalogue key and its arguments until it is shown, so
+/// that each reader gets it in their language (`render(_:)`). A `verbatim` text is shown as it
+/// is in every language: what comes from outside (a parser's or a database's message) or has
+/// no catalogue entry yet.
+public indirect enum Message: Sendable, Hashable, CustomStringConvertible {
+    case verbatim(String)
+    /// A catalogue entry; `{name}` placeholders take `args`, and a plural entry chooses its
+    /// form by `count` (which also fills `{count}`).
+    case key(String, args: [String: Message], count: Int?)
+    /// Several messages one after the other, with `separator` between them.
+    case joined([Message], separator: String)
+
+    public init(_ key: String, _ args: [String: Message] = [:], count: Int? = nil) {
+        self = .key(key, args: args, count: count)
+    }
+
+    /// The text in `language`: its catalogue entry, else the English one, else the key itself.
+    public func render(_ language: Language) -> String {
+        switch self {
+        case .verbatim(let text):
+            return text
+        case .joined(let parts, let separator):
+            return parts.map { $0.render(language) }.joined(separator: separator)
+        case .key(let key, let args, let count):
+            guard let entry = Catalogue.entry(key, language) else { return key }
+            var text: String
+            switch entry {
+            case .text(let t): text = t
+            case .plural(let forms):
+                let category = language.pluralCategory(count ?? 0)
+                text = forms[category] ?? forms[.other] ?? ""
+            }
+            return Self.fill(text, args: args, count: count, language: language)
+        }
+    }
+
+    /// The English text (logs, `description`, tests).
+    public var description: String { render(.en) }
+
+    static func fill(_ text: String, args: [String: Message], count: Int?, language: Language) -> String {
+        guard text.contains("{") else { return text }
+        var out = ""
+        var rest = Substring(text)
+        while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+            out += rest[..<open]
+            let name = String(rest[rest.index(after: open)..<close])
+            if name == "count", let count { out += String(count) } else if let value = args[name] { out += value.render(language) } else {
+                out += rest[open...close]
+            }
+            rest = rest[rest.index(after: close)...]
+        }
+        return out + rest
+    }
+}
+
+/// One entry of a language's catalogue: a text, or one text per CLDR plural category.
+public enum CatalogueText: Sendable, Hashable, ExpressibleByStringLiteral {
+    case text(String)
+    case plural([PluralCategory: String])
+
+    public init(stringLiteral value: String) { self = .text(value) }
+
+    /// Every form's text.
+    public var texts: [String] {
+        switch self {
+        case .text(let t): return [t]
+        case .plural(let forms): return PluralCategory.allCases.compactMap { forms[$0] }
+        }
+    }
+
+    /// The `{name}` placeholders the entry uses, across its forms.
+    public var placeholders: Set<String> {
+        var names = Set<String>()
+        for t in texts {
+            var rest = Substring(t)
+            while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
+                names.insert(String(rest[rest.index(after: open)..<close]))
+                rest = rest[rest.index(after: close)...]
+            }
+        }
+        return names
+    }
+}
+
+/// The message catalogue: one table per language (`Catalogue+en.swift`, …), compiled into
+/// every binary so that a daemon on an air-gapped machine speaks every language.
+public enum Catalogue {
+    public static let tables: [Language: [String: CatalogueText]] = [
+        .en: en, .ar: ar, .zh: zh, .fr: fr, .ru: ru, .es: es, .vi: vi,
+    ]
+
+    /// The entry for `key` in `language`, falling back to English.
+    public static func entry(_ key: String, _ language: Language) -> CatalogueText? {
+        tables[language]?[key] ?? en[key]
+    }
+}

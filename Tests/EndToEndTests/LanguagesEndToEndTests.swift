@@ -1,0 +1,104 @@
+import ContactPointModel
+import Foundation
+import TestSupport
+import XCTest
+
+/// Messages in the reader's language (docs/translating.md): the daemon by `Accept-Language`
+/// with `Content-Language`, `poc` by `--lang` or the locale; machine fields stay English.
+final class LanguagesEndToEndTests: XCTestCase {
+    var daemon: PocdProcess!
+
+    override func setUpWithError() throws {
+        daemon = try E2E.localDaemon()
+    }
+
+    override func tearDown() {
+        daemon?.stop()
+    }
+
+    /// An invalid submit: its title and reasons in the language asked for, its type URI and
+    /// field paths as they are; nothing stored.
+    func testAnInvalidSubmitIsExplainedInTheLanguageAskedFor() throws {
+        let folder = try TemporaryDirectory(prefix: "lang")
+        var body = try JSONParser.parse(E2E.requestJSON()).objectValue!
+        body["to"] = "UK"
+        body["necessity"] = nil
+        let bad = JSONValue.object(body).serializedString()
+        let expected: [(header: String, language: String, title: String, required: String)] = [
+            ("vi", "vi", Message("problem.validation-failed.title").render(.vi), Message("reason.required").render(.vi)),
+            ("ar-EG;q=0.9, en;q=0.1", "ar", Message("problem.validation-failed.title").render(.ar), Message("reason.required").render(.ar)),
+            ("zh-Hant-TW", "zh", Message("problem.validation-failed.title").render(.zh), Message("reason.required").render(.zh)),
+            ("ru", "ru", Message("problem.validation-failed.title").render(.ru), Message("reason.required").render(.ru)),
+            ("fr-CA", "fr", Message("problem.validation-failed.title").render(.fr), Message("reason.required").render(.fr)),
+            ("es-419", "es", Message("problem.validation-failed.title").render(.es), Message("reason.required").render(.es)),
+            ("de", "en", "Invalid input", "required"),
+        ]
+        for e in expected {
+            let headers = folder.path("headers-\(e.language).txt")
+            let r = try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: bad,
+                                    extra: ["-H", "Accept-Language: \(e.header)", "-D", headers])
+            XCTAssertEqual(r.status, 422, r.body)
+            let v = r.body.json
+            XCTAssertEqual(v["title"]?.stringValue, e.title, e.header)
+            XCTAssertEqual(v["type"], "urn:contactpoint:problem:validation-failed", "the type URI stays English")
+            let errors = v["errors"]?.arrayValue ?? []
+            XCTAssertEqual(errors.compactMap { $0["field"]?.stringValue }.sorted(), ["necessity", "to"], "field paths stay as they are")
+            XCTAssertEqual(errors.first { $0["field"] == "necessity" }?["reason"]?.stringValue, e.required, e.header)
+            let country = errors.first { $0["field"] == "to" }?["reason"]?.stringValue ?? ""
+            XCTAssertTrue(country.contains("UK"), "the value is said back: \(country)")
+            if e.language != "en" {
+                XCTAssertNotEqual(country, Message("reason.country", ["value": .verbatim("UK")]).render(.en), e.header)
+            }
+            let head = try String(contentsOfFile: headers, encoding: .utf8).lowercased()
+            XCTAssertTrue(head.contains("content-language: \(e.language)\r\n"), head)
+        }
+        XCTAssertEqual(try daemon.curl("officer.de.bob", "GET", "/v1/queue").body.json["count"], 0, "nothing was stored")
+    }
+
+    /// `poc --lang ru queue`: Russian headings, and durations with Russian plural forms.
+    func testPocSpeaksTheReadersLanguage() throws {
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(priority: "routine")).status, 201)
+        let ru = try daemon.poc("officer.de.bob", ["--lang", "ru", "queue"])
+        XCTAssertEqual(ru.status, 0, ru.description)
+        let header = String(ru.stdout.split(separator: "\n").first ?? "")
+        for key in ["reference", "counterpart", "time-left", "next-deadline"] {
+            XCTAssertTrue(header.contains(Message("poc.queue.\(key)").render(.ru)), "\(key) in \(header)")
+        }
+        // The routine acknowledgement is due in 23 h 59 min: Russian "23 часа 59 минут", never "23 часов".
+        let row = String(ru.stdout.split(separator: "\n").dropFirst().first ?? "")
+        let left = Message("duration.hours", count: 23).render(.ru)
+        XCTAssertTrue(row.contains(left) || row.contains(Message("duration.hours", count: 24).render(.ru)), row)
+        XCTAssertTrue(row.contains(Message("duration.minutes", count: 59).render(.ru)) || row.contains(Message("duration.minutes", count: 58).render(.ru))
+                      || row.contains(Message("duration.hours", count: 24).render(.ru)), row)
+        XCTAssertEqual(Message("duration.hours", count: 23).render(.ru), "23 часа")
+        XCTAssertEqual(Message("duration.minutes", count: 59).render(.ru), "59 минут")
+        // The locale, when --lang is not given; and a problem from the daemon in it.
+        let vi = try daemon.poc("officer.vn.alice", ["submit", "--to", "DE", "--reference", "R"], environment: ["LANG": "vi_VN.UTF-8"])
+        XCTAssertEqual(vi.status, 1)
+        XCTAssertTrue(vi.stderr.contains(Message("problem.validation-failed.title").render(.vi)), vi.stderr)
+        XCTAssertTrue(vi.stderr.contains("authority: " + Message("reason.required").render(.vi)), vi.stderr)
+        let unknown = try daemon.poc("officer.vn.alice", ["--lang", "klingon", "queue"])
+        XCTAssertNotEqual(unknown.status, 0)
+        XCTAssertTrue(unknown.stderr.contains("--lang klingon: not a language of this catalogue"), unknown.stderr)
+    }
+
+    /// `poc show` names the language a request was written in, in the reader's language, and
+    /// prints text in any script as it was sent.
+    func testTheRequestsOwnLanguageIsNamedAndItsTextKept() throws {
+        let id = UUID().uuidString.lowercased()
+        var body = try JSONParser.parse(E2E.requestJSON(id: id)).objectValue!
+        body["language"] = "vi"
+        var offence = body["offence"]!.objectValue!
+        offence["summary"] = "Nạn nhân đã chuyển tiền mua hàng nhưng không nhận được hàng; 受害人; الضحايا; Жертвы"
+        body["offence"] = .object(offence)
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: JSONValue.object(body).serializedString()).status, 201)
+        let en = try daemon.poc("officer.de.bob", ["show", id])
+        XCTAssertTrue(en.stdout.contains("request (written in Vietnamese (vi)):"), en.stdout)
+        XCTAssertTrue(en.stdout.contains("Nạn nhân đã chuyển tiền mua hàng nhưng không nhận được hàng; 受害人; الضحايا; Жертвы"), en.stdout)
+        let fr = try daemon.poc("officer.de.bob", ["--lang", "fr", "show", id])
+        XCTAssertTrue(fr.stdout.contains("vietnamien (vi)"), fr.stdout)
+        let stored = try daemon.curl("officer.de.bob", "GET", "/v1/requests/\(id)").body.json
+        XCTAssertEqual(stored["request"]?["offence"]?["summary"]?.stringValue.map { Array($0.utf8) },
+                       Array("Nạn nhân đã chuyển tiền mua hàng nhưng không nhận được hàng; 受害人; الضحايا; Жертвы".utf8))
+    }
+}
