@@ -23,22 +23,7 @@ enum Output {
 
     /// A duration for people, its two largest units with the language's plural forms:
     /// "3 hours 5 minutes", "3 часа 5 минут", "2 يومين".
-    static func duration(_ seconds: Int64) -> String {
-        let units: [(key: String, size: Int)] = [("duration.days", 86_400), ("duration.hours", 3_600), ("duration.minutes", 60), ("duration.seconds", 1)]
-        var rest = Int(seconds.magnitude)
-        var parts: [String] = []
-        for unit in units {
-            let n = rest / unit.size
-            if n > 0 || (unit.size == 1 && parts.isEmpty) {
-                parts.append(t(unit.key, count: n))
-                rest -= n * unit.size
-            } else if !parts.isEmpty {
-                break  // the next unit is zero: "1 day", not "1 day 0 hours"
-            }
-            if parts.count == 2 { break }
-        }
-        return parts.count == 2 ? t("duration.pair", ["first": parts[0], "second": parts[1]]) : parts[0]
-    }
+    static func duration(_ seconds: Int64) -> String { Message.duration(seconds: seconds).render(language) }
 
     /// Time left before a deadline, or how late it is once past: "3 hours 5 minutes", "late by 1 hour".
     static func timeLeft(_ seconds: Int64) -> String {

@@ -45,6 +45,34 @@ final class AlertTests: XCTestCase {
         XCTAssertEqual(central.map(\.identities), [["mla.de"]])
     }
 
+    /// A receiver's `language:` writes its summaries; labels and machine members stay English.
+    func testEachReceiverGetsSummariesInItsLanguage() throws {
+        let r = try record()
+        let alert = Alert(id: 1, eventID: "e", requestID: r.id, reference: r.reference, from: r.from, to: r.to, priority: r.priority,
+                          reason: .overdue(.acknowledge, level: 2), contactPoint: r.to, dueAt: t0 + .hours(4), lateBy: .hours(3),
+                          level: 2, notify: [.init(role: "supervisor", contactPoint: r.to, identities: ["supervisor.de"], local: true)], at: t0)
+        XCTAssertEqual(alert.summary, "VN-1 (urgent, VN→DE): acknowledge by DE was due 2026-11-23T12:00:00Z, 3 hours late; level 2: notify supervisor DE")
+        let ru = AlertReceiver(name: "pager", kind: .webhook, url: "https://127.0.0.1:1", language: .ru)
+        let body = try JSONParser.parse(AlertMessages.message(alert, status: "firing", at: t0, receiver: ru, eventID: "e").body)
+        XCTAssertEqual(body["summary"]?.stringValue, alert.summary(.ru))
+        XCTAssertTrue(alert.summary(.ru).contains("3 часа"), alert.summary(.ru))
+        XCTAssertEqual(body["deadline"], "acknowledge")
+        let am = AlertReceiver(name: "am", kind: .alertmanager, url: "https://127.0.0.1:1", language: .ar)
+        let sent = try JSONParser.parse(AlertMessages.message(alert, status: "firing", at: t0, receiver: am, eventID: "e").body)
+        XCTAssertEqual(sent[0]?["annotations"]?["summary"]?.stringValue, alert.summary(.ar))
+        XCTAssertEqual(sent[0]?["labels"]?["alertname"], "ContactPointDeadlineOverdue")
+        // A language the catalogue lacks is refused in pocd.yaml, naming the key.
+        var said = ""
+        do {
+            let (_, problems) = try DaemonConfiguration.parse(yaml: """
+                listen: 127.0.0.1:0
+                alerts: {webhooks: [{name: p, url: "https://127.0.0.1:1", language: de}]}
+                """, file: "pocd.yaml")
+            said = problems.map(\.description).joined(separator: "\n")
+        } catch { said = String(describing: error) }
+        XCTAssertTrue(said.contains("alerts.webhooks[0].language: must be one of ar, zh, en, fr, ru, es, vi, not \"de\""), said)
+    }
+
     func testAnMLALinkTellsTheRequestedSidesOfficersAndCentralAuthority() throws {
         var r = try record()
         try r.apply(.acknowledged, at: t0 + .minutes(5))

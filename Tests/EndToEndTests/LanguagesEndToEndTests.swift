@@ -82,6 +82,30 @@ final class LanguagesEndToEndTests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("--lang klingon: not a language of this catalogue"), unknown.stderr)
     }
 
+    /// Alerts in the reader's language: the list and the stream by `Accept-Language`; codes,
+    /// states and the machine members as they are.
+    func testAlertsAreSummarisedInTheLanguageAskedFor() throws {
+        let id = UUID().uuidString.lowercased()
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: id)).status, 201)
+        XCTAssertEqual(try daemon.curl("officer.de.bob", "POST", "/v1/requests/\(id)/refuse",
+                                       json: #"{"ground":"essential-interests","reason":"state security"}"#).status, 200)
+        func refused(_ language: String) throws -> JSONValue? {
+            let list = try daemon.curl("officer.vn.alice", "GET", "/v1/alerts", extra: ["-H", "Accept-Language: \(language)"]).body.json
+            return list["alerts"]?.arrayValue?.first { $0["event"] == "refused" && $0["request_id"]?.stringValue == id }
+        }
+        try E2E.eventually(20, "VN's officer is told of the refusal") { try refused("en") != nil }
+        for language in [Language.ru, .ar, .zh, .vi, .fr, .es] {
+            let alert = try XCTUnwrap(refused(language.rawValue))
+            let expected = Message("alert.cp.refused", ["actor": .verbatim("DE"), "ground": .verbatim("essential-interests")]).render(language)
+            XCTAssertTrue(alert["summary"]?.stringValue?.contains(expected) ?? false, "\(language.rawValue): \(alert)")
+            let whom = Message("alert.recipient", ["role": Message("role.officer"), "code": .verbatim("VN")]).render(language)
+            XCTAssertTrue(alert["summary"]?.stringValue?.contains(whom) ?? false, "\(alert)")
+            XCTAssertEqual(alert["kind"], "counterpart", "machine members stay as they are")
+            XCTAssertEqual(alert["event"], "refused")
+        }
+        XCTAssertTrue(try refused("en")?["summary"]?.stringValue?.contains("DE refused the request (ground: essential-interests)") ?? false)
+    }
+
     /// `poc show` names the language a request was written in, in the reader's language, and
     /// prints text in any script as it was sent.
     func testTheRequestsOwnLanguageIsNamedAndItsTextKept() throws {

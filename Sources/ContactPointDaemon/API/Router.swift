@@ -255,7 +255,7 @@ final class Router: Sendable {
         }
         guard problems.isEmpty else { return finish(Self.problem(.invalid(problems, what: "query"), request.language)) }
         let list = alerts.list(since: since, limit: limit, filter: alertFilter(caller))
-        finish(Self.json(200, ["count": .number(Double(list.count)), "alerts": .array(list.map(\.json))]))
+        finish(Self.json(200, ["count": .number(Double(list.count)), "alerts": .array(list.map { $0.json(request.language) })]))
     }
 
     private func stream(_ request: HTTPRequest, _ caller: Caller, _ responder: HTTPResponder,
@@ -272,9 +272,10 @@ final class Router: Sendable {
             lastID = n
         }
         let stream = responder.startStream(status: 200, headers: HTTPHeaders([
-            ("Content-Type", "text/event-stream; charset=utf-8"), ("Cache-Control", "no-store"), ("X-Accel-Buffering", "no"),
+            ("Content-Type", "text/event-stream; charset=utf-8"), ("Content-Language", request.language.rawValue),
+            ("Cache-Control", "no-store"), ("X-Accel-Buffering", "no"),
         ]))
-        alerts.subscribe(stream, after: lastID, filter: alertFilter(caller))
+        alerts.subscribe(stream, after: lastID, language: request.language, filter: alertFilter(caller))
         metrics.increment("contactpoint_http_requests_total", [("route", "/v1/alerts/stream"), ("status", "200")])
     }
 

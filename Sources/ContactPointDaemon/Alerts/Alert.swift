@@ -68,32 +68,59 @@ public struct Alert: Sendable, Hashable {
     public var level: Int
     public var notify: [Recipient]
     public var at: Instant
-    /// Why an escalation fired before its deadline passed (a partner refused the request for good).
+    /// Why an escalation fired before its deadline passed (a partner refused the request for good),
+    /// or what the other side did: in English, as the log records it.
     public var cause: String? = nil
+    /// The same, for people in their language (a counterpart's action); nil: `cause` as it is.
+    public var causeMessage: Message? = nil
 
-    /// One readable line: what, which request, how late, whom.
-    public var summary: String {
-        let names = notify.map { "\($0.role) \($0.contactPoint)" }.joined(separator: ", ")
-        let whom = names.isEmpty ? "nobody further" : names
-        let head = "\(reference) (\(priority.rawValue), \(from)→\(to))"
+    /// One readable line in English: what, which request, how late, whom.
+    public var summary: String { summary(.en) }
+
+    /// One readable line in `language` (docs/translating.md): machine words (deadline kinds,
+    /// priorities, codes) and times (RFC 3339, UTC) stay as they are.
+    public func summary(_ language: Language) -> String { summaryMessage.render(language) }
+
+    var summaryMessage: Message {
+        let names = notify.map { r in
+            Message("alert.recipient", ["role": Self.roles.contains(r.role) ? Message("role.\(r.role)") : .verbatim(r.role),
+                                        "code": .verbatim(r.contactPoint.code)])
+        }
+        let whom = names.isEmpty ? Message("alert.nobody") : .joined(names, separator: ", ")
+        let head = Message.verbatim("\(reference) (\(priority.rawValue), \(from)→\(to))")
+        let cause = causeMessage ?? self.cause.map(Message.verbatim)
+        var args: [String: Message] = ["head": head, "whom": whom, "due": .verbatim(dueAt.rfc3339), "owner": .verbatim(contactPoint.code),
+                                       "level": .verbatim(String(level))]
         switch reason {
-        case .overdue(let d, let level):
+        case .overdue(let d, _):
+            args["deadline"] = .verbatim(d.rawValue)
             if let cause {
-                return "\(head): \(d.rawValue) by \(contactPoint), due \(dueAt.rfc3339), cannot be met: \(cause); level \(level): notify \(whom)"
+                args["cause"] = cause
+                return Message("alert.overdue-cause", args)
             }
-            return "\(head): \(d.rawValue) by \(contactPoint) was due \(dueAt.rfc3339), \(lateBy.humanReadable) late; level \(level): notify \(whom)"
+            args["late"] = .duration(seconds: lateBy.seconds)
+            return Message("alert.overdue", args)
         case .reminder(let before):
-            return "\(head): preservation expires \(dueAt.rfc3339), in \(before); notify \(whom)"
+            args["duration"] = .duration(seconds: before.seconds)
+            return Message("alert.reminder", args)
         case .expired:
-            return "\(head): preservation expired \(dueAt.rfc3339) with no MLA request linked; notify \(whom)"
+            return Message("alert.expired", args)
         case .logInconsistent(let origin):
-            return "LOG INCONSISTENT: \(origin) (partner \(contactPoint)): \(cause ?? "a checkpoint contradicts one cosigned earlier"); notify \(whom)"
+            return Message("alert.log-inconsistent", ["origin": .verbatim(origin), "partner": .verbatim(contactPoint.code),
+                                                      "cause": cause ?? Message("alert.log-inconsistent-cause"), "whom": whom])
         case .counterpart:
-            return "\(head): \(cause ?? "the other side acted"); notify \(whom)"
+            args["cause"] = cause ?? .verbatim("")
+            return Message("alert.counterpart", args)
         }
     }
 
-    public var json: JSONValue {
+    /// The roles the catalogue names.
+    static let roles: Set<String> = ["officer", "supervisor", "head_of_unit", "central_authority", "partner", "principal"]
+
+    public var json: JSONValue { json(.en) }
+
+    /// The alert as JSON, its `summary` in `language`; every other member as it is.
+    public func json(_ language: Language) -> JSONValue {
         var o = JSONObject()
         o["id"] = .number(Double(id))
         o["event_id"] = .string(eventID)
@@ -118,7 +145,7 @@ public struct Alert: Sendable, Hashable {
              "identities": .array($0.identities.map(JSONValue.string)), "local": .bool($0.local)]
         })
         if let cause { o["cause"] = .string(cause) }
-        o["summary"] = .string(summary)
+        o["summary"] = .string(summary(language))
         o["at"] = .string(at.rfc3339)
         return .object(o)
     }
@@ -169,62 +196,62 @@ extension Alert {
     /// alerts go to pagers and chat rooms; the request holds the details.
     static func counterpartAlert(_ stored: StoredEventContext, directory: Directory) -> Alert? {
         let record = stored.record
-        let actor: CountryCode, level: Int, text: String
+        let actor: CountryCode, level: Int, text: Message
         var dueAt = stored.at
         var roles = ["officer"]
         func due(_ kind: DeadlineKind) -> Instant? {
             stored.policy.flatMap { p in record.deadlines(policy: p).first { $0.kind == kind }?.dueAt }
         }
+        func say(_ key: String, _ args: [String: String] = [:]) -> Message {
+            Message("alert.cp.\(key)", args.mapValues { .verbatim($0) }.merging(["actor": .verbatim(actor.code)]) { $1 })
+        }
+        func providerReference(_ r: String) -> Message { r.isEmpty ? Message("alert.cp.reference-in-request") : .verbatim(r) }
         switch stored.event {
         case .preserved(let reference, let partial, let expires):
             actor = record.to; level = 0
-            text = "\(record.to) preserved \(partial ? "part of " : "")the data (provider reference \(reference.isEmpty ? "in the request" : reference)) until \(expires.rfc3339)"
+            text = Message("alert.cp.\(partial ? "preserved-partial" : "preserved")",
+                           ["actor": .verbatim(actor.code), "reference": providerReference(reference), "expires": .verbatim(expires.rfc3339)])
         case .disclosed(let reference, _):
             actor = record.to; level = 0
-            text = "\(record.to) disclosed the data (emergency; provider reference \(reference.isEmpty ? "in the request" : reference)); the request holds how they were handed over"
+            text = Message("alert.cp.disclosed", ["actor": .verbatim(actor.code), "reference": providerReference(reference)])
         case .noDataReported:
             actor = record.to; level = 0
-            text = "\(record.to) reported no data to preserve; the request has ended"
+            text = say("no-data")
         case .refused(let ground, _):
             actor = record.to; level = 0
-            text = "\(record.to) refused the request (ground: \(ground.rawValue)); the request has ended"
+            text = say("refused", ["ground": ground.rawValue])
         case .riskNotified:
             actor = record.to; level = 1
             let by = due(.answerRisk)
             if let by { dueAt = by }
-            text = "\(record.to) notified that preservation would not ensure availability or would threaten confidentiality "
-                + "(UN art. 42, Budapest art. 29(6)): \(record.from) must answer proceed or withdraw\(by.map { " by \($0.rfc3339)" } ?? "")"
+            text = by.map { say("risk-notified-by", ["requester": record.from.code, "due": $0.rfc3339]) }
+                ?? say("risk-notified", ["requester": record.from.code])
         case .trafficDisclosed(let providers, _):
             actor = record.to; level = 1
             // Only a provider in a third State calls for a follow-on (the drafts of the request's view).
             let third = Array(Set(providers.map(\.country).filter { $0 != record.from && $0 != record.to }.map(\.code))).sorted()
-            if third.isEmpty {
-                text = "\(record.to) disclosed traffic data (UN art. 43, Budapest art. 30) naming no provider in a third State: no follow-on request is needed"
-            } else {
-                text = "\(record.to) disclosed traffic data naming a provider in \(third.joined(separator: ", ")) "
-                    + "(UN art. 43, Budapest art. 30): a follow-on request there is needed (poc submit --from-disclosure \(record.id))"
-            }
+            text = third.isEmpty ? say("traffic-none") : say("traffic-third", ["countries": third.joined(separator: ", "), "id": record.id])
         case .proceeded:
             actor = record.from; level = 0
             let by = due(.preserve)
             if let by { dueAt = by }
-            text = "\(record.from) answered the risk notice: proceed; preserve\(by.map { " by \($0.rfc3339)" } ?? "")"
+            text = by.map { say("proceeded-by", ["due": $0.rfc3339]) } ?? say("proceeded")
         case .extended(let expires, _):
             actor = record.from; level = 0
-            text = "\(record.from) extended the preservation until \(expires.rfc3339)"
+            text = say("extended", ["expires": expires.rfc3339])
         case .mlaLinked(let reference, _):
             actor = record.from; level = 0; roles = ["officer", "central_authority"]
-            text = "\(record.from) sent the mutual legal assistance request \(reference): preserve until it is decided (no expiry)"
+            text = say("mla-linked", ["reference": reference])
         case .withdrawn:
             actor = record.from; level = 0
-            text = "\(record.from) withdrew the request; the preserved data may be released"
+            text = say("withdrawn")
         case .released:
             actor = record.to; level = 0
-            text = "\(record.to) released the preservation; the request has ended"
+            text = say("released")
         case .partnerErased(let why, _):
             let local = directory.localCodes
             actor = local.contains(record.from) ? record.to : record.from; level = 0
-            text = "\(actor) erased its copy of the request's content (\(why == "retention" ? "its retention period ended" : "a legal order")); this copy is not affected"
+            text = say(why == "retention" ? "partner-erased-retention" : "partner-erased-order")
         default:
             return nil
         }
@@ -235,7 +262,7 @@ extension Alert {
             from: record.from, to: record.to, priority: record.priority, reason: .counterpart(event: stored.event.type),
             contactPoint: concerned, dueAt: dueAt, lateBy: .zero, level: level,
             notify: resolve(roles, owing: concerned, record: record, directory: directory).filter { $0.role == "officer" || !$0.identities.isEmpty },
-            at: stored.at, cause: text)
+            at: stored.at, cause: text.render(.en), causeMessage: text)
     }
 
     /// Turns ladder names into recipients. `officer`, `supervisor`, `head_of_unit` and

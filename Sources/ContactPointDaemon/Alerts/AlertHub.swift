@@ -20,6 +20,8 @@ public final class AlertHub: @unchecked Sendable {  // all state is owned by `qu
     struct Subscriber {
         var stream: HTTPStream
         var filter: @Sendable (Alert) -> Bool
+        /// The language its alerts' summaries are written in (the stream's `Accept-Language`).
+        var language: Language
     }
 
     public init(capacity: Int = 10_000, heartbeatInterval: TimeInterval = 15) {
@@ -38,8 +40,11 @@ public final class AlertHub: @unchecked Sendable {  // all state is owned by `qu
     public func publish(_ alert: Alert) {
         queue.async {
             self.append(alert)
-            let frame = Self.frame(alert)
-            for s in self.subscribers.values where s.filter(alert) { s.stream.send(frame) }
+            var frames: [Language: [UInt8]] = [:]  // each language's frame made once
+            for s in self.subscribers.values where s.filter(alert) {
+                if frames[s.language] == nil { frames[s.language] = Self.frame(alert, s.language) }
+                s.stream.send(frames[s.language]!)
+            }
         }
     }
 
@@ -67,15 +72,16 @@ public final class AlertHub: @unchecked Sendable {  // all state is owned by `qu
     }
 
     /// Sends every kept alert after `lastEventID` that the filter accepts, then follows live.
-    public func subscribe(_ stream: HTTPStream, after lastEventID: Int64?, filter: @escaping @Sendable (Alert) -> Bool) {
+    public func subscribe(_ stream: HTTPStream, after lastEventID: Int64?, language: Language = .en,
+                          filter: @escaping @Sendable (Alert) -> Bool) {
         queue.async {
             stream.send(Array("retry: 2000\n\n".utf8))
             if let lastEventID {
-                for a in self.recent where a.id > lastEventID && filter(a) { stream.send(Self.frame(a)) }
+                for a in self.recent where a.id > lastEventID && filter(a) { stream.send(Self.frame(a, language)) }
             }
             let key = self.nextSubscriber
             self.nextSubscriber += 1
-            self.subscribers[key] = Subscriber(stream: stream, filter: filter)
+            self.subscribers[key] = Subscriber(stream: stream, filter: filter, language: language)
             stream.onClose { [weak self] in self?.unsubscribe(key) }
         }
     }
@@ -102,9 +108,9 @@ public final class AlertHub: @unchecked Sendable {  // all state is owned by `qu
     }
 
     /// One Server-Sent Events frame: `id`, `event: alert`, and the alert as one line of JSON.
-    static func frame(_ alert: Alert) -> [UInt8] {
+    static func frame(_ alert: Alert, _ language: Language = .en) -> [UInt8] {
         var bytes = Array("id: \(alert.id)\nevent: alert\ndata: ".utf8)
-        bytes += alert.json.serialized()
+        bytes += alert.json(language).serialized()
         bytes += Array("\n\n".utf8)
         return bytes
     }

@@ -43,18 +43,22 @@ enum AlertMessages {
     static func message(_ alert: Alert, status: String, at: Instant, receiver: AlertReceiver, eventID: String) -> OutboxMessage {
         switch receiver.kind {
         case .webhook:
-            var o = alert.json.objectValue ?? JSONObject()
+            var o = alert.json(receiver.language).objectValue ?? JSONObject()
             o["id"] = nil
             o["status"] = .string(status)
-            if status == "resolved" { o["summary"] = .string("\(alert.reference): \(alert.reason) resolved at \(at.rfc3339)") }
+            if status == "resolved" {
+                o["summary"] = .string(Message("alert.resolved", ["reference": .verbatim(alert.reference), "reason": .verbatim(alert.reason.description),
+                                                                  "at": .verbatim(at.rfc3339)]).render(receiver.language))
+            }
             return OutboxMessage(destination: receiver.name, kind: OutboundKind.webhook, body: JSONValue.object(o).serialized(), eventID: eventID)
         case .alertmanager:
             return OutboxMessage(destination: receiver.name, kind: OutboundKind.alertmanager,
-                                 body: JSONValue.array([alertmanagerAlert(alert, status: status, at: at)]).serialized(), eventID: eventID)
+                                 body: JSONValue.array([alertmanagerAlert(alert, status: status, at: at, language: receiver.language)]).serialized(),
+                                 eventID: eventID)
         }
     }
 
-    static func alertmanagerAlert(_ a: Alert, status: String, at: Instant) -> JSONValue {
+    static func alertmanagerAlert(_ a: Alert, status: String, at: Instant, language: Language = .en) -> JSONValue {
         var labels = JSONObject()
         let name: String, deadline: String, endsAt: Instant
         switch a.reason {
@@ -91,7 +95,7 @@ enum AlertMessages {
         labels["level"] = .string("\(a.level)")
         labels["reference"] = .string(a.reference)
         var annotations = JSONObject()
-        annotations["summary"] = .string(a.summary)
+        annotations["summary"] = .string(a.summary(language))
         annotations["reason"] = .string(a.reason.description)
         if !a.notify.isEmpty {
             annotations["notify"] = .string(a.notify.map { "\($0.role) \($0.contactPoint.code)" }.joined(separator: ", "))

@@ -16,6 +16,8 @@ public struct AlertReceiver: Sendable, Hashable {
     public var caFile: String?
     /// File holding the HMAC-SHA256 key for the `X-ContactPoint-Signature` header (webhooks).
     public var hmacSecretFile: String?
+    /// The language of the alerts' summaries it gets (`language:`, default en).
+    public var language: Language = .en
 
     /// Reads `alerts: {webhooks: [...], alertmanagers: [...]}`.
     static func load(_ r: YAMLReader, resolve: (String) -> String) -> [AlertReceiver] {
@@ -32,9 +34,15 @@ public struct AlertReceiver: Sendable, Hashable {
                 }
                 let ca = x.string("ca", required: false).map(resolve)
                 let secret = kind == .webhook ? x.string("hmac_secret_file", required: false).map(resolve) : nil
-                x.refuseUnknown(allowing: kind == .webhook ? ["name", "url", "ca", "hmac_secret_file"] : ["name", "url", "ca"])
+                var language = Language.en
+                if let text = x.string("language", required: false) {
+                    if let l = Language(rawValue: text) { language = l } else {
+                        x.problem("language", "must be one of \(Language.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text)\"")
+                    }
+                }
+                x.refuseUnknown(allowing: kind == .webhook ? ["name", "url", "ca", "hmac_secret_file", "language"] : ["name", "url", "ca", "language"])
                 if receivers.contains(where: { $0.name == name }) { x.problem("name", "\"\(name)\" is used twice") }
-                receivers.append(AlertReceiver(name: name, kind: kind, url: url, caFile: ca, hmacSecretFile: secret))
+                receivers.append(AlertReceiver(name: name, kind: kind, url: url, caFile: ca, hmacSecretFile: secret, language: language))
             }
         }
         a.refuseUnknown(allowing: ["webhooks", "alertmanagers"])

@@ -94,3 +94,25 @@ public enum Catalogue {
         tables[language]?[key] ?? en[key]
     }
 }
+
+extension Message {
+    /// A duration for people, in its two largest units with the language's plural forms,
+    /// the second only when it follows the first: "3 hours 5 minutes", "3 часа 5 минут",
+    /// "1 day" (not "1 day 0 hours"), "0 seconds".
+    public static func duration(seconds: Int64) -> Message {
+        let units: [(key: String, size: Int)] = [("duration.days", 86_400), ("duration.hours", 3_600), ("duration.minutes", 60), ("duration.seconds", 1)]
+        var rest = Int(seconds.magnitude)
+        var parts: [Message] = []
+        for unit in units {
+            let n = rest / unit.size
+            if n > 0 || (unit.size == 1 && parts.isEmpty) {
+                parts.append(Message(unit.key, count: n))
+                rest -= n * unit.size
+            } else if !parts.isEmpty {
+                break
+            }
+            if parts.count == 2 { break }
+        }
+        return parts.count == 2 ? Message("duration.pair", ["first": parts[0], "second": parts[1]]) : parts[0]
+    }
+}
