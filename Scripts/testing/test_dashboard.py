@@ -116,11 +116,12 @@ class Dashboard(unittest.TestCase):
         cls.browser.close()
         cls.pw.stop()
 
-    def page(self, identity, path="/", width=1280, height=720):
-        """A fresh browser profile presenting `identity`'s certificate to the daemon only."""
+    def page(self, identity, path="/", width=1280, height=720, locale="en-US"):
+        """A fresh browser profile presenting `identity`'s certificate to the daemon only,
+        in `locale` (the browser's language, sent as Accept-Language)."""
         crt, key = cert(identity)
         context = self.browser.new_context(
-            viewport={"width": width, "height": height}, ignore_https_errors=True,
+            viewport={"width": width, "height": height}, ignore_https_errors=True, locale=locale,
             client_certificates=[{"origin": URL, "certPath": crt, "keyPath": key}])
         self.addCleanup(context.close)
         page = context.new_page()
@@ -233,6 +234,35 @@ class Dashboard(unittest.TestCase):
         self.assertNotIn("Live", page.text_content("#status"))
         page.context.set_offline(False)
         page.wait_for_selector("#status[data-state=live]", timeout=15000)
+
+    # --- languages ---
+    def test_the_page_speaks_the_browsers_language_and_arabic_reads_right_to_left(self):
+        view = submit(reference="VN-DASH-LANG")
+        page = self.page("officer.de.bob", "/", locale="vi-VN")
+        page.wait_for_selector("#queue tr[data-id]")
+        messages = lambda lang: page.evaluate(
+            "(l) => fetch('/v1/session', {headers: {'Accept-Language': l}}).then(r => r.json()).then(s => s.messages)", lang)
+        vi = messages("vi")
+        self.assertEqual(page.get_attribute("html", "lang"), "vi", "the browser's language")
+        self.assertEqual(page.text_content('#nav a[data-page="queue"]'), vi["dash.nav.queue"])
+        self.assertNotEqual(vi["dash.nav.queue"], "Queue")
+        self.assertEqual(page.input_value("#lang"), "vi")
+        # The switcher: Arabic, kept across the reload, laid out right to left.
+        page.select_option("#lang", "ar")
+        page.wait_for_selector('html[lang="ar"][dir="rtl"]', state="attached")
+        page.wait_for_selector("#status[data-state=live]", timeout=15000)
+        ar = messages("ar")
+        self.assertEqual(page.get_attribute("html", "dir"), "rtl")
+        self.assertEqual(page.text_content('#nav a[data-page="alerts"]'), ar["dash.nav.alerts"])
+        self.assertEqual(page.evaluate("getComputedStyle(document.body).direction"), "rtl")
+        # Codes stay as typed inside the right-to-left page.
+        page.goto(URL + "/requests/" + view["id"])
+        page.wait_for_selector("#content")
+        self.assertIn("VN-DASH-LANG", page.text_content("h1"))
+        self.shot(page, "request-ar")
+        # Back to English for the profile (the choice is this browser's only).
+        page.select_option("#lang", "en")
+        page.wait_for_selector('html[lang="en"]', state="attached")
 
     # --- the wall ---
     def test_the_wall_shows_an_overdue_row_first_and_nothing_to_click(self):

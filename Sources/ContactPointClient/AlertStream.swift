@@ -106,7 +106,7 @@ public final class AlertWatch: @unchecked Sendable {  // all state is owned by `
             startWatchdog()
             lastData = .now()
             parser = ServerSentEventParser()
-            var headers = HTTPHeaders([("Accept", "text/event-stream")])
+            var headers = HTTPHeaders([("Accept", "text/event-stream"), ("Accept-Language", client.settings.language.rawValue)])
             if let lastEventID { headers.add(name: "Last-Event-ID", value: lastEventID) }
             handle = client.http.stream(method: "GET", path: "/v1/alerts/stream", headers: headers, onResponse: { [self] status, _ in
                 queue.async { [self] in

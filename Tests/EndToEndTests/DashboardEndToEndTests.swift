@@ -140,5 +140,6 @@ final class DashboardEndToEndTests: XCTestCase {
                                      environment: environment, timeout: 600)
         XCTAssertEqual(out.status, 0, "the browser tests failed:\n\(out.stderr)\n\(out.stdout)")
         XCTAssertTrue(out.stderr.contains("OK"), out.stderr)
+        XCTAssertTrue(out.stderr.contains("test_the_page_speaks_the_browsers_language_and_arabic_reads_right_to_left) ... ok"), out.stderr)
     }
 }

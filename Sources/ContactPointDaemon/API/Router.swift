@@ -125,7 +125,7 @@ final class Router: Sendable {
         case ("GET", "/v1/session"):
             guard requirePeople(caller, request.language, finish) else { return }
             let (role, instance) = self.role()
-            finish(Self.json(200, desk.session(for: caller, role: role, instance: instance)))
+            finish(Self.json(200, desk.session(for: caller, role: role, instance: instance, language: request.language)))
         case ("GET", "/v1/stats/compliance"):
             guard requirePeople(caller, request.language, finish) else { return }
             desk.compliance(for: caller, reply: reply)
@@ -271,11 +271,13 @@ final class Router: Sendable {
             }
             lastID = n
         }
+        // A browser's EventSource cannot send Accept-Language of its own choosing: `?lang=` says it.
+        let language = request.query["lang"].flatMap { Language(tag: $0) } ?? request.language
         let stream = responder.startStream(status: 200, headers: HTTPHeaders([
-            ("Content-Type", "text/event-stream; charset=utf-8"), ("Content-Language", request.language.rawValue),
+            ("Content-Type", "text/event-stream; charset=utf-8"), ("Content-Language", language.rawValue),
             ("Cache-Control", "no-store"), ("X-Accel-Buffering", "no"),
         ]))
-        alerts.subscribe(stream, after: lastID, language: request.language, filter: alertFilter(caller))
+        alerts.subscribe(stream, after: lastID, language: language, filter: alertFilter(caller))
         metrics.increment("contactpoint_http_requests_total", [("route", "/v1/alerts/stream"), ("status", "200")])
     }
 

@@ -40,9 +40,62 @@ extension DashboardAssets {
     function clear(node) { while (node.firstChild) node.removeChild(node.firstChild); return node; }
     function show(...nodes) { clear($main).append(...nodes.flat(Infinity).filter(Boolean)); }
 
+    // ---- texts: every text a person reads comes from the catalogue (docs/translating.md) ----
+    // `/v1/session` gives the templates in the negotiated language: a string with {placeholders},
+    // or for a plural entry one string per CLDR category, chosen by Intl.PluralRules.
+    const FSI = "\u2068", PDI = "\u2069";  // isolates each filled-in value in a right-to-left page
+    function template(key, count) {
+      const messages = (state.session && state.session.messages) || {};
+      let text = Object.prototype.hasOwnProperty.call(messages, key) ? messages[key] : null;
+      if (text && typeof text === "object") {
+        let form = "other";
+        try { form = new Intl.PluralRules(state.session.language).select(Number(count) || 0); } catch (e) { form = "other"; }
+        text = typeof text[form] === "string" ? text[form] : text.other;
+      }
+      return typeof text === "string" ? text : null;
+    }
+    function has(key) { return template(key, 0) !== null; }
+    // The template cut at its placeholders: literal texts at even places, the values (strings or
+    // nodes) at odd ones. A placeholder with no value stays as it is; a missing key is the key.
+    function parts(key, args, count) {
+      const text = template(key, count);
+      if (text === null) return [key];
+      const out = [];
+      const re = /\{([^{}]+)\}/g;
+      let last = 0, m;
+      while ((m = re.exec(text))) {
+        out.push(text.slice(last, m.index));
+        const name = m[1];
+        if (args && args[name] !== undefined && args[name] !== null) out.push(args[name]);
+        else if (name === "count" && count !== undefined && count !== null) out.push(String(count));
+        else out.push(m[0]);
+        last = re.lastIndex;
+      }
+      out.push(text.slice(last));
+      return out;
+    }
+    const rtl = () => document.documentElement.dir === "rtl";
+    // t("dash.queue.heading"), t("dash.request.follow-on", { code: "US" }), t("dash.compliance.days", null, 7)
+    function t(key, args, count) {
+      const iso = rtl();
+      return parts(key, args, count).map((p, i) => (i % 2 && iso ? FSI + String(p) + PDI : String(p))).join("");
+    }
+    // The same, as nodes for el(): a value may be an element (a link, a span that holds a code).
+    function tNodes(key, args, count) {
+      const iso = rtl();
+      return parts(key, args, count).map((p, i) => (typeof p === "object" ? p : i % 2 && iso ? FSI + String(p) + PDI : String(p))).filter((p) => p !== "");
+    }
+    const listSeparator = () => t("dash.list.separator");
+    // A code's name where the catalogue has one (roles, actions, fields), else the code.
+    function named(prefix, code, fallback) { return has(prefix + code) ? t(prefix + code) : (fallback !== undefined ? fallback : code); }
+
     // ---- the API ----
     async function api(method, url, body) {
       const headers = { "Accept": "application/json" };
+      // The language the person chose on the page; else the browser sends its own.
+      let chosen = null;
+      try { chosen = localStorage.getItem("contactpoint.lang"); } catch (e) { chosen = null; }
+      if (chosen) headers["Accept-Language"] = chosen;
       if (method !== "GET") headers["X-ContactPoint-Request"] = "dashboard";
       if (body !== undefined) headers["Content-Type"] = "application/json";
       let response;
@@ -51,26 +104,35 @@ extension DashboardAssets {
                                       credentials: "same-origin", cache: "no-store" });
       } catch (e) {
         state.fetchFailed = true; renderStatus();
-        return { status: 0, problem: { title: "The daemon cannot be reached", detail: String(e), errors: [] } };
+        return { status: 0, problem: { title: t("dash.problem.unreachable"), detail: String(e), errors: [] } };
       }
       state.fetchFailed = false;
       let json = null;
       try { json = await response.json(); } catch (e) { json = null; }
       if (response.ok) { heard(); return { status: response.status, json }; }
-      return { status: response.status, problem: json || { title: "HTTP " + response.status, detail: "", errors: [] } };
+      return { status: response.status, problem: json || { title: t("dash.problem.http", { status: response.status }), detail: "", errors: [] } };
     }
 
     // ---- times ----
-    // Times for people: the browser's zone, named.
-    const fmtTime = (iso) => { const d = new Date(iso); return isNaN(d) ? iso : d.toLocaleString(undefined,
+    // Times for people: in the session's language, the browser's zone, named.
+    const language = () => (state.session ? state.session.language : undefined);
+    const fmtTime = (iso) => { const d = new Date(iso); return isNaN(d) ? iso : d.toLocaleString(language(),
       { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" }); };
-    function duration(seconds) {
-      const s = Math.abs(Math.round(seconds));
-      const d = Math.floor(s / 86400), h = Math.floor((s % 86400) / 3600), m = Math.floor((s % 3600) / 60), sec = s % 60;
-      if (d > 0) return d + "d " + h + "h";
-      if (h > 0) return h + "h " + String(m).padStart(2, "0") + "m " + String(sec).padStart(2, "0") + "s";
-      if (m > 0) return m + "m " + String(sec).padStart(2, "0") + "s";
-      return sec + "s";
+    // A duration in its largest units with the language's plurals, the next only when it follows
+    // ("3 hours 5 minutes", "1 day", "0 seconds"), as Message.duration(seconds:) in the daemon:
+    // two units; a countdown asks for three under a day, so that its seconds move.
+    function duration(seconds, most) {
+      most = most || 2;
+      const units = [["duration.days", 86400], ["duration.hours", 3600], ["duration.minutes", 60], ["duration.seconds", 1]];
+      let rest = Math.abs(Math.round(seconds));
+      const found = [];
+      for (const [key, size] of units) {
+        const n = Math.floor(rest / size);
+        if (n > 0 || (size === 1 && !found.length)) { found.push(t(key, null, n)); rest -= n * size; }
+        else if (found.length) break;
+        if (found.length === most) break;
+      }
+      return found.reduceRight((second, first) => t("duration.pair", { first, second }));
     }
     // A countdown from the server's seconds_left, advanced by this page's monotonic clock, so a
     // wrong clock on the officer's computer does not change what is shown.
@@ -80,23 +142,28 @@ extension DashboardAssets {
       const tick = () => {
         const left = secondsLeft - (performance.now() - start) / 1000;
         span.className = "countdown " + (left < 0 ? "late" : left < 3600 ? "soon" : "");
-        span.textContent = left < 0 ? "overdue by " + duration(-left) : duration(left) + " left";
+        const d = duration(left, Math.abs(left) < 86400 ? 3 : 2);
+        span.textContent = left < 0 ? t("dash.countdown.overdue", { duration: d }) : t("dash.countdown.left", { duration: d });
       };
       tick();
       state.ticking.push(tick);
       return span;
     }
-    setInterval(() => { for (const t of state.ticking) t(); renderStatus(); }, 1000);
+    setInterval(() => { for (const tick of state.ticking) tick(); renderStatus(); }, 1000);
 
     // ---- connection status: never a frozen screen that looks live ----
     function renderStatus() {
+      if (!state.session && !state.fetchFailed) return;  // until the texts are here, the page's "Connecting…"
       const age = state.lastHeard === null ? null : (performance.now() - state.lastHeard) / 1000;
       let cls, text;
-      if (state.fetchFailed) { cls = "down"; text = "Disconnected: retrying"; }
-      else if (!state.streamOpen) { cls = age !== null ? "reconnecting" : "connecting"; text = age !== null ? "Reconnecting" : "Connecting"; }
-      else if (age !== null && age > 45) { cls = "stale"; text = "Stale"; }
-      else { cls = "live"; text = "Live"; }
-      if (age !== null && state.clock) text += " · updated " + daemonTime(state.lastHeard).toLocaleTimeString() + (age > 5 ? " (" + duration(age) + " ago)" : "");
+      if (state.fetchFailed) { cls = "down"; text = t("dash.status.down"); }
+      else if (!state.streamOpen) { cls = age !== null ? "reconnecting" : "connecting"; text = age !== null ? t("dash.status.reconnecting") : t("dash.status.connecting"); }
+      else if (age !== null && age > 45) { cls = "stale"; text = t("dash.status.stale"); }
+      else { cls = "live"; text = t("dash.status.live"); }
+      if (age !== null && state.clock) {
+        const time = daemonTime(state.lastHeard).toLocaleTimeString(language());
+        text = age > 5 ? t("dash.status.updated-ago", { status: text, time, duration: duration(age) }) : t("dash.status.updated", { status: text, time });
+      }
       $status.className = "status " + cls;
       $status.textContent = text;
       $status.dataset.state = cls;
@@ -117,16 +184,21 @@ extension DashboardAssets {
     function cue(alert) {
       if (alert.level < 2) return;
       clear($cue).append(
-        el("span", { text: "Level " + alert.level + ": " + alert.summary }), " ",
-        el("a", { href: "/requests/" + alert.request_id, text: "Open " + alert.reference, class: "on-dark" }),
-        el("button", { type: "button", class: "secondary", onclick: () => { $cue.hidden = true; }, text: "Dismiss" }));
+        el("span", { text: t("dash.cue.level", { level: alert.level, summary: alert.summary }) }), " ",
+        el("a", { href: "/requests/" + alert.request_id, text: t("dash.cue.open", { reference: alert.reference }), class: "on-dark" }),
+        el("button", { type: "button", class: "secondary", onclick: () => { $cue.hidden = true; }, text: t("dash.cue.dismiss") }));
       $cue.hidden = false;
       beep();
     }
     function openStream() {
       // The stream resumes where this browser tab last was (an id kept across page loads).
       const last = sessionStorage.getItem("contactpoint.lastAlert");
-      const source = new EventSource("/v1/alerts/stream" + (last ? "?last_event_id=" + encodeURIComponent(last) : ""));
+      // EventSource sends no headers of its own: the page's language goes as ?lang= (the session's, which
+      // is the switcher's choice or the browser's Accept-Language as the daemon negotiated it).
+      const q = new URLSearchParams();
+      if (last) q.set("last_event_id", last);
+      q.set("lang", state.session.language);
+      const source = new EventSource("/v1/alerts/stream?" + q);
       source.onopen = () => { state.streamOpen = true; heard(); };
       source.onerror = () => { state.streamOpen = false; renderStatus(); };
       source.addEventListener("alert", (e) => {
@@ -144,14 +216,32 @@ extension DashboardAssets {
     // ---- shared views ----
     function problemBox(problem) {
       return el("div", { class: "problems", role: "alert" },
-        el("strong", { text: problem.title || "Error" }), " ", problem.detail || "",
-        (problem.errors || []).length ? el("ul", {}, problem.errors.map((e) => el("li", { text: (e.field ? e.field + ": " : "") + e.reason }))) : null);
+        el("strong", { text: problem.title || t("dash.problem.error") }), " ", problem.detail || "",
+        (problem.errors || []).length ? el("ul", {}, problem.errors.map((e) => el("li", { text: e.field ? t("dash.problem.field", { field: e.field, reason: e.reason }) : e.reason }))) : null);
     }
-    function levelBadge(level) { return level > 0 ? el("span", { class: "badge level", text: "L" + level, title: "escalation level " + level }) : null; }
+    function levelBadge(level) { return level > 0 ? el("span", { class: "badge level", text: t("dash.level.badge", { level }), title: t("dash.level.title", { level }) }) : null; }
     function priorityBadge(p) { return el("span", { class: "badge " + p, text: p }); }
     function ownerName(code) {
       const cp = (state.session.directory || []).find((c) => c.code === code);
-      return cp ? code + " (" + cp.name + ")" : code;
+      return cp ? t("dash.owner", { code, name: cp.name }) : code;
+    }
+    // The page in the session's language: lang and dir, the document's own texts, the switcher.
+    function applyLanguage() {
+      const s = state.session;
+      const languages = s.languages || [];
+      const current = languages.find((l) => l.code === s.language);
+      document.documentElement.lang = s.language || "en";
+      document.documentElement.dir = current && current.rtl ? "rtl" : "ltr";
+      for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = t(node.dataset.i18n);
+      for (const node of document.querySelectorAll("[data-i18n-label]")) node.setAttribute("aria-label", t(node.dataset.i18nLabel));
+      const select = document.getElementById("lang");
+      clear(select).append(...languages.map((l) => el("option", { value: l.code, lang: l.code, dir: l.rtl ? "rtl" : "ltr", text: l.name })));
+      select.value = s.language;
+      select.addEventListener("change", () => {
+        try { localStorage.setItem("contactpoint.lang", select.value); } catch (e) { /* storage off: this page only */ }
+        location.reload();
+      });
+      document.getElementById("lang-switch").hidden = false;
     }
     """#
 
@@ -163,7 +253,10 @@ extension DashboardAssets {
       if (!s.json) return show(el("h1", { text: "ContactPoint" }), problemBox(s.problem));
       state.session = s.json;
       state.clock = { at: Date.parse(s.json.now), mono: performance.now() };
-      document.getElementById("who").textContent = s.json.identity + " · " + s.json.roles.map((r) => r.role + " " + r.contact_point).join(", ");
+      applyLanguage();
+      renderStatus();
+      const roles = s.json.roles.map((r) => t("dash.who.role", { role: named("role.", r.role), code: r.contact_point })).join(listSeparator());
+      document.getElementById("who").textContent = t("dash.who", { identity: s.json.identity, roles });
       const page = path === "/" ? "queue" : path.split("/")[1];
       for (const a of document.querySelectorAll("#nav a")) if (a.dataset.page === page) a.setAttribute("aria-current", "page");
       openStream();
@@ -175,7 +268,7 @@ extension DashboardAssets {
       if (path === "/compliance") return compliancePage();
       if (path === "/submit") return submitPage();
       if (path.startsWith("/requests/")) return requestPage(decodeURIComponent(path.slice("/requests/".length)));
-      show(el("h1", { text: "Not found" }));
+      show(el("h1", { text: t("dash.notfound") }));
     }
     start();
     })();

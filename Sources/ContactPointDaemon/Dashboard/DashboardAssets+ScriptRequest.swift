@@ -3,16 +3,14 @@ extension DashboardAssets {
     /// reader's side, each a small form whose server errors appear under their fields.
     static let scriptRequest = #"""
     // ---- One request ----
-    const contentLabels = { reference: "Reference", kind: "Kind", priority: "Priority", language: "Language",
-      authority: "Requesting authority", offence: "Offence", data: "Data to preserve", custodian: "Custodian or location",
-      necessity: "Necessity (why preserve now)", mla_intended: "MLA request intended", emergency: "Emergency facts",
-      confidential: "Confidential (do not notify the user)", extends: "Follows on from", case_reference: "Case reference",
-      attachments: "Attachments" };
+    // A member of the request is named by the catalogue (dash.content.*, dash.field.* within it);
+    // one the catalogue does not know is shown by its name. Values are the request's, as text.
     function valueNode(v) {
       if (v === null || v === undefined) return el("span", { class: "muted", text: "—" });
-      if (typeof v !== "object") return el("span", { text: typeof v === "boolean" ? (v ? "yes" : "no") : String(v) });
+      if (typeof v === "boolean") return el("span", { text: t(v ? "dash.value.yes" : "dash.value.no") });
+      if (typeof v !== "object") return el("span", { dir: "auto", text: String(v) });
       if (Array.isArray(v)) return el("ol", {}, v.map((x) => el("li", {}, valueNode(x))));
-      return el("dl", { class: "kv" }, Object.entries(v).flatMap(([k, x]) => [el("dt", { text: k.replace(/_/g, " ") }), el("dd", {}, valueNode(x))]));
+      return el("dl", { class: "kv" }, Object.entries(v).flatMap(([k, x]) => [el("dt", { text: named("dash.field.", k, k.replace(/_/g, " ")) }), el("dd", {}, valueNode(x))]));
     }
     function sidesOf(view) {
       const mine = state.session.contact_points;
@@ -23,13 +21,13 @@ extension DashboardAssets {
     }
     async function requestPage(id) {
       const r = await api("GET", "/v1/requests/" + encodeURIComponent(id));
-      if (!r.json) return show(el("h1", { text: "Request" }), problemBox(r.problem));
+      if (!r.json) return show(el("h1", { text: t("dash.request.title") }), problemBox(r.problem));
       const v = r.json;
       state.ticking = [];
       const req = v.request || {};
-      const deadlines = el("table", {}, el("thead", {}, el("tr", {}, ["Deadline", "Due", "Owed by", "Time", "Level"].map((h) => el("th", { scope: "col", text: h })))),
+      const deadlines = el("table", {}, el("thead", {}, el("tr", {}, ["deadline", "due", "owed-by", "time", "level"].map((h) => el("th", { scope: "col", text: t("dash.request.col." + h) })))),
         el("tbody", {}, v.deadlines.map((d) => el("tr", { class: d.overdue ? "overdue" : "" },
-          el("td", { text: d.kind }), el("td", { text: fmtTime(d.due_at) }), el("td", { text: ownerName(d.owed_by) }),
+          el("td", { text: d.kind }), el("td", { text: fmtTime(d.due_at) }), el("td", {}, el("bdi", { text: ownerName(d.owed_by) })),
           el("td", {}, countdown(d.seconds_left)), el("td", {}, levelBadge(d.escalation_level) || "—")))));
       const content = el("dl", { class: "kv", id: "content" });
       // Each convention article with its heading, as the session lists them.
@@ -40,92 +38,95 @@ extension DashboardAssets {
       }
       for (const [k, x] of Object.entries(shown)) {
         if (["id", "from", "to"].includes(k)) continue;
-        content.append(el("dt", { text: contentLabels[k] || k }), el("dd", { "data-member": k }, valueNode(x)));
+        content.append(el("dt", { text: named("dash.content.", k) }), el("dd", { "data-member": k }, valueNode(x)));
       }
       const timeline = el("ol", { class: "timeline" }, v.history.map((e) => el("li", { class: ["escalated", "reminded", "expired"].includes(e.type) ? "alert" : "" },
-        el("strong", { text: e.type }), " ", el("span", { class: "muted", text: fmtTime(e.at) + " · " + e.actor }),
-        e.type === "submitted" ? null : el("details", {}, el("summary", { text: "details" }), valueNode(e.details)))));
+        el("strong", { text: e.type }), " ", el("span", { class: "muted" }, el("span", { class: "time", text: fmtTime(e.at) }), " · ", el("span", { dir: "ltr", text: e.actor })),
+        e.type === "submitted" ? null : el("details", {}, el("summary", { text: t("dash.request.details") }), valueNode(e.details)))));
       const links = el("ul", {});
-      if (v.links && v.links.extends) links.append(el("li", {}, "Follows on from ", el("a", { href: "/requests/" + v.links.extends, text: v.links.extends })));
-      for (const f of (v.links ? v.links.extended_by : [])) links.append(el("li", {}, "Followed by ", el("a", { href: "/requests/" + f, text: f })));
+      if (v.links && v.links.extends) links.append(el("li", {}, tNodes("dash.request.follows-on-from", { link: el("a", { href: "/requests/" + v.links.extends, dir: "ltr", text: v.links.extends }) })));
+      for (const f of (v.links ? v.links.extended_by : [])) links.append(el("li", {}, tNodes("dash.request.followed-by", { link: el("a", { href: "/requests/" + f, dir: "ltr", text: f }) })));
       // The daemon prepares the Art. 43 requests; the requesting side opens each in the form.
       const followOn = sidesOf(v).includes("requesting") ? (v.follow_on_drafts || []).map((d) =>
         el("li", {}, el("a", { href: "/submit?from_disclosure=" + encodeURIComponent(v.id) + "&to=" + encodeURIComponent(d.to),
-          text: "Draft the Art. 43 follow-on request to " + d.to }))) : [];
+          text: t("dash.request.follow-on", { code: d.to }) }))) : [];
       show(
-        el("h1", {}, "Request ", el("span", { text: v.reference }), " ", levelBadge(v.escalation_level)),
+        el("h1", {}, tNodes("dash.request.heading", { reference: el("span", { dir: "auto", text: v.reference }) }), " ", levelBadge(v.escalation_level)),
         el("dl", { class: "kv", id: "summary" },
-          el("dt", { text: "From → to" }), el("dd", { text: ownerName(v.from) + " → " + ownerName(v.to) }),
-          el("dt", { text: "Kind, priority" }), el("dd", {}, v.kind + " ", priorityBadge(v.priority)),
-          el("dt", { text: "State" }), el("dd", { id: "state", text: v.state }),
-          el("dt", { text: "Submitted" }), el("dd", { text: fmtTime(v.submitted_at) }),
-          v.expires_at ? [el("dt", { text: "Preservation ends" }), el("dd", { text: fmtTime(v.expires_at) })] : null,
-          el("dt", { text: "Id" }), el("dd", { text: v.id })),
-        v.content_erased ? el("p", { class: "notice", text: "Content erased " + fmtTime(v.content_erased.at) + " by " + v.content_erased.by + ": " + (v.content_erased.reason || v.content_erased.why || "") }) : null,
-        el("h2", { text: "Actions" }), actionsPanel(v),
-        el("h2", { text: "Deadlines" }), v.deadlines.length ? deadlines : el("p", { class: "muted", text: "No running deadline in this state." }),
-        el("h2", { text: "What to preserve: the request" }), content,
-        el("h2", { text: "Links" }), links.children.length ? links : el("p", { class: "muted", text: "No linked request." }),
+          el("dt", { text: t("dash.request.from-to") }), el("dd", { text: t("dash.request.route", { from: ownerName(v.from), to: ownerName(v.to) }) }),
+          el("dt", { text: t("dash.request.kind-priority") }), el("dd", {}, v.kind + " ", priorityBadge(v.priority)),
+          el("dt", { text: t("dash.request.state") }), el("dd", { id: "state", text: v.state }),
+          el("dt", { text: t("dash.request.submitted") }), el("dd", { text: fmtTime(v.submitted_at) }),
+          v.expires_at ? [el("dt", { text: t("dash.request.expires") }), el("dd", { text: fmtTime(v.expires_at) })] : null,
+          el("dt", { text: t("dash.request.id") }), el("dd", {}, el("span", { dir: "ltr", text: v.id }))),
+        v.content_erased ? el("p", { class: "notice", text: t("dash.request.erased", { time: fmtTime(v.content_erased.at), by: v.content_erased.by,
+          reason: v.content_erased.reason || v.content_erased.why || "" }) }) : null,
+        el("h2", { text: t("dash.request.actions") }), actionsPanel(v),
+        el("h2", { text: t("dash.request.deadlines") }), v.deadlines.length ? deadlines : el("p", { class: "muted", text: t("dash.request.no-deadlines") }),
+        el("h2", { text: t("dash.request.content") }), content,
+        el("h2", { text: t("dash.request.links") }), links.children.length ? links : el("p", { class: "muted", text: t("dash.request.no-links") }),
         followOn.length ? el("ul", {}, followOn) : null,
-        el("h2", { text: "History" }), timeline);
+        el("h2", { text: t("dash.request.history") }), timeline);
       if (!state.watchingRequest) {  // once per page, however often the view is redrawn
         state.watchingRequest = true;
         alertListeners.push((a) => { if (a.request_id === v.id) requestPage(id); });
       }
     }
 
-    // Each action's fields (docs/api.md), drawn as a small form.
+    // Each action's fields (docs/api.md), drawn as a small form; `label` is a catalogue key.
     const actionFields = {
       acknowledge: [], proceed: [],
-      preserve: [{ name: "provider_reference", label: "Provider's reference", required: true },
-                 { name: "partial", label: "Only part of the data was preserved", type: "checkbox" },
-                 { name: "preserved_until", label: "Preserved until (optional)", type: "datetime-local" }],
-      "report-no-data": [{ name: "reason", label: "Reason", type: "textarea", required: true }],
-      refuse: [{ name: "ground", label: "Treaty ground", type: "select", options: () => state.session.refusal_grounds, required: true },
-               { name: "reason", label: "Reason", type: "textarea", required: true }],
-      "notify-risk": [{ name: "reason", label: "Why preservation would not ensure availability or would threaten confidentiality", type: "textarea", required: true }],
-      "disclose-traffic": [{ name: "service_providers", label: "Providers in a third State: one per line, NAME, CC", type: "textarea", required: true },
-                           { name: "path_summary", label: "Path of the communication", type: "textarea", required: true }],
-      extend: [{ name: "days", label: "Extend by (days)", type: "number" },
-               { name: "until", label: "or: preserved until", type: "datetime-local" }],
-      "link-mla": [{ name: "mla_reference", label: "MLA request reference", required: true },
-                   { name: "sent_at", label: "Sent at", type: "datetime-local", required: true }],
-      withdraw: [{ name: "reason", label: "Reason", type: "textarea", required: true }],
-      disclose: [{ name: "provider_reference", label: "Provider's reference for the disclosure", required: true },
-                 { name: "handed_over", label: "How the data were handed over (channel, to whom, protection)", type: "textarea", required: true }],
-      release: [{ name: "reason", label: "Reason", type: "textarea", required: true }],
+      preserve: [{ name: "provider_reference", label: "dash.action.preserve.provider-reference", required: true },
+                 { name: "partial", label: "dash.action.preserve.partial", type: "checkbox" },
+                 { name: "preserved_until", label: "dash.action.preserve.until", type: "datetime-local" }],
+      "report-no-data": [{ name: "reason", label: "dash.action.reason", type: "textarea", required: true }],
+      refuse: [{ name: "ground", label: "dash.action.refuse.ground", type: "select", options: () => state.session.refusal_grounds, required: true },
+               { name: "reason", label: "dash.action.reason", type: "textarea", required: true }],
+      "notify-risk": [{ name: "reason", label: "dash.action.notify-risk.reason", type: "textarea", required: true }],
+      "disclose-traffic": [{ name: "service_providers", label: "dash.action.disclose-traffic.providers", type: "textarea", required: true },
+                           { name: "path_summary", label: "dash.action.disclose-traffic.path", type: "textarea", required: true }],
+      extend: [{ name: "days", label: "dash.action.extend.days", type: "number" },
+               { name: "until", label: "dash.action.extend.until", type: "datetime-local" }],
+      "link-mla": [{ name: "mla_reference", label: "dash.action.link-mla.reference", required: true },
+                   { name: "sent_at", label: "dash.action.link-mla.sent-at", type: "datetime-local", required: true }],
+      withdraw: [{ name: "reason", label: "dash.action.reason", type: "textarea", required: true }],
+      disclose: [{ name: "provider_reference", label: "dash.action.disclose.provider-reference", required: true },
+                 { name: "handed_over", label: "dash.action.disclose.handed-over", type: "textarea", required: true }],
+      release: [{ name: "reason", label: "dash.action.reason", type: "textarea", required: true }],
     };
+    // An action as people read it (the code stays in data-action and in the URL it posts to).
+    function actionName(name) { return named("dash.action.name.", name, name.replace(/-/g, " ")); }
     function toRFC3339(local) { if (!local) return undefined; const d = new Date(local); return isNaN(d) ? local : d.toISOString().replace(/\.\d{3}Z$/, "Z"); }
     function actionsPanel(v) {
       const sides = sidesOf(v);
       const allowed = state.session.actions.filter((a) => sides.includes(a.side) && a.states.includes(v.state) && a.kinds.includes(v.kind));
       const panel = el("div", { class: "actions", id: "actions" });
       const formHolder = el("div", { id: "action-form" });
-      if (!allowed.length) return el("p", { class: "muted", text: "No action is open to your side in state " + v.state + "." });
+      if (!allowed.length) return el("p", { class: "muted", text: t("dash.request.no-actions", { state: v.state }) });
       for (const a of allowed) {
-        panel.append(el("button", { type: "button", "data-action": a.name, onclick: () => openAction(a.name) , text: a.name.replace(/-/g, " ") }));
+        panel.append(el("button", { type: "button", "data-action": a.name, onclick: () => openAction(a.name) , text: actionName(a.name) }));
       }
       function openAction(name) {
         const fields = actionFields[name] || [];
-        const form = el("form", { class: "panel", "aria-label": name, novalidate: true });
+        const form = el("form", { class: "panel", "aria-label": actionName(name), novalidate: true });
         const inputs = {};
-        form.append(el("h3", { text: name.replace(/-/g, " ") }));
+        form.append(el("h3", { text: actionName(name) }));
         for (const f of fields) {
           const id = "act-" + f.name;
           let input;
-          if (f.type === "textarea") input = el("textarea", { id, name: f.name });
-          else if (f.type === "select") input = el("select", { id, name: f.name }, el("option", { value: "", text: "choose…" }), f.options().map((o) => el("option", { value: o, text: o })));
-          else input = el("input", { id, name: f.name, type: f.type || "text" });
+          if (f.type === "textarea") input = el("textarea", { id, name: f.name, dir: "auto" });
+          else if (f.type === "select") input = el("select", { id, name: f.name }, el("option", { value: "", text: t("dash.form.choose") }), f.options().map((o) => el("option", { value: o, text: o })));
+          else input = el("input", { id, name: f.name, type: f.type || "text", dir: f.type ? null : "auto" });
           input.required = !!f.required;
           inputs[f.name] = input;
           const err = el("p", { class: "error", id: id + "-error", "data-error-for": f.name, hidden: true });
           input.setAttribute("aria-describedby", err.id);
-          form.append(el("div", { class: "field" }, f.type === "checkbox" ? [input, " ", el("label", { for: id, text: f.label, class: "inline" })]
-                                                   : [el("label", { for: id, class: f.required ? "mandatory" : "", text: f.label }), input], err));
+          form.append(el("div", { class: "field" }, f.type === "checkbox" ? [input, " ", el("label", { for: id, text: t(f.label), class: "inline" })]
+                                                   : [el("label", { for: id, class: f.required ? "mandatory" : "", text: t(f.label) }), input], err));
         }
         const summary = el("div", {});
-        const submit = el("button", { type: "submit", text: "Confirm " + name.replace(/-/g, " ") });
-        form.append(summary, el("div", { class: "row" }, submit, el("button", { type: "button", class: "secondary", onclick: () => clear(formHolder), text: "Cancel" })));
+        const submit = el("button", { type: "submit", text: t("dash.action.confirm", { action: actionName(name) }) });
+        form.append(summary, el("div", { class: "row" }, submit, el("button", { type: "button", class: "secondary", onclick: () => clear(formHolder), text: t("dash.action.cancel") })));
         form.addEventListener("submit", async (e) => {
           e.preventDefault();
           const body = {};

@@ -4,7 +4,6 @@ extension DashboardAssets {
     static let scriptSubmit = #"""
     // ---- Submit a request ----
     const DRAFT = "contactpoint.draft";
-    const treaty = "UN art. 42 / Budapest art. 29";
     function newID() {
       if (crypto.randomUUID) return crypto.randomUUID();
       const b = crypto.getRandomValues(new Uint8Array(16)); b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
@@ -12,6 +11,7 @@ extension DashboardAssets {
       return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
     }
     async function submitPage() {
+      const treaty = t("dash.form.treaty");  // "UN art. 42 / Budapest art. 29"
       const params = new URLSearchParams(location.search);
       let draft = null;
       try { draft = JSON.parse(localStorage.getItem(DRAFT) || "null"); } catch (e) { draft = null; }
@@ -19,7 +19,7 @@ extension DashboardAssets {
       if (params.get("from_disclosure")) {
         const prefilled = await followOnDraft(params.get("from_disclosure"), params.get("to"));
         if (prefilled.problem) note = problemBox(prefilled.problem);
-        else { draft = prefilled.draft; note = el("p", { class: "notice", text: "Art. 43 follow-on request, prefilled from the disclosure. Check every field before sending." }); }
+        else { draft = prefilled.draft; note = el("p", { class: "notice", text: t("dash.form.follow-on-notice") }); }
       }
       if (!draft || !draft.id) draft = { id: newID(), request: { kind: "preservation", priority: "urgent", language: "en", mla_intended: true, data: [{ identifiers: [{}] }] } };
       const req = draft.request;
@@ -35,10 +35,10 @@ extension DashboardAssets {
         opts = opts || {};
         const id = "f-" + p.replace(/[^a-z0-9]+/gi, "-");
         let input;
-        if (opts.type === "textarea") input = el("textarea", { id, name: p });
-        else if (opts.type === "select") input = el("select", { id, name: p }, (opts.options || []).map((o) => el("option", { value: o, text: o === "" ? "choose…" : o })));
+        if (opts.type === "textarea") input = el("textarea", { id, name: p, dir: "auto" });
+        else if (opts.type === "select") input = el("select", { id, name: p }, (opts.options || []).map((o) => el("option", { value: o, text: o === "" ? t("dash.form.choose") : o })));
         else if (opts.type === "checkbox") input = el("input", { id, name: p, type: "checkbox" });
-        else input = el("input", { id, name: p, type: opts.type || "text", maxlength: opts.max || null, autocomplete: "off" });
+        else input = el("input", { id, name: p, type: opts.type || "text", maxlength: opts.max || null, autocomplete: "off", dir: opts.type ? null : "auto" });
         const v = get(p);
         if (opts.type === "checkbox") input.checked = !!v;
         else if (opts.type === "datetime-local") input.value = v ? String(v).replace(/Z$/, "").slice(0, 16) : "";
@@ -51,7 +51,7 @@ extension DashboardAssets {
         input.addEventListener("input", () => { validateOne(input); save(); });
         input.addEventListener("change", () => { validateOne(input); save(); });
         const lab = el("label", { for: id, class: (opts.required ? "mandatory" : "") + (opts.type === "checkbox" ? " inline" : "") }, label,
-          opts.required === "treaty" ? el("span", { class: "treaty", text: " (mandatory for preservation: " + treaty + ")" }) : null);
+          opts.required === "treaty" ? el("span", { class: "treaty", text: " " + t("dash.form.mandatory-treaty", { treaty }) }) : null);
         return opts.type === "checkbox" ? el("div", { class: "field" }, input, " ", lab, err) : el("div", { class: "field" }, lab, input, err);
       }
       function validateOne(input) {
@@ -61,9 +61,9 @@ extension DashboardAssets {
         // The treaty's mandatory fields are required of a preservation request (docs/api.md); the others say so by kind.
         const kind = form.elements["kind"] ? form.elements["kind"].value : req.kind;
         const needed = input.dataset.required === "treaty" ? kind === "preservation" : !!input.dataset.required;
-        if (needed && input.type !== "checkbox" && !value && isShown(input)) reason = "required";
-        if (input.dataset.path === "to" && value && value === form.elements["from"].value) reason = "must differ from \"from\"";
-        if (input.dataset.path === "reference" && /[\n\r]/.test(value)) reason = "one line";
+        if (needed && input.type !== "checkbox" && !value && isShown(input)) reason = t("dash.form.required");
+        if (input.dataset.path === "to" && value && value === form.elements["from"].value) reason = t("dash.form.must-differ");
+        if (input.dataset.path === "reference" && /[\n\r]/.test(value)) reason = t("dash.form.one-line");
         if (slot) { slot.textContent = reason; slot.hidden = !reason; }
         if (reason) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
         return !reason;
@@ -82,9 +82,9 @@ extension DashboardAssets {
         const group = (prefix, legend) => el("fieldset", {}, el("legend", { text: legend }),
           state.session.convention_articles.filter((a) => a.code.startsWith(prefix + "-")).map(box));
         return el("fieldset", { id: "articles" },
-          el("legend", { class: "mandatory" }, "Convention articles the conduct falls under",
-            el("span", { class: "treaty", text: " (required for preservation: classification for dual criminality and statistics)" })),
-          el("div", { class: "row" }, group("UN", "UN Convention against Cybercrime, arts. 7–17"), group("BUD", "Budapest Convention, arts. 2–10")),
+          el("legend", { class: "mandatory" }, t("dash.form.articles"),
+            el("span", { class: "treaty", text: " " + t("dash.form.articles-note") })),
+          el("div", { class: "row" }, group("UN", t("dash.form.articles-un")), group("BUD", t("dash.form.articles-bud"))),
           el("p", { class: "error", id: "f-articles-error", "data-error-for": "offence.convention_articles", hidden: true }));
       }
       function pickedArticles() { return [...form.querySelectorAll("[data-article]")].filter((i) => i.checked).map((i) => i.value); }
@@ -93,7 +93,7 @@ extension DashboardAssets {
         const first = form.querySelector("[data-article]");
         if (!slot || !first) return true;
         const kind = form.elements["kind"] ? form.elements["kind"].value : req.kind;
-        const reason = kind === "preservation" && !pickedArticles().length ? "choose at least one article (required for preservation)" : "";
+        const reason = kind === "preservation" && !pickedArticles().length ? t("dash.form.articles-required") : "";
         slot.textContent = reason; slot.hidden = !reason;
         if (reason) first.setAttribute("aria-invalid", "true"); else first.removeAttribute("aria-invalid");
         return !reason;
@@ -147,60 +147,60 @@ extension DashboardAssets {
           const ids = el("div", {});
           (item.identifiers || []).forEach((_, j) => {
             ids.append(el("div", { class: "row" },
-              field(base + ".identifiers[" + j + "].type", "Identifier type (email, ip, account…)"),
-              field(base + ".identifiers[" + j + "].value", "Identifier value"),
-              el("button", { type: "button", class: "secondary", onclick: () => { collect(); item.identifiers.splice(j, 1); drawData(); save(); }, text: "Remove identifier " + (j + 1) })));
+              field(base + ".identifiers[" + j + "].type", t("dash.form.identifier-type")),
+              field(base + ".identifiers[" + j + "].value", t("dash.form.identifier-value")),
+              el("button", { type: "button", class: "secondary", onclick: () => { collect(); item.identifiers.splice(j, 1); drawData(); save(); }, text: t("dash.form.remove-identifier", { number: j + 1 }) })));
           });
-          dataHolder.append(el("fieldset", {}, el("legend", { text: "Data item " + (i + 1) }),
-            field(base + ".description", "What data", { required: "treaty" }),
-            field(base + ".relation_to_offence", "Relation to the offence", { type: "textarea", required: "treaty" }),
-            el("div", { class: "row" }, field(base + ".period.from", "Period from", { type: "datetime-local" }), field(base + ".period.to", "Period to", { type: "datetime-local" })),
+          dataHolder.append(el("fieldset", {}, el("legend", { text: t("dash.form.data-item", { number: i + 1 }) }),
+            field(base + ".description", t("dash.form.data-description"), { required: "treaty" }),
+            field(base + ".relation_to_offence", t("dash.form.data-relation"), { type: "textarea", required: "treaty" }),
+            el("div", { class: "row" }, field(base + ".period.from", t("dash.form.period-from"), { type: "datetime-local" }), field(base + ".period.to", t("dash.form.period-to"), { type: "datetime-local" })),
             ids,
             el("div", { class: "row" },
-              el("button", { type: "button", class: "secondary", onclick: () => { collect(); (item.identifiers = item.identifiers || []).push({}); drawData(); save(); }, text: "Add identifier" }),
-              req.data.length > 1 ? el("button", { type: "button", class: "secondary", onclick: () => { collect(); req.data.splice(i, 1); drawData(); save(); }, text: "Remove data item " + (i + 1) }) : null)));
+              el("button", { type: "button", class: "secondary", onclick: () => { collect(); (item.identifiers = item.identifiers || []).push({}); drawData(); save(); }, text: t("dash.form.add-identifier") }),
+              req.data.length > 1 ? el("button", { type: "button", class: "secondary", onclick: () => { collect(); req.data.splice(i, 1); drawData(); save(); }, text: t("dash.form.remove-data-item", { number: i + 1 }) }) : null)));
         });
       }
       if (!req.from && mine.length === 1) req.from = mine[0];
-      const emergencyBlock = el("fieldset", { id: "emergency-block" }, el("legend", { text: "Emergency (Second Protocol art. 9; UN art. 41)" }),
-        field("emergency.facts", "Facts showing the imminent risk to life or safety", { type: "textarea", required: "yes" }),
-        field("emergency.data_relevance", "Why these data avert it", { type: "textarea" }));
-      const kindSelect = field("kind", "Kind", { type: "select", options: state.session.kinds, required: "yes" });
-      const prioritySelect = field("priority", "Priority", { type: "select", options: state.session.priorities, required: "yes" });
+      const emergencyBlock = el("fieldset", { id: "emergency-block" }, el("legend", { text: t("dash.form.emergency") }),
+        field("emergency.facts", t("dash.form.emergency-facts"), { type: "textarea", required: "yes" }),
+        field("emergency.data_relevance", t("dash.form.emergency-relevance"), { type: "textarea" }));
+      const kindSelect = field("kind", t("dash.form.kind"), { type: "select", options: state.session.kinds, required: "yes" });
+      const prioritySelect = field("priority", t("dash.form.priority"), { type: "select", options: state.session.priorities, required: "yes" });
       const syncKind = () => {
         const kind = form.elements["kind"] ? form.elements["kind"].value : req.kind;
         emergencyBlock.hidden = kind !== "emergency-disclosure";
         if (kind === "emergency-disclosure" && form.elements["priority"]) form.elements["priority"].value = "emergency";
       };
       form.append(
-        el("p", { id: "form-help", class: "muted" }, "Fields marked * are required; those marked ", el("em", { text: treaty }), " are what the Convention makes mandatory for a preservation request. The draft is kept in this browser until the request is stored."),
+        el("p", { id: "form-help", class: "muted" }, tNodes("dash.form.help", { treaty: el("em", { text: treaty }) })),
         summary,
-        el("fieldset", {}, el("legend", { text: "The request" }),
-          field("reference", "Your reference", { required: "yes", max: 64 }),
+        el("fieldset", {}, el("legend", { text: t("dash.form.the-request") }),
+          field("reference", t("dash.form.reference"), { required: "yes", max: 64 }),
           el("div", { class: "row" },
-            field("from", "From (your contact point)", { type: "select", options: [""].concat(mine), required: "yes" }),
-            field("to", "To (the requested contact point)", { type: "select", options: [""].concat(others), required: "yes" })),
-          el("div", { class: "row" }, kindSelect, prioritySelect, field("language", "Language (BCP 47)", { max: 35 })),
-          field("case_reference", "Case reference"),
-          field("extends", "Follows on from (request id)")),
+            field("from", t("dash.form.from"), { type: "select", options: [""].concat(mine), required: "yes" }),
+            field("to", t("dash.form.to"), { type: "select", options: [""].concat(others), required: "yes" })),
+          el("div", { class: "row" }, kindSelect, prioritySelect, field("language", t("dash.form.language"), { max: 35 })),
+          field("case_reference", t("dash.form.case-reference")),
+          field("extends", t("dash.form.extends"))),
         emergencyBlock,
-        el("fieldset", {}, el("legend", { text: "Authority and offence" }),
-          el("div", { class: "row" }, field("authority.name", "Requesting authority", { required: "treaty" }), field("authority.contact", "Authority contact", { required: "treaty" })),
-          el("div", { class: "row" }, field("offence.description", "Offence", { required: "treaty" }), field("offence.legal_provision", "Legal provision")),
-          field("offence.summary", "Summary of the facts", { type: "textarea", required: "treaty" }),
+        el("fieldset", {}, el("legend", { text: t("dash.form.authority-and-offence") }),
+          el("div", { class: "row" }, field("authority.name", t("dash.form.authority-name"), { required: "treaty" }), field("authority.contact", t("dash.form.authority-contact"), { required: "treaty" })),
+          el("div", { class: "row" }, field("offence.description", t("dash.form.offence"), { required: "treaty" }), field("offence.legal_provision", t("dash.form.legal-provision"))),
+          field("offence.summary", t("dash.form.summary"), { type: "textarea", required: "treaty" }),
           articlesField()),
-        el("fieldset", {}, el("legend", { text: "Data to preserve" }), dataHolder,
-          el("button", { type: "button", class: "secondary", onclick: () => { collect(); req.data.push({ identifiers: [{}] }); drawData(); save(); }, text: "Add data item" })),
-        el("fieldset", {}, el("legend", { text: "Custodian, necessity, follow-up" }),
-          el("div", { class: "row" }, field("custodian.name", "Custodian (provider)", { required: "treaty" }), field("custodian.location", "Custodian location")),
-          field("necessity", "Necessity: why the data must be preserved now", { type: "textarea", required: "treaty" }),
-          field("mla_intended", "A mutual legal assistance request will follow", { type: "checkbox" }),
-          field("confidential", "Confidential: the provider must not notify the user", { type: "checkbox" })));
+        el("fieldset", {}, el("legend", { text: t("dash.form.data") }), dataHolder,
+          el("button", { type: "button", class: "secondary", onclick: () => { collect(); req.data.push({ identifiers: [{}] }); drawData(); save(); }, text: t("dash.form.add-data-item") })),
+        el("fieldset", {}, el("legend", { text: t("dash.form.custodian-and-necessity") }),
+          el("div", { class: "row" }, field("custodian.name", t("dash.form.custodian-name"), { required: "treaty" }), field("custodian.location", t("dash.form.custodian-location"))),
+          field("necessity", t("dash.form.necessity"), { type: "textarea", required: "treaty" }),
+          field("mla_intended", t("dash.form.mla-intended"), { type: "checkbox" }),
+          field("confidential", t("dash.form.confidential"), { type: "checkbox" })));
       drawData();
-      const submit = el("button", { type: "submit", id: "submit-button", text: "Send request" });
-      const discard = el("button", { type: "button", class: "secondary", text: "Discard draft",
+      const submit = el("button", { type: "submit", id: "submit-button", text: t("dash.form.send") });
+      const discard = el("button", { type: "button", class: "secondary", text: t("dash.form.discard"),
         onclick: () => { localStorage.removeItem(DRAFT); location.assign("/submit"); } });
-      form.append(el("div", { class: "row" }, submit, discard, el("span", { class: "muted", text: "Request id " + draft.id })));
+      form.append(el("div", { class: "row" }, submit, discard, el("span", { class: "muted" }, tNodes("dash.form.request-id", { id: el("span", { dir: "ltr", text: draft.id }) }))));
       form.elements["kind"].addEventListener("change", () => { syncKind(); validateArticles(); });
       syncKind();
       let inFlight = false;
@@ -212,17 +212,17 @@ extension DashboardAssets {
         ok = validateArticles() && ok;
         save();
         if (!ok) {
-          clear(summary).append(el("div", { class: "problems", role: "alert", text: "Some fields need attention: they are marked below." }));
+          clear(summary).append(el("div", { class: "problems", role: "alert", text: t("dash.form.needs-attention") }));
           const bad = form.querySelector('[aria-invalid="true"]'); if (bad) bad.focus();
           return;
         }
-        inFlight = true; submit.disabled = true; submit.textContent = "Sending…";
+        inFlight = true; submit.disabled = true; submit.textContent = t("dash.form.sending");
         const r = await api("POST", "/v1/requests", body());
-        inFlight = false; submit.disabled = false; submit.textContent = "Send request";
+        inFlight = false; submit.disabled = false; submit.textContent = t("dash.form.send");
         if (r.json) { localStorage.removeItem(DRAFT); location.assign("/requests/" + r.json.id); return; }
         showFieldErrors(form, r.problem, summary);  // the draft stays: nothing typed is lost
       });
-      show(el("h1", { text: "New request" }), note, form);
+      show(el("h1", { text: t("dash.form.heading") }), note, form);
       save();
     }
     // The Art. 43 request the daemon prepared from the disclosure (the view's follow_on_drafts).
@@ -231,7 +231,8 @@ extension DashboardAssets {
       if (!r.json) return { problem: r.problem };
       const drafts = r.json.follow_on_drafts || [];
       const draft = drafts.find((d) => !to || d.to === to);
-      if (!draft) return { problem: { title: "No follow-on to prepare", detail: "request " + r.json.reference + " has no traffic disclosure naming a provider in " + (to || "a third country"), errors: [] } };
+      if (!draft) return { problem: { title: t("dash.follow-on.none"), errors: [],
+        detail: to ? t("dash.follow-on.none-to", { reference: r.json.reference, code: to }) : t("dash.follow-on.none-any", { reference: r.json.reference }) } };
       const req = JSON.parse(JSON.stringify(draft.request));
       if (!req.data || !req.data.length) req.data = [{ identifiers: [{}] }];
       return { draft: { id: newID(), request: req } };

@@ -37,7 +37,7 @@ extension Desk {
     /// offers each action only to the side allowed to take it and lists the treaty's
     /// choices without copying them (`GET /v1/session`); with the daemon's time, the one clock
     /// the page shows its times on.
-    public func session(for caller: Caller, role: String, instance: String) -> JSONValue {
+    public func session(for caller: Caller, role: String, instance: String, language: Language = .en) -> JSONValue {
         let directory = self.directory
         let mine = caller.peopleCodes
         let points: [JSONValue] = directory.contactPoints.values.sorted { $0.code.code < $1.code.code }.map { cp in
@@ -63,7 +63,28 @@ extension Desk {
             "priorities": .array(Priority.allCases.map { .string($0.rawValue) }),
             "states": .array(RequestState.allCases.map { .string($0.rawValue) }),
             "daemon": ["role": .string(role), "instance": .string(instance)],
+            "language": .string(language.rawValue),
+            "languages": .array(Language.allCases.map { ["code": .string($0.rawValue), "name": .string($0.nativeName), "rtl": .bool($0.isRightToLeft)] }),
+            "messages": Self.pageMessages(language),
         ]
+    }
+
+    /// The catalogue texts the page uses, in `language` (English where a key lacks it): the
+    /// `dash.*` keys, durations and roles, as templates with their `{placeholders}`; a plural
+    /// entry as an object of CLDR categories, which the page picks with `Intl.PluralRules`.
+    static func pageMessages(_ language: Language) -> JSONValue {
+        var o = JSONObject()
+        for key in Catalogue.keys where key.hasPrefix("dash.") || key.hasPrefix("duration.") || key.hasPrefix("role.") {
+            guard let entry = Catalogue.entry(key, language) else { continue }
+            switch entry {
+            case .text(let t): o[key] = .string(t)
+            case .plural(let forms):
+                var f = JSONObject()
+                for c in PluralCategory.allCases { if let text = forms[c] { f[c.rawValue] = .string(text) } }
+                o[key] = .object(f)
+            }
+        }
+        return .object(o)
     }
 }
 

@@ -89,6 +89,9 @@ public enum Catalogue {
         .en: en, .ar: ar, .zh: zh, .fr: fr, .ru: ru, .es: es, .vi: vi,
     ]
 
+    /// Every key (the English catalogue's, which every language has).
+    public static var keys: [String] { en.keys.sorted() }
+
     /// The entry for `key` in `language`, falling back to English.
     public static func entry(_ key: String, _ language: Language) -> CatalogueText? {
         tables[language]?[key] ?? en[key]
