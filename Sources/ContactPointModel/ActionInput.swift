@@ -97,16 +97,16 @@ public enum ActionInput: Sendable, Hashable {
             var ground = RefusalGround.essentialInterests
             if let groundText {
                 if let g = RefusalGround(rawValue: groundText) { ground = g } else {
-                    r.problem("ground", "must be one of \(RefusalGround.allCases.map(\.rawValue).joined(separator: ", "))")
+                    r.problem("ground", Message("reason.ground-one-of", ["values": .verbatim(RefusalGround.allCases.map(\.rawValue).joined(separator: ", "))]))
                 }
             } else {
-                r.problem("ground", "required")
+                r.problem("ground", Message("reason.required"))
             }
             input = .refuse(ground: ground, reason: reason())
         case .discloseTraffic:
             var providers: [ServiceProvider] = []
             if let items = r.array("service_providers") {
-                if items.isEmpty { r.problem("service_providers", "required: name at least one provider") }
+                if items.isEmpty { r.problem("service_providers", Message("reason.providers-required")) }
                 for item in items {
                     guard let pr = r.element(item) else { continue }
                     let name = pr.string("name")
@@ -116,7 +116,7 @@ public enum ActionInput: Sendable, Hashable {
                     if let name, let country { providers.append(ServiceProvider(name: name, country: country)) }
                 }
             } else {
-                r.problem("service_providers", "required")
+                r.problem("service_providers", Message("reason.required"))
             }
             let path = r.string("path_summary")
             check.required(path, at: "path_summary", limit: RequestLimits.longText)
@@ -126,9 +126,9 @@ public enum ActionInput: Sendable, Hashable {
             let days = r.integer("days")
             let hasUntil = r.has("until"), hasDays = r.has("days")
             if hasUntil == hasDays {
-                r.problem(hasUntil ? "days" : "until", hasUntil ? "give either until or days, not both" : "required: give until (a time) or days (a number)")
+                r.problem(hasUntil ? "days" : "until", Message(hasUntil ? "reason.extend-both" : "reason.extend-required"))
             }
-            if let days, !(1...3650).contains(days) { r.problem("days", "must be between 1 and 3650") }
+            if let days, !(1...3650).contains(days) { r.problem("days", Message("reason.days-range", ["min": .verbatim("1"), "max": .verbatim("3650")])) }
             input = .extend(until.map(Extension.until) ?? .days(days ?? 0))
         case .disclose:
             let ref = r.string("provider_reference")
@@ -140,7 +140,7 @@ public enum ActionInput: Sendable, Hashable {
             let ref = r.string("mla_reference")
             check.required(ref, at: "mla_reference", limit: RequestLimits.shortText, multiline: false)
             let sentAt = r.instant("sent_at")
-            if !r.has("sent_at") { r.problem("sent_at", "required") }
+            if !r.has("sent_at") { r.problem("sent_at", Message("reason.required")) }
             input = .linkMLA(reference: ref ?? "", sentAt: sentAt ?? Instant(millisecondsSince1970: 0))
         }
         r.refuseUnknown()

@@ -55,6 +55,29 @@ final class LanguagesEndToEndTests: XCTestCase {
         XCTAssertEqual(try daemon.curl("officer.de.bob", "GET", "/v1/queue").body.json["count"], 0, "nothing was stored")
     }
 
+    /// A refusal, in the language asked for: who may act, and a ground that was not reserved.
+    func testRefusalsAreExplainedInTheLanguageAskedFor() throws {
+        let id = UUID().uuidString.lowercased()
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: id)).status, 201)
+        let stranger = try daemon.curl("officer.us.carol", "POST", "/v1/requests/\(id)/acknowledge", json: "{}",
+                                       extra: ["-H", "Accept-Language: ru"])
+        XCTAssertEqual(stranger.status, 403, stranger.body)
+        XCTAssertEqual(stranger.body.json["title"]?.stringValue, Message("problem.forbidden.title").render(.ru))
+        XCTAssertEqual(stranger.body.json["detail"]?.stringValue,
+                       Message("forbidden.neither-side", ["from": .verbatim("VN"), "to": .verbatim("DE")]).render(.ru))
+        let ground = try daemon.curl("officer.de.bob", "POST", "/v1/requests/\(id)/refuse",
+                                     json: #"{"ground":"dual-criminality","reason":"no offence here"}"#, extra: ["-H", "Accept-Language: es"])
+        XCTAssertEqual(ground.status, 422, ground.body)
+        XCTAssertEqual(ground.body.json["errors"]?[0]?["reason"]?.stringValue,
+                       Message("reason.dual-criminality-not-reserved", ["code": .verbatim("DE")]).render(.es))
+        let late = try daemon.curl("officer.de.bob", "POST", "/v1/requests/\(id)/release", json: #"{"reason":"x"}"#,
+                                   extra: ["-H", "Accept-Language: zh"])
+        XCTAssertEqual(late.status, 409, late.body)
+        XCTAssertEqual(late.body.json["title"]?.stringValue, Message("problem.state-conflict.title").render(.zh))
+        XCTAssertTrue(late.body.json["detail"]?.stringValue?.contains("release") ?? false, "machine words stay: \(late.body)")
+        XCTAssertEqual(try daemon.curl("officer.de.bob", "GET", "/v1/requests/\(id)").body.json["state"], "delivered", "nothing changed")
+    }
+
     /// `poc --lang ru queue`: Russian headings, and durations with Russian plural forms.
     func testPocSpeaksTheReadersLanguage() throws {
         XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(priority: "routine")).status, 201)

@@ -156,7 +156,12 @@ public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
             return Problem(status: 403, slug: "wrong-side", title: Message("problem.forbidden.title"), detail: detail,
                            errors: [FieldProblem(field: "action", message: detail)])
         case .notAllowed(let action, let state):
-            return conflict(.verbatim(refusal.description), field: "state", state: state).with(errors: [
+            let allowed = Action.allCases.filter { $0.allowedIn.contains(state) }.map(\.rawValue)
+            let detail = allowed.isEmpty
+                ? Message("problem.not-allowed-end.detail", ["action": .verbatim(action.rawValue), "state": .verbatim(state.rawValue)])
+                : Message("problem.not-allowed.detail", ["action": .verbatim(action.rawValue), "state": .verbatim(state.rawValue),
+                                                          "allowed": .verbatim(allowed.joined(separator: ", "))])
+            return conflict(detail, field: "state", state: state).with(errors: [
                 FieldProblem(field: "state", message: Message("reason.state-not-allowed", ["state": .verbatim(state.rawValue),
                                                                                           "action": .verbatim(action.rawValue)])),
             ])

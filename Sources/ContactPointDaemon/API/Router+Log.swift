@@ -52,7 +52,7 @@ extension Router {
             }
         case "/v1/log/witnessed":
             guard !caller.daemonCodes.isEmpty || caller.has(.supervisor) else {
-                return finish(Self.problem(.forbidden("witnessed checkpoints are for partner daemons and supervisors", field: "client_certificate"), request.language))
+                return finish(Self.problem(.forbidden(Message("forbidden.witnessed"), field: "client_certificate"), request.language))
             }
             guard let origin = request.query["origin"], !origin.isEmpty else {
                 return finish(Self.problem(.invalid(FieldProblems([FieldProblem(field: "origin", reason: "required: a log's origin, such as pocd.vn/contactpoint")]), what: "the query"), request.language))

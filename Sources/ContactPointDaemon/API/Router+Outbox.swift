@@ -9,7 +9,7 @@ import HTTP1
 extension Router {
     func requireSupervisor(_ caller: Caller, _ language: Language, _ finish: (HTTPResponse) -> Void) -> Bool {
         guard caller.has(.supervisor) else {
-            finish(Self.problem(.forbidden("the outbox is for supervisors", field: "client_certificate"), language))
+            finish(Self.problem(.forbidden(Message("forbidden.outbox"), field: "client_certificate"), language))
             return false
         }
         return true

@@ -203,7 +203,7 @@ final class Router: Sendable {
             operateOutbox(parts[2], parts[3], request, caller, finish)
         case ("GET", "/metrics"):
             guard caller.has(.supervisor) else {
-                return finish(Self.problem(.forbidden("metrics are for supervisors and configured scrape identities", field: "client_certificate"), request.language))
+                return finish(Self.problem(.forbidden(Message("forbidden.metrics"), field: "client_certificate"), request.language))
             }
             scrape(finish)
         default:
@@ -226,7 +226,7 @@ final class Router: Sendable {
 
     private func requirePeople(_ caller: Caller, _ language: Language, _ finish: (HTTPResponse) -> Void) -> Bool {
         if caller.peopleCodes.isEmpty {
-            finish(Self.problem(.forbidden("this route is for officers and supervisors", field: "client_certificate"), language))
+            finish(Self.problem(.forbidden(Message("forbidden.people-only"), field: "client_certificate"), language))
             return false
         }
         return true

@@ -57,12 +57,14 @@ extension Desk {
     private func checkSubmitter(_ request: EvidenceRequest, _ caller: Caller) -> Problem? {
         dispatchPrecondition(condition: .onQueue(queue))
         guard let toPoint = directory.contactPoints[request.to] else {
-            return .invalid(FieldProblems([FieldProblem(field: "to", reason: "no contact point \(request.to) in this daemon's directory")]))
+            return .invalid(FieldProblems([FieldProblem(field: "to", message: Message("reason.to-not-in-directory", ["code": .verbatim(request.to.code)]))]))
         }
         if toPoint.host == .none {
-            let reach = [toPoint.telephone.map { "telephone \($0)" }, toPoint.email.map { "e-mail \($0)" }].compactMap { $0 }
-            return .invalid(FieldProblems([FieldProblem(field: "to", reason: "\(request.to) (\(toPoint.name)) has no daemon in this "
-                + "daemon's directory: reach its 24/7 contact point by \(reach.joined(separator: " or ")); nothing was stored")]))
+            let ways = [toPoint.telephone.map { Message("reach.telephone", ["number": .verbatim($0)]) },
+                        toPoint.email.map { Message("reach.email", ["address": .verbatim($0)]) }].compactMap { $0 }
+            let how = ways.count == 2 ? Message("reach.or", ["first": ways[0], "second": ways[1]]) : ways.first ?? .verbatim("")
+            return .invalid(FieldProblems([FieldProblem(field: "to", message: Message("reason.to-no-daemon", [
+                "code": .verbatim(request.to.code), "name": .verbatim(toPoint.name), "how": how]))]))
         }
         if caller.daemonCodes.contains(request.from) {
             guard toPoint.host == .local else {
@@ -72,10 +74,11 @@ extension Desk {
         }
         guard caller.peopleCodes.contains(request.from) else {
             let mine = caller.codes.map(\.code).sorted().joined(separator: ", ")
-            return .forbidden("you act for \(mine.isEmpty ? "no contact point" : mine), not for \(request.from): a request is submitted by the requesting contact point", field: "from")
+            return .forbidden(Message("forbidden.submit-not-yours", ["mine": mine.isEmpty ? Message("forbidden.no-contact-point") : .verbatim(mine),
+                                                                     "from": .verbatim(request.from.code)]), field: "from")
         }
         guard localCodes.contains(request.from) else {
-            return .forbidden("\(request.from) is served by its own daemon; submit there", field: "from")
+            return .forbidden(Message("forbidden.served-elsewhere-submit", ["code": .verbatim(request.from.code)]), field: "from")
         }
         return nil
     }
@@ -111,7 +114,7 @@ extension Desk {
             perform(on: requestID) { [self] in
                 guard let record = cases[requestID] else { return reply(.problem(.notFound(Message("problem.request-not-found.detail", ["id": .verbatim(requestID)])))) }
                 guard caller.mayRead(record) else {
-                    return reply(.problem(.forbidden("you act for neither \(record.from) nor \(record.to)", field: "id")))
+                    return reply(.problem(.forbidden(Message("forbidden.neither-side", ["from": .verbatim(record.from.code), "to": .verbatim(record.to.code)]), field: "id")))
                 }
                 // The sides the caller works for as a person (a partner daemon forwards events instead).
                 var sides = Set<Side>()
@@ -123,16 +126,14 @@ extension Desk {
                 let side = sides.contains(input.action.side) ? input.action.side : anySide
                 let actingCode = side == .requesting ? record.from : record.to
                 guard localCodes.contains(actingCode) else {
-                    return reply(.problem(.forbidden("\(actingCode) is served by its own daemon; act there", field: "action")))
+                    return reply(.problem(.forbidden(Message("forbidden.served-elsewhere-act", ["code": .verbatim(actingCode.code)]), field: "action")))
                 }
                 // UN art. 42 and Budapest art. 29(3)-(4): dual criminality is no ground to refuse
                 // preservation, unless the requested State reserved it (its directory entry says so).
                 if case .refuse(.dualCriminality, _) = input,
                    !(directory.contactPoints[record.to]?.reservations.contains(.dualCriminality) ?? false) {
-                    return reply(.problem(.invalid(FieldProblems([FieldProblem(field: "ground", reason:
-                        "dual criminality is a ground to refuse preservation only where the requested State reserved it "
-                        + "(UN art. 42; Budapest art. 29(4)); \(record.to)'s directory entry declares no such reservation "
-                        + "(reservations: [dual-criminality])")]), what: "action")))
+                    return reply(.problem(.invalid(FieldProblems([FieldProblem(field: "ground", message:
+                        Message("reason.dual-criminality-not-reserved", ["code": .verbatim(record.to.code)]))]), what: "action")))
                 }
                 let now = clock.now()
                 let event: CaseEvent
@@ -157,7 +158,10 @@ extension Desk {
         queue.async { [self] in
             guard let record = cases[requestID] else { return reply(.problem(.notFound(Message("problem.request-not-found.detail", ["id": .verbatim(requestID)])))) }
             guard caller.mayRead(record) else {
-                return reply(.problem(.forbidden("request \(requestID) is between \(record.from) and \(record.to); you act for \(caller.codes.map(\.code).sorted().joined(separator: ", "))", field: "id")))
+                return reply(.problem(.forbidden(Message("forbidden.not-your-request", [
+                    "id": .verbatim(requestID), "from": .verbatim(record.from.code), "to": .verbatim(record.to.code),
+                    "mine": caller.codes.isEmpty ? Message("forbidden.no-contact-point")
+                        : .verbatim(caller.codes.map(\.code).sorted().joined(separator: ", "))]), field: "id")))
             }
             disclose(requestID, to: caller, via: "GET /v1/requests/{id}", status: 200, reply: reply)
         }

@@ -70,7 +70,7 @@ extension Desk {
                 guard let record = cases[requestID] else { return reply(.problem(.notFound(Message("problem.request-not-found.detail", ["id": .verbatim(requestID)])))) }
                 let mine = caller.principals.filter { $0.role == .supervisor }.map(\.contactPoint)
                 guard mine.contains(where: { ($0 == record.from || $0 == record.to) && localCodes.contains($0) }) else {
-                    return reply(.problem(.forbidden("erasing content is for a supervisor of \(record.from) or \(record.to) at this daemon", field: "client_certificate")))
+                    return reply(.problem(.forbidden(Message("forbidden.erase-supervisors", ["from": .verbatim(record.from.code), "to": .verbatim(record.to.code)]), field: "client_certificate")))
                 }
                 if let at = record.contentErasedAt {
                     return reply(.problem(.conflict("the content of request \(requestID) was already erased at \(at.rfc3339)", field: "id")))
@@ -91,7 +91,7 @@ extension Desk {
         queue.async { [self] in
             guard let record = cases[requestID] else { return reply(.problem(.notFound(Message("problem.request-not-found.detail", ["id": .verbatim(requestID)])))) }
             guard caller.principals.contains(where: { $0.role == .supervisor && ($0.contactPoint == record.from || $0.contactPoint == record.to) }) else {
-                return reply(.problem(.forbidden("the access log is for supervisors of \(record.from) or \(record.to)", field: "client_certificate")))
+                return reply(.problem(.forbidden(Message("forbidden.access-log-supervisors", ["from": .verbatim(record.from.code), "to": .verbatim(record.to.code)]), field: "client_certificate")))
             }
             store.reads(of: requestID) { result in
                 switch result {

@@ -37,7 +37,6 @@ extension Catalogue {
         "problem.storage-failed.detail": "تعذّر تخزين الحدث تخزينًا دائمًا، ولم يُغيَّر أي شيء: {reason}",
         "problem.not-recorded.detail": "تعذّر تسجيل عملية الاطلاع في سجل الوصول، لذلك لا يُعرض المحتوى (أما الإجراء الذي كان المحتوى سيُعرض في الرد عليه فقد خُزِّن)",
         "problem.wrong-side.detail": "الإجراء {action} يتخذه الطرف {side} في الطلب، وأنت تتصرف باسم الطرف الآخر",
-        "problem.state-conflict.detail": "الإجراء {action} غير مسموح به في الحالة {state}",
         "problem.request-not-found.detail": "لا يوجد طلب {id} يحق لك الاطلاع عليه",
 
         // MARK: Field reasons
@@ -579,5 +578,32 @@ extension Catalogue {
         "dash.compliance.by-article": "حسب الجريمة (مادة الاتفاقية)",
         "dash.compliance.by-article-note": "الطلبات المقدَّمة خلال الفترة، والمواعيد النهائية للطلبات المندرجة تحت كل مادة؛ ويُحتسب الطلب المندرج تحت عدة مواد ضمن كل منها.",
         "dash.compliance.no-request": "لا توجد طلبات في هذه الفترة.",
+
+        // MARK: Refusals and action bodies
+        "reason.ground-one-of": "يجب أن يكون إحدى القيم التالية: {values}",
+        "reason.providers-required": "مطلوب: حدّد مزوّد خدمة واحدًا على الأقل",
+        "reason.extend-both": "قدّم until أو days، لا كليهما",
+        "reason.extend-required": "مطلوب: قدّم until (وقتًا) أو days (عددًا)",
+        "reason.days-range": "يجب أن يكون بين {min} و{max}",
+        "reason.dual-criminality-not-reserved": "لا تكون ازدواجية التجريم أساسًا لرفض الحفظ إلا إذا أبدت الدولة متلقية الطلب تحفظًا بشأنها (UN art. 42; Budapest art. 29(4))؛ ولا يتضمن قيد {code} في الدليل أي تحفظ من هذا القبيل (reservations: [dual-criminality])",
+        "reason.to-not-in-directory": "لا توجد نقطة اتصال {code} في دليل هذا الخادم",
+        "reason.to-no-daemon": "لا يوجد لـ {code} ({name}) خادم في دليل هذا الخادم: تواصل مع نقطة الاتصال التابعة له العاملة على مدار الساعة (24/7) عبر {how}؛ ولم يُخزَّن أي شيء",
+        "reach.telephone": "الهاتف {number}",
+        "reach.email": "البريد الإلكتروني {address}",
+        "reach.or": "{first} أو {second}",
+        "problem.not-allowed.detail": "الإجراء {action} غير مسموح به في الحالة {state} (المسموح به حاليًا: {allowed})",
+        "problem.not-allowed-end.detail": "الإجراء {action} غير مسموح به في الحالة {state} (وهي حالة نهائية)",
+        "forbidden.submit-not-yours": "نقاط الاتصال التي تتصرف باسمها: {mine}، وليس من بينها {from}؛ والطلب تقدّمه نقطة الاتصال الطالبة",
+        "forbidden.no-contact-point": "لا توجد",
+        "forbidden.served-elsewhere-submit": "نقطة الاتصال {code} يخدمها خادمها الخاص؛ قدّم الطلب من خلاله",
+        "forbidden.served-elsewhere-act": "نقطة الاتصال {code} يخدمها خادمها الخاص؛ اتخذ الإجراء من خلاله",
+        "forbidden.neither-side": "لا تتصرف باسم {from} ولا باسم {to}",
+        "forbidden.not-your-request": "الطلب {id} بين {from} و{to}؛ ونقاط الاتصال التي تتصرف باسمها: {mine}",
+        "forbidden.erase-supervisors": "محو المحتوى مقصور على مشرفي {from} أو {to} على هذا الخادم",
+        "forbidden.access-log-supervisors": "سجل الوصول مقصور على مشرفي {from} أو {to}",
+        "forbidden.metrics": "المقاييس (metrics) مقصورة على المشرفين وهويات الجمع (scrape) المحدَّدة في الإعدادات",
+        "forbidden.people-only": "هذا المسار مقصور على الضباط والمشرفين",
+        "forbidden.witnessed": "نقاط التحقق المشهود عليها مقصورة على الخوادم الشريكة والمشرفين",
+        "forbidden.outbox": "صندوق الصادر (outbox) مقصور على المشرفين",
     ]
 }

@@ -35,7 +35,6 @@ extension Catalogue {
         "problem.storage-failed.detail": "the event could not be stored durably, nothing was changed: {reason}",
         "problem.not-recorded.detail": "the read could not be recorded in the access log, so the content is not shown (an action answered with it is stored)",
         "problem.wrong-side.detail": "{action} is taken by the {side} side of the request, and you act for the other side",
-        "problem.state-conflict.detail": "{action} is not allowed in state {state}",
         "problem.request-not-found.detail": "no request {id} that you may read",
 
         // MARK: Field reasons
@@ -467,5 +466,32 @@ extension Catalogue {
         "dash.compliance.by-article": "By offence (convention article)",
         "dash.compliance.by-article-note": "Requests submitted in the window, and the deadlines of requests under each article; a request under several articles counts under each.",
         "dash.compliance.no-request": "No request in this window.",
+
+        // MARK: Refusals and action bodies
+        "reason.ground-one-of": "must be one of {values}",
+        "reason.providers-required": "required: name at least one provider",
+        "reason.extend-both": "give either until or days, not both",
+        "reason.extend-required": "required: give until (a time) or days (a number)",
+        "reason.days-range": "must be between {min} and {max}",
+        "reason.dual-criminality-not-reserved": "dual criminality is a ground to refuse preservation only where the requested State reserved it (UN art. 42; Budapest art. 29(4)); {code}'s directory entry declares no such reservation (reservations: [dual-criminality])",
+        "reason.to-not-in-directory": "no contact point {code} in this daemon's directory",
+        "reason.to-no-daemon": "{code} ({name}) has no daemon in this daemon's directory: reach its 24/7 contact point by {how}; nothing was stored",
+        "reach.telephone": "telephone {number}",
+        "reach.email": "e-mail {address}",
+        "reach.or": "{first} or {second}",
+        "problem.not-allowed.detail": "{action} is not allowed in state {state} (allowed now: {allowed})",
+        "problem.not-allowed-end.detail": "{action} is not allowed in state {state} (it is an end state)",
+        "forbidden.submit-not-yours": "you act for {mine}, not for {from}: a request is submitted by the requesting contact point",
+        "forbidden.no-contact-point": "no contact point",
+        "forbidden.served-elsewhere-submit": "{code} is served by its own daemon; submit there",
+        "forbidden.served-elsewhere-act": "{code} is served by its own daemon; act there",
+        "forbidden.neither-side": "you act for neither {from} nor {to}",
+        "forbidden.not-your-request": "request {id} is between {from} and {to}; you act for {mine}",
+        "forbidden.erase-supervisors": "erasing content is for a supervisor of {from} or {to} at this daemon",
+        "forbidden.access-log-supervisors": "the access log is for supervisors of {from} or {to}",
+        "forbidden.metrics": "metrics are for supervisors and configured scrape identities",
+        "forbidden.people-only": "this route is for officers and supervisors",
+        "forbidden.witnessed": "witnessed checkpoints are for partner daemons and supervisors",
+        "forbidden.outbox": "the outbox is for supervisors",
     ]
 }

@@ -34,7 +34,6 @@ extension Catalogue {
         "problem.storage-failed.detail": "no se pudo almacenar el evento de forma duradera; no se ha modificado nada: {reason}",
         "problem.not-recorded.detail": "no se pudo dejar constancia de la consulta en el registro de accesos, por lo que no se muestra el contenido (si se respondía a una acción, esta sí ha quedado almacenada)",
         "problem.wrong-side.detail": "{action} corresponde a la parte {side} de la solicitud, y usted actúa en nombre de la otra parte",
-        "problem.state-conflict.detail": "no se permite {action} en el estado {state}",
         "problem.request-not-found.detail": "no existe ninguna solicitud {id} que usted pueda consultar",
 
         // MARK: Field reasons
@@ -490,5 +489,32 @@ extension Catalogue {
         "dash.compliance.by-article": "Por delito (artículo de la Convención o del Convenio)",
         "dash.compliance.by-article-note": "Solicitudes presentadas en el período y plazos de las solicitudes correspondientes a cada artículo; una solicitud correspondiente a varios artículos se computa en cada uno de ellos.",
         "dash.compliance.no-request": "Ninguna solicitud en este período.",
+
+        // MARK: Refusals and action bodies
+        "reason.ground-one-of": "debe ser uno de los valores siguientes: {values}",
+        "reason.providers-required": "obligatorio: indique al menos un proveedor",
+        "reason.extend-both": "indique until o days, pero no ambos",
+        "reason.extend-required": "obligatorio: indique until (una fecha y hora) o days (un número)",
+        "reason.days-range": "debe ser un número comprendido entre {min} y {max}",
+        "reason.dual-criminality-not-reserved": "la doble incriminación solo constituye motivo para denegar la conservación si el Estado requerido ha formulado una reserva al respecto (Convención de la ONU, art. 42; Convenio de Budapest, art. 29(4)); la entrada de {code} en el directorio no declara tal reserva (reservations: [dual-criminality])",
+        "reason.to-not-in-directory": "no existe ningún punto de contacto {code} en el directorio de este servidor",
+        "reason.to-no-daemon": "{code} ({name}) no tiene servidor en el directorio de este servidor: comuníquese con su punto de contacto 24/7 por {how}; no se ha almacenado nada",
+        "reach.telephone": "teléfono {number}",
+        "reach.email": "correo electrónico {address}",
+        "reach.or": "{first} o {second}",
+        "problem.not-allowed.detail": "no se permite {action} en el estado {state} (acciones permitidas ahora: {allowed})",
+        "problem.not-allowed-end.detail": "no se permite {action} en el estado {state} (es un estado final)",
+        "forbidden.submit-not-yours": "{from} no figura entre los puntos de contacto en cuyo nombre usted actúa ({mine}): la solicitud la presenta el punto de contacto requirente",
+        "forbidden.no-contact-point": "ningún punto de contacto",
+        "forbidden.served-elsewhere-submit": "{code} cuenta con su propio servidor; presente la solicitud en él",
+        "forbidden.served-elsewhere-act": "{code} cuenta con su propio servidor; actúe desde él",
+        "forbidden.neither-side": "usted no actúa en nombre de {from} ni de {to}",
+        "forbidden.not-your-request": "la solicitud {id} es entre {from} y {to}; usted actúa en nombre de {mine}",
+        "forbidden.erase-supervisors": "el borrado del contenido corresponde a un supervisor de {from} o de {to} en este servidor",
+        "forbidden.access-log-supervisors": "el registro de accesos está reservado a los supervisores de {from} o de {to}",
+        "forbidden.metrics": "las métricas están reservadas a los supervisores y a las identidades de recopilación configuradas",
+        "forbidden.people-only": "esta ruta está reservada a los funcionarios de guardia y a los supervisores",
+        "forbidden.witnessed": "los puntos de control firmados conjuntamente están reservados a los servidores de los puntos de contacto asociados y a los supervisores",
+        "forbidden.outbox": "la bandeja de salida está reservada a los supervisores",
     ]
 }

@@ -34,7 +34,6 @@ extension Catalogue {
         "problem.storage-failed.detail": "l'événement n'a pas pu être enregistré de façon durable, rien n'a été modifié : {reason}",
         "problem.not-recorded.detail": "la consultation n'a pas pu être inscrite au journal des accès, le contenu n'est donc pas affiché (si elle accompagnait une action, cette action est bien enregistrée)",
         "problem.wrong-side.detail": "l'action {action} relève du côté {side} de la demande, or vous agissez pour l'autre côté",
-        "problem.state-conflict.detail": "l'action {action} n'est pas autorisée dans l'état {state}",
         "problem.request-not-found.detail": "aucune demande {id} que vous soyez autorisé à consulter",
 
         // MARK: Field reasons
@@ -490,5 +489,32 @@ extension Catalogue {
         "dash.compliance.by-article": "Par infraction (article des conventions)",
         "dash.compliance.by-article-note": "Demandes présentées sur la période, et échéances des demandes relevant de chaque article ; une demande relevant de plusieurs articles est comptabilisée sous chacun d'eux.",
         "dash.compliance.no-request": "Aucune demande sur cette période.",
+
+        // MARK: Refusals and action bodies
+        "reason.ground-one-of": "doit être l'une des valeurs suivantes : {values}",
+        "reason.providers-required": "obligatoire : indiquez au moins un fournisseur",
+        "reason.extend-both": "indiquez until ou days, mais pas les deux",
+        "reason.extend-required": "obligatoire : indiquez until (une date et heure) ou days (un nombre)",
+        "reason.days-range": "doit être compris entre {min} et {max}",
+        "reason.dual-criminality-not-reserved": "la double incrimination ne peut motiver le refus d'une conservation que si l'État requis a formulé une réserve en ce sens (Convention ONU, art. 42 ; Convention de Budapest, art. 29(4)) ; l'entrée de {code} dans l'annuaire ne mentionne aucune réserve de ce type (reservations: [dual-criminality])",
+        "reason.to-not-in-directory": "aucun point de contact {code} dans l'annuaire de ce démon",
+        "reason.to-no-daemon": "{code} ({name}) ne dispose d'aucun démon dans l'annuaire de ce démon : joignez son point de contact 24/7 par {how} ; rien n'a été enregistré",
+        "reach.telephone": "téléphone au {number}",
+        "reach.email": "courriel à {address}",
+        "reach.or": "{first} ou {second}",
+        "problem.not-allowed.detail": "l'action {action} n'est pas autorisée dans l'état {state} (actions autorisées dans cet état : {allowed})",
+        "problem.not-allowed-end.detail": "l'action {action} n'est pas autorisée dans l'état {state} (il s'agit d'un état final)",
+        "forbidden.submit-not-yours": "{from} ne fait pas partie des points de contact pour lesquels vous agissez ({mine}) : une demande est transmise par le point de contact requérant",
+        "forbidden.no-contact-point": "aucun point de contact",
+        "forbidden.served-elsewhere-submit": "{code} est desservi par son propre démon ; transmettez la demande depuis celui-ci",
+        "forbidden.served-elsewhere-act": "{code} est desservi par son propre démon ; agissez depuis celui-ci",
+        "forbidden.neither-side": "vous n'agissez ni pour {from} ni pour {to}",
+        "forbidden.not-your-request": "la demande {id} est échangée entre {from} et {to} ; vous agissez pour {mine}",
+        "forbidden.erase-supervisors": "l'effacement du contenu est réservé à un superviseur de {from} ou de {to} sur ce démon",
+        "forbidden.access-log-supervisors": "le journal des accès est réservé aux superviseurs de {from} ou de {to}",
+        "forbidden.metrics": "les métriques sont réservées aux superviseurs et aux identités de collecte configurées",
+        "forbidden.people-only": "ce point d'accès est réservé aux agents de permanence et aux superviseurs",
+        "forbidden.witnessed": "les points de contrôle cosignés sont réservés aux démons partenaires et aux superviseurs",
+        "forbidden.outbox": "la file d'envoi est réservée aux superviseurs",
     ]
 }

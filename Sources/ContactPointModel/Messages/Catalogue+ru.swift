@@ -35,7 +35,6 @@ extension Catalogue {
         "problem.storage-failed.detail": "не удалось надёжно сохранить событие, изменения не внесены: {reason}",
         "problem.not-recorded.detail": "не удалось зарегистрировать просмотр в журнале доступа, поэтому содержимое не показано (если этот ответ получен на действие, само действие сохранено)",
         "problem.wrong-side.detail": "действие {action} выполняет сторона запроса {side}, а вы действуете от имени другой стороны",
-        "problem.state-conflict.detail": "действие {action} недопустимо в состоянии {state}",
         "problem.request-not-found.detail": "запрос {id}, доступный вам для просмотра, не найден",
 
         // MARK: Field reasons
@@ -530,5 +529,32 @@ extension Catalogue {
         "dash.compliance.by-article": "По видам преступлений (статьи конвенций)",
         "dash.compliance.by-article-note": "Запросы, направленные за период, и сроки по запросам в разбивке по статьям; запрос, относящийся к нескольким статьям, учитывается по каждой из них.",
         "dash.compliance.no-request": "За этот период запросов нет.",
+
+        // MARK: Refusals and action bodies
+        "reason.ground-one-of": "должно быть одним из значений: {values}",
+        "reason.providers-required": "обязательно: укажите хотя бы одного провайдера",
+        "reason.extend-both": "укажите либо until, либо days, но не оба поля",
+        "reason.extend-required": "обязательно: укажите until (время) или days (число)",
+        "reason.days-range": "должно быть числом от {min} до {max}",
+        "reason.dual-criminality-not-reserved": "отсутствие обоюдной наказуемости является основанием для отказа в сохранении данных, только если запрашиваемое государство сделало соответствующую оговорку (Конвенция ООН, ст. 42; Будапештская конвенция, ст. 29(4)); в записи справочника для {code} такая оговорка не указана (reservations: [dual-criminality])",
+        "reason.to-not-in-directory": "контактный пункт {code} отсутствует в справочнике этого демона",
+        "reason.to-no-daemon": "для {code} ({name}) в справочнике этого демона не указан демон; свяжитесь с его круглосуточным контактным пунктом: {how}; ничего не сохранено",
+        "reach.telephone": "телефон {number}",
+        "reach.email": "электронная почта {address}",
+        "reach.or": "{first} или {second}",
+        "problem.not-allowed.detail": "действие {action} недопустимо в состоянии {state} (сейчас допустимы: {allowed})",
+        "problem.not-allowed-end.detail": "действие {action} недопустимо в состоянии {state} (это конечное состояние)",
+        "forbidden.submit-not-yours": "{from} не входит в число контактных пунктов, от имени которых вы действуете ({mine}): запрос направляет запрашивающий контактный пункт",
+        "forbidden.no-contact-point": "нет контактного пункта",
+        "forbidden.served-elsewhere-submit": "{code} обслуживается собственным демоном; направляйте запрос через него",
+        "forbidden.served-elsewhere-act": "{code} обслуживается собственным демоном; выполняйте действия через него",
+        "forbidden.neither-side": "вы не действуете ни от имени {from}, ни от имени {to}",
+        "forbidden.not-your-request": "стороны запроса {id}: {from} и {to}; вы действуете от имени {mine}",
+        "forbidden.erase-supervisors": "удаление содержимого разрешено только руководителю контактного пункта {from} или {to} на этом демоне",
+        "forbidden.access-log-supervisors": "просмотр журнала доступа разрешён только руководителям контактных пунктов {from} или {to}",
+        "forbidden.metrics": "метрики доступны только руководителям и указанным в конфигурации субъектам сбора метрик",
+        "forbidden.people-only": "этот маршрут API доступен только дежурным и руководителям",
+        "forbidden.witnessed": "контрольные точки с совместной подписью доступны только демонам-партнёрам и руководителям",
+        "forbidden.outbox": "очередь исходящих доступна только руководителям",
     ]
 }

@@ -32,7 +32,6 @@ extension Catalogue {
         "problem.storage-failed.detail": "không thể lưu bền vững sự kiện, chưa có thay đổi nào được thực hiện: {reason}",
         "problem.not-recorded.detail": "không ghi được lượt đọc vào nhật ký truy cập nên nội dung không được hiển thị (thao tác mà câu trả lời có kèm nội dung này vẫn đã được lưu)",
         "problem.wrong-side.detail": "thao tác {action} do phía {side} của yêu cầu thực hiện, còn bạn đang thay mặt phía bên kia",
-        "problem.state-conflict.detail": "không được phép thực hiện {action} ở trạng thái {state}",
         "problem.request-not-found.detail": "không có yêu cầu {id} nào mà bạn được quyền xem",
 
         // MARK: Field reasons
@@ -452,5 +451,32 @@ extension Catalogue {
         "dash.compliance.by-article": "Theo tội danh (điều của công ước)",
         "dash.compliance.by-article-note": "Các yêu cầu được gửi trong khoảng thời gian này và thời hạn của các yêu cầu theo từng điều; một yêu cầu thuộc nhiều điều được tính ở mỗi điều.",
         "dash.compliance.no-request": "Không có yêu cầu nào trong khoảng thời gian này.",
+
+        // MARK: Refusals and action bodies
+        "reason.ground-one-of": "phải là một trong các giá trị {values}",
+        "reason.providers-required": "bắt buộc: nêu ít nhất một nhà cung cấp dịch vụ",
+        "reason.extend-both": "chỉ nêu until hoặc days, không nêu cả hai",
+        "reason.extend-required": "bắt buộc: nêu until (thời điểm) hoặc days (số ngày)",
+        "reason.days-range": "phải nằm trong khoảng từ {min} đến {max}",
+        "reason.dual-criminality-not-reserved": "tội phạm kép chỉ là căn cứ để từ chối bảo quản dữ liệu khi quốc gia được yêu cầu đã tuyên bố bảo lưu về vấn đề này (UN art. 42; Budapest art. 29(4)); mục của {code} trong danh bạ không khai báo bảo lưu nào như vậy (reservations: [dual-criminality])",
+        "reason.to-not-in-directory": "không có đầu mối liên lạc {code} trong danh bạ của daemon này",
+        "reason.to-no-daemon": "{code} ({name}) không có daemon trong danh bạ của daemon này: hãy liên hệ đầu mối liên lạc 24/7 của bên đó qua {how}; chưa có nội dung nào được lưu",
+        "reach.telephone": "điện thoại {number}",
+        "reach.email": "thư điện tử {address}",
+        "reach.or": "{first} hoặc {second}",
+        "problem.not-allowed.detail": "không được phép thực hiện {action} ở trạng thái {state} (hiện được phép: {allowed})",
+        "problem.not-allowed-end.detail": "không được phép thực hiện {action} ở trạng thái {state} (đây là trạng thái kết thúc)",
+        "forbidden.submit-not-yours": "đầu mối liên lạc mà bạn thay mặt: {mine}, không bao gồm {from}; yêu cầu phải do đầu mối liên lạc của bên yêu cầu gửi",
+        "forbidden.no-contact-point": "không có",
+        "forbidden.served-elsewhere-submit": "{code} do daemon riêng của mình phục vụ; hãy gửi yêu cầu tại daemon đó",
+        "forbidden.served-elsewhere-act": "{code} do daemon riêng của mình phục vụ; hãy thực hiện thao tác tại daemon đó",
+        "forbidden.neither-side": "bạn không thay mặt {from} cũng không thay mặt {to}",
+        "forbidden.not-your-request": "yêu cầu {id} được trao đổi giữa {from} và {to}; đầu mối liên lạc mà bạn thay mặt: {mine}",
+        "forbidden.erase-supervisors": "chỉ giám sát viên của {from} hoặc {to} tại daemon này mới được xóa nội dung",
+        "forbidden.access-log-supervisors": "chỉ giám sát viên của {from} hoặc {to} mới được xem nhật ký truy cập",
+        "forbidden.metrics": "chỉ giám sát viên và các danh tính thu thập số liệu (scrape) đã được cấu hình mới được truy cập số liệu giám sát (metrics)",
+        "forbidden.people-only": "đường dẫn này chỉ dành cho cán bộ và giám sát viên",
+        "forbidden.witnessed": "các điểm kiểm tra (checkpoint) đã được chứng kiến (witnessed) chỉ dành cho daemon đối tác và giám sát viên",
+        "forbidden.outbox": "chỉ giám sát viên mới được truy cập hàng đợi gửi đi (outbox)",
     ]
 }

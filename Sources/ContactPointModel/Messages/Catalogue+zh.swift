@@ -32,7 +32,6 @@ extension Catalogue {
         "problem.storage-failed.detail": "该事件未能持久存储，未作任何更改：{reason}",
         "problem.not-recorded.detail": "本次查阅未能记入访问日志，因此不予显示内容（如该内容系对某项操作的答复，该操作已存储）",
         "problem.wrong-side.detail": "{action} 应由请求的 {side} 一方执行，而您代表的是另一方",
-        "problem.state-conflict.detail": "在 {state} 状态下不允许执行 {action}",
         "problem.request-not-found.detail": "不存在您有权查阅的请求 {id}",
 
         // MARK: Field reasons
@@ -452,5 +451,32 @@ extension Catalogue {
         "dash.compliance.by-article": "按犯罪类型（公约条款）",
         "dash.compliance.by-article-note": "统计周期内提交的请求，以及各条款项下请求的期限；涉及多项条款的请求在每项条款下分别计入。",
         "dash.compliance.no-request": "本统计周期内无请求。",
+
+        // MARK: Refusals and action bodies
+        "reason.ground-one-of": "必须为以下之一：{values}",
+        "reason.providers-required": "必填：请至少指明一家服务提供商",
+        "reason.extend-both": "请提供 until 或 days 其中之一，不得同时提供",
+        "reason.extend-required": "必填：请提供 until（时间）或 days（数字）",
+        "reason.days-range": "必须在 {min} 至 {max} 之间",
+        "reason.dual-criminality-not-reserved": "仅在被请求国已就双重犯罪作出保留时，方可以此为由拒绝保全（UN art. 42; Budapest art. 29(4)）；{code} 的名录条目未声明此项保留（reservations: [dual-criminality]）",
+        "reason.to-not-in-directory": "本守护进程的名录中没有联络点 {code}",
+        "reason.to-no-daemon": "本守护进程的名录中，{code}（{name}）没有守护进程：请通过以下方式联系其 24/7 联络点：{how}；未存储任何内容",
+        "reach.telephone": "电话 {number}",
+        "reach.email": "电子邮件 {address}",
+        "reach.or": "{first} 或 {second}",
+        "problem.not-allowed.detail": "在 {state} 状态下不允许执行 {action}（当前允许：{allowed}）",
+        "problem.not-allowed-end.detail": "在 {state} 状态下不允许执行 {action}（该状态为终结状态）",
+        "forbidden.submit-not-yours": "您代表的联络点：{mine}，不包括 {from}；请求应由请求方联络点提交",
+        "forbidden.no-contact-point": "无",
+        "forbidden.served-elsewhere-submit": "{code} 由其自身的守护进程提供服务；请向该守护进程提交",
+        "forbidden.served-elsewhere-act": "{code} 由其自身的守护进程提供服务；请在该守护进程上执行操作",
+        "forbidden.neither-side": "您既不代表 {from}，也不代表 {to}",
+        "forbidden.not-your-request": "请求 {id} 系 {from} 与 {to} 之间的请求；您代表的联络点：{mine}",
+        "forbidden.erase-supervisors": "仅本守护进程上 {from} 或 {to} 的主管可删除内容",
+        "forbidden.access-log-supervisors": "仅 {from} 或 {to} 的主管可查阅访问日志",
+        "forbidden.metrics": "仅主管及已配置的指标采集（scrape）身份可访问监控指标",
+        "forbidden.people-only": "此路径仅供值班人员和主管使用",
+        "forbidden.witnessed": "经见证的检查点仅供合作方守护进程和主管查阅",
+        "forbidden.outbox": "仅主管可访问发件箱（outbox）",
     ]
 }
