@@ -95,9 +95,7 @@ public struct ComplianceTally: Sendable {
     /// Adds one request.
     public mutating func add(_ record: CaseRecord, policy: DeadlinePolicy) {
         let owner: (Side) -> CountryCode = { $0 == .requesting ? record.from : record.to }
-        let articleRows = record.articles.isEmpty
-            ? [ConventionArticle.allCases.count]
-            : ConventionArticle.allCases.indices.filter { record.articles.rawValue & (UInt32(1) << UInt32($0)) != 0 }
+        let articleRows = record.articles.isEmpty ? [ConventionArticle.allCases.count] : record.articles.positions
         func countArticles(days: Int, _ change: (inout ArticleCount) -> Void) {
             var rows = byArticle[days] ?? [ArticleCount](repeating: ArticleCount(), count: ConventionArticle.allCases.count + 1)
             for i in articleRows { change(&rows[i]) }

@@ -38,9 +38,6 @@ public enum ConventionArticle: String, Sendable, Hashable, CaseIterable {
     /// The convention: `UN` or `BUD`.
     public var convention: String { rawValue.hasPrefix("UN-") ? "UN" : "BUD" }
 
-    /// What a code must look like, for error messages.
-    public static let scheme = "UN-7 … UN-17 (UN Convention against Cybercrime, arts. 7–17) or BUD-2 … BUD-10 (Budapest Convention, arts. 2–10)"
-
     /// The article's bit in `ConventionArticles` (its position in `allCases`).
     var bit: UInt32 { UInt32(1) << UInt32(Self.allCases.firstIndex(of: self)!) }
 }
@@ -66,5 +63,10 @@ public struct ConventionArticles: Sendable, Hashable {
     public func contains(_ article: ConventionArticle) -> Bool { rawValue & article.bit != 0 }
 
     /// The articles, in the scheme's order (UN first, then Budapest, by number).
-    public var articles: [ConventionArticle] { ConventionArticle.allCases.filter(contains) }
+    public var articles: [ConventionArticle] { positions.map { ConventionArticle.allCases[$0] } }
+
+    /// The articles' positions in `ConventionArticle.allCases` (for tables indexed so).
+    public var positions: [Int] {
+        ConventionArticle.allCases.indices.filter { rawValue & (UInt32(1) << UInt32($0)) != 0 }
+    }
 }

@@ -115,7 +115,8 @@ final class Router: Sendable {
         }
         let reply: @Sendable (DeskReply) -> Void = { [metrics] r in
             if case .problem(let p) = r, p.status == 403 { metrics.increment("contactpoint_forbidden_total", [("reason", p.slug)]) }
-            finish(Self.response(r, request.language))
+            // The language matters only to a problem: a 201 does not parse Accept-Language.
+            if case .problem(let p) = r { finish(Self.problem(p, request.language)) } else { finish(Self.response(r)) }
         }
         if Self.pageTemplates.contains(template) || template == "/assets/{name}" {
             guard requirePeople(caller, request.language, finish) else { return }

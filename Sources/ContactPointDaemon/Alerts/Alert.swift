@@ -114,8 +114,8 @@ public struct Alert: Sendable, Hashable {
         }
     }
 
-    /// The roles the catalogue names.
-    static let roles: Set<String> = ["officer", "supervisor", "head_of_unit", "central_authority", "partner", "principal"]
+    /// The roles the catalogue names: a ladder's, and a principal named by identity.
+    static let roles: Set<String> = EscalationStep.roles.union(["principal"])
 
     public var json: JSONValue { json(.en) }
 

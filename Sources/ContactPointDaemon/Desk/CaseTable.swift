@@ -23,9 +23,7 @@ struct CaseTable {
             articleCounts[articleCounts.count - 1] += delta
             return
         }
-        for i in 0..<ConventionArticle.allCases.count where articles.rawValue & (UInt32(1) << UInt32(i)) != 0 {
-            articleCounts[i] += delta
-        }
+        for i in articles.positions { articleCounts[i] += delta }
     }
 
     /// The slot of a request, if it is known.
