@@ -108,13 +108,14 @@ public final class AlertWatch: @unchecked Sendable {  // all state is owned by `
             parser = ServerSentEventParser()
             var headers = HTTPHeaders([("Accept", "text/event-stream"), ("Accept-Language", client.settings.language.rawValue)])
             if let lastEventID { headers.add(name: "Last-Event-ID", value: lastEventID) }
-            handle = client.http.stream(method: "GET", path: "/v1/alerts/stream", headers: headers, onResponse: { [self] status, _ in
+            handle = client.http.stream(method: "GET", path: "/v1/alerts/stream" + ContactPointClient.query(client.settings.timeZone.map { [("tz", $0)] } ?? []), headers: headers, onResponse: { [self] status, _ in
                 queue.async { [self] in
                     if status == 200 {
                         backoff = 1
-                        onState("connected to \(client.currentServer)" + (lastEventID.map { ", resuming after alert \($0)" } ?? ""))
+                        say(lastEventID.map { Message("poc.watch.resumed", ["server": .verbatim(client.currentServer), "id": .verbatim($0)]) }
+                            ?? Message("poc.watch.connected", ["server": .verbatim(client.currentServer)]))
                     } else {
-                        onState("the daemon answered \(status) to the alert stream")
+                        say(Message("poc.watch.refused", ["status": .verbatim(String(status))]))
                     }
                 }
             }, onData: { [self] bytes in
@@ -128,9 +129,9 @@ public final class AlertWatch: @unchecked Sendable {  // all state is owned by `
             }, onEnd: { [self] error in
                 queue.async { [self] in
                     guard !cancelled else { return }
-                    let why = error.map { ContactPointClient.map($0, server: client.currentServer).description } ?? "the stream ended"
+                    let why = error.map { ContactPointClient.map($0, server: client.currentServer).message } ?? Message("poc.watch.ended")
                     if case .connect = error { client.rotate() }  // the other daemon of a pair, if there is one
-                    onState("\(why); reconnecting in \(Int(backoff))s")
+                    say(Message("poc.watch.reconnecting", ["why": why, "duration": Message.duration(seconds: Int64(backoff))]))
                     let delay = backoff
                     backoff = min(backoff * 2, 10)
                     queue.asyncAfter(deadline: .now() + delay) { [self] in connect() }
@@ -138,6 +139,9 @@ public final class AlertWatch: @unchecked Sendable {  // all state is owned by `
             })
         }
     }
+
+    /// Reports a connection change in the client's language.
+    private func say(_ message: Message) { onState(message.render(client.settings.language)) }
 
     private func startWatchdog() {
         dispatchPrecondition(condition: .onQueue(queue))
@@ -149,7 +153,8 @@ public final class AlertWatch: @unchecked Sendable {  // all state is owned by `
                   DispatchTime.now().uptimeNanoseconds - self.lastData.uptimeNanoseconds > UInt64(Self.silenceLimit * 1e9)
             else { return }
             self.lastData = .now()
-            self.onState("nothing from \(self.client.currentServer) for \(Int(Self.silenceLimit))s (keep-alives come every 15s)")
+            self.say(Message("poc.watch.silent", ["server": .verbatim(self.client.currentServer),
+                                                  "duration": Message.duration(seconds: Int64(Self.silenceLimit))]))
             handle.cancel()  // its end reconnects, with Last-Event-ID
         }
         timer.resume()

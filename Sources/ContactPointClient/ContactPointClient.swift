@@ -20,13 +20,16 @@ public struct ClientSettings: Sendable, Hashable {
     public var ca: String
     /// Sent as `Accept-Language`: the daemon's messages come back in it.
     public var language: Language = .en
+    /// Sent as `?tz=` where the daemon writes times for people (alert summaries); nil: UTC.
+    public var timeZone: String? = nil
 
-    public init(server: String, certificate: String, privateKey: String, ca: String, language: Language = .en) {
+    public init(server: String, certificate: String, privateKey: String, ca: String, language: Language = .en, timeZone: String? = nil) {
         self.server = server
         self.certificate = certificate
         self.privateKey = privateKey
         self.ca = ca
         self.language = language
+        self.timeZone = timeZone
     }
 }
 
@@ -48,7 +51,7 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
     /// The daemon answered with a problem (4xx/5xx).
     case problem(status: Int, title: String, detail: String, errors: [FieldProblem])
     /// Local setup: a missing certificate file, a bad URL.
-    case setup(String)
+    case setup(Message)
     /// Anything else the transport reported.
     case transport(server: String, reason: String)
 
@@ -60,18 +63,27 @@ public enum ClientError: Error, Sendable, CustomStringConvertible {
         return false
     }
 
-    public var description: String {
+    public var description: String { message.description }
+
+    /// What to tell a person, in any language. A problem's title, detail and reasons are the
+    /// daemon's, already in the language the client asked for (Accept-Language); what the
+    /// transport or OpenSSL reports stays as they say it.
+    public var message: Message {
         switch self {
-        case .unreachable(let server, let reason): return "cannot reach the daemon at \(server): \(reason)"
-        case .tls(let server, let reason): return "TLS handshake with \(server) failed: \(reason)"
+        case .unreachable(let server, let reason):
+            return Message("poc.error.unreachable", ["server": .verbatim(server), "reason": .verbatim(reason)])
+        case .tls(let server, let reason):
+            return Message("poc.error.tls", ["server": .verbatim(server), "reason": .verbatim(reason)])
         case .problem(let status, let title, let detail, let errors):
-            var lines = ["\(status) \(title)", "detail: \(detail)"]
+            var lines: [Message] = [.verbatim("\(status) \(title)"), Message("poc.error.detail", ["detail": .verbatim(detail)])]
             for e in errors where !(e.field.isEmpty && e.reason == detail) {
-                lines.append("  \(e.field.isEmpty ? "(body)" : e.field): \(e.reason)")
+                let field: Message = e.field.isEmpty ? Message("poc.error.body") : .verbatim(e.field)
+                lines.append(.joined([.verbatim("  "), field, .verbatim(": \(e.reason)")], separator: ""))
             }
-            return lines.joined(separator: "\n")
-        case .setup(let s): return s
-        case .transport(let server, let reason): return "talking to \(server): \(reason)"
+            return .joined(lines, separator: "\n")
+        case .setup(let m): return m
+        case .transport(let server, let reason):
+            return Message("poc.error.transport", ["server": .verbatim(server), "reason": .verbatim(reason)])
         }
     }
 }
@@ -95,21 +107,21 @@ public final class ContactPointClient: Sendable {
 
     public init(_ settings: ClientSettings, timeout: TimeInterval = 30) throws(ClientError) {
         self.settings = settings
-        for (what, path) in [("certificate", settings.certificate), ("key", settings.privateKey), ("CA bundle", settings.ca)]
+        for (what, path) in [("certificate", settings.certificate), ("key", settings.privateKey), ("ca", settings.ca)]
         where !FileManager.default.isReadableFile(atPath: path) {
-            throw .setup("cannot read the \(what) \(path) (set --cert/--key/--ca, POC_CERT/POC_KEY/POC_CA, or ~/.config/poc/config.yaml)")
+            throw .setup(Message("poc.error.unreadable-\(what)", ["path": .verbatim(path)]))
         }
         let servers = settings.servers
-        guard !servers.isEmpty else { throw .setup("no server given: name one https:// URL, or several separated by commas") }
+        guard !servers.isEmpty else { throw .setup(Message("poc.error.no-server")) }
         for server in servers where !server.hasPrefix("https://") {
-            throw .setup("the server must be an https:// URL, such as https://127.0.0.1:8443 (got \(server))")
+            throw .setup(Message("poc.error.not-https", ["server": .verbatim(server)]))
         }
         let tls = TLSConfiguration(certificateFile: settings.certificate, privateKeyFile: settings.privateKey,
                                    trustedCAFile: settings.ca, crlFile: nil, minimumVersion: .v1_2)
         var made: [(String, HTTPSClient)] = []
         for server in servers {
             do { made.append((server, try HTTPSClient(baseURL: server, tls: tls, timeout: timeout))) } catch {
-                throw .setup("\(error)")
+                throw .setup(.verbatim("\(error)"))
             }
         }
         clients = made
@@ -142,7 +154,7 @@ public final class ContactPointClient: Sendable {
                 return .failure(Self.map(e, server: server))
             }
         }
-        return .failure(.setup("no server given"))
+        return .failure(.setup(Message("poc.error.no-server")))
     }
 
     static func problem(_ r: APIResponse) -> ClientError {
@@ -201,19 +213,19 @@ public final class ContactPointClient: Sendable {
         let given = text.trimmingCharacters(in: .whitespaces).lowercased()
         if given.count == 36, UUID(uuidString: given) != nil { return .success(given) }
         guard (4...35).contains(given.count), given.allSatisfy({ $0 == "-" || $0.isHexDigit }) else {
-            return .failure(.setup("\"\(text)\" is not a request id: give the id (2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e) or its first 4 or more characters (2f1c7e3a)"))
+            return .failure(.setup(Message("poc.error.not-an-id", ["text": .verbatim(text)])))
         }
         switch call("GET", "/v1/requests" + Self.query([("id_prefix", given)])) {
         case .failure(let e): return .failure(e)
         case .success(let r):
             let items = r.json?["items"]?.arrayValue ?? []
             if items.count == 1, let id = items[0]["id"]?.stringValue { return .success(id) }
-            if items.isEmpty { return .failure(.setup("no request you may read has an id starting with \(given)")) }
+            if items.isEmpty { return .failure(.setup(Message("poc.error.no-such-id", ["prefix": .verbatim(given)]))) }
             let list = items.map {
                 "  \($0["id"]?.stringValue ?? "")  \($0["reference"]?.stringValue ?? "")  \($0["from"]?.stringValue ?? "")→\($0["to"]?.stringValue ?? "")  \($0["state"]?.stringValue ?? "")"
             }.joined(separator: "\n")
-            let more = r.json?["more"]?.boolValue == true ? "\n  … and more" : ""
-            return .failure(.setup("\(given) is ambiguous: it starts the ids of\n\(list)\(more)\ngive more characters"))
+            let more = r.json?["more"]?.boolValue == true ? "\n  …" : ""
+            return .failure(.setup(Message("poc.error.ambiguous-id", ["prefix": .verbatim(given), "list": .verbatim(list + more)])))
         }
     }
     public func act(_ id: String, _ action: Action, body: [UInt8]) -> Result<APIResponse, ClientError> {
@@ -223,12 +235,12 @@ public final class ContactPointClient: Sendable {
         call("GET", "/v1/queue" + Self.query(query))
     }
     public func alerts(_ query: [(String, String)] = []) -> Result<APIResponse, ClientError> {
-        call("GET", "/v1/alerts" + Self.query(query))
+        call("GET", "/v1/alerts" + Self.query(query + (settings.timeZone.map { [("tz", $0)] } ?? [])))
     }
     public func health() -> Result<APIResponse, ClientError> { call("GET", "/healthz") }
     public func metrics() -> Result<APIResponse, ClientError> { call("GET", "/metrics") }
 
-    static func query(_ items: [(String, String)]) -> String {
+    public static func query(_ items: [(String, String)]) -> String {
         guard !items.isEmpty else { return "" }
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~:"))
         return "?" + items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }.joined(separator: "&")

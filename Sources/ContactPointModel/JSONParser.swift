@@ -8,9 +8,13 @@ public struct JSONParser {
     public struct Error: Swift.Error, Sendable, Equatable, CustomStringConvertible {
         /// Byte offset of the problem.
         public var offset: Int
-        /// What was wrong.
-        public var reason: String
-        public var description: String { "invalid JSON at byte \(offset): \(reason)" }
+        /// What was wrong, for any reader (`json.*` in the catalogue).
+        public var message: Message
+        /// What was wrong, in English.
+        public var reason: String { message.description }
+        /// "invalid JSON at byte 12: expected ':'", in any language.
+        public var positioned: Message { Message("json.at-byte", ["offset": .verbatim(String(offset)), "reason": message]) }
+        public var description: String { positioned.description }
     }
 
     /// Parses one JSON document (any value at top level, surrounded by optional whitespace).
@@ -19,7 +23,7 @@ public struct JSONParser {
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
         parser.skipWhitespace()
-        if parser.index != bytes.count { throw parser.error("unexpected data after the document") }
+        if parser.index != bytes.count { throw parser.error(Message("json.trailing-data")) }
         return value
     }
 
@@ -37,7 +41,7 @@ public struct JSONParser {
         self.maximumDepth = maximumDepth
     }
 
-    private func error(_ reason: String) -> Error { Error(offset: index, reason: reason) }
+    private func error(_ message: Message) -> Error { Error(offset: index, message: message) }
 
     private mutating func skipWhitespace() {
         while index < bytes.count {
@@ -49,7 +53,7 @@ public struct JSONParser {
     }
 
     private mutating func parseValue(depth: Int) throws(Error) -> JSONValue {
-        guard index < bytes.count else { throw error("unexpected end of data") }
+        guard index < bytes.count else { throw error(Message("json.unexpected-end")) }
         switch bytes[index] {
         case UInt8(ascii: "{"): return try parseObject(depth: depth + 1)
         case UInt8(ascii: "["): return try parseArray(depth: depth + 1)
@@ -58,21 +62,21 @@ public struct JSONParser {
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
-        default: throw error("expected a value")
+        default: throw error(Message("json.expected-value"))
         }
     }
 
     private mutating func expectLiteral(_ literal: String) throws(Error) {
         let expected = Array(literal.utf8)
-        guard index + expected.count <= bytes.count else { throw error("unexpected end of data") }
+        guard index + expected.count <= bytes.count else { throw error(Message("json.unexpected-end")) }
         for i in 0..<expected.count where bytes[index + i] != expected[i] {
-            throw error("expected '\(literal)'")
+            throw error(Message("json.expected-literal", ["literal": .verbatim(literal)]))
         }
         index += expected.count
     }
 
     private mutating func parseObject(depth: Int) throws(Error) -> JSONValue {
-        guard depth <= maximumDepth else { throw error("nesting deeper than \(maximumDepth)") }
+        guard depth <= maximumDepth else { throw error(Message("json.too-deep", ["depth": .verbatim(String(maximumDepth))])) }
         index += 1  // {
         var object = JSONObject()
         var seen = Set<String>()
@@ -83,27 +87,27 @@ public struct JSONParser {
         }
         while true {
             skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error(Message("json.expected-member-name")) }
             let keyOffset = index
             let key = try parseString()
             guard seen.insert(key).inserted else {
-                throw Error(offset: keyOffset, reason: "duplicate member \"\(key)\"")
+                throw Error(offset: keyOffset, message: Message("json.duplicate-member", ["name": .verbatim(key)]))
             }
             skipWhitespace()
-            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error("expected ':'") }
+            guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error(Message("json.expected-colon")) }
             index += 1
             skipWhitespace()
             object[key] = try parseValue(depth: depth)
             skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of data") }
+            guard index < bytes.count else { throw error(Message("json.unexpected-end")) }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             if bytes[index] == UInt8(ascii: "}") { index += 1; return .object(object) }
-            throw error("expected ',' or '}'")
+            throw error(Message("json.expected-comma-or-brace", ["brace": .verbatim("}")]))
         }
     }
 
     private mutating func parseArray(depth: Int) throws(Error) -> JSONValue {
-        guard depth <= maximumDepth else { throw error("nesting deeper than \(maximumDepth)") }
+        guard depth <= maximumDepth else { throw error(Message("json.too-deep", ["depth": .verbatim(String(maximumDepth))])) }
         index += 1  // [
         var elements: [JSONValue] = []
         skipWhitespace()
@@ -115,37 +119,37 @@ public struct JSONParser {
             skipWhitespace()
             elements.append(try parseValue(depth: depth))
             skipWhitespace()
-            guard index < bytes.count else { throw error("unexpected end of data") }
+            guard index < bytes.count else { throw error(Message("json.unexpected-end")) }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
             if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(elements) }
-            throw error("expected ',' or ']'")
+            throw error(Message("json.expected-comma-or-bracket"))
         }
     }
 
     private mutating func parseNumber() throws(Error) -> Double {
         let start = index
         if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        guard index < bytes.count, isDigit(bytes[index]) else { throw error("expected a digit") }
+        guard index < bytes.count, isDigit(bytes[index]) else { throw error(Message("json.expected-digit")) }
         if bytes[index] == UInt8(ascii: "0") {
             index += 1
-            if index < bytes.count, isDigit(bytes[index]) { throw error("leading zeros are not allowed") }
+            if index < bytes.count, isDigit(bytes[index]) { throw error(Message("json.leading-zero")) }
         } else {
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            guard index < bytes.count, isDigit(bytes[index]) else { throw error("expected a digit after '.'") }
+            guard index < bytes.count, isDigit(bytes[index]) else { throw error(Message("json.expected-fraction-digit")) }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
             index += 1
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            guard index < bytes.count, isDigit(bytes[index]) else { throw error("expected a digit in the exponent") }
+            guard index < bytes.count, isDigit(bytes[index]) else { throw error(Message("json.expected-exponent-digit")) }
             while index < bytes.count, isDigit(bytes[index]) { index += 1 }
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         guard let value = Double(text), value.isFinite else {
-            throw Error(offset: start, reason: "number out of range")
+            throw Error(offset: start, message: Message("json.number-out-of-range"))
         }
         return value
     }
@@ -170,7 +174,7 @@ public struct JSONParser {
         }
         var scalars = String.UnicodeScalarView()
         while true {
-            guard index < bytes.count else { throw error("unterminated string") }
+            guard index < bytes.count else { throw error(Message("json.unterminated-string")) }
             let b = bytes[index]
             switch b {
             case UInt8(ascii: "\""):
@@ -180,7 +184,7 @@ public struct JSONParser {
                 index += 1
                 scalars.append(try parseEscape())
             case 0x00..<0x20:
-                throw error("control character in string (escape it)")
+                throw error(Message("json.control-character"))
             case 0x00..<0x80:
                 scalars.append(Unicode.Scalar(b))
                 index += 1
@@ -191,7 +195,7 @@ public struct JSONParser {
     }
 
     private mutating func parseEscape() throws(Error) -> Unicode.Scalar {
-        guard index < bytes.count else { throw error("unterminated escape") }
+        guard index < bytes.count else { throw error(Message("json.unterminated-escape")) }
         let c = bytes[index]
         index += 1
         switch c {
@@ -207,23 +211,23 @@ public struct JSONParser {
             let high = try parseHex4()
             if (0xD800...0xDBFF).contains(high) {
                 guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u")
-                else { throw error("lone surrogate in \\u escape") }
+                else { throw error(Message("json.lone-surrogate")) }
                 index += 2
                 let low = try parseHex4()
-                guard (0xDC00...0xDFFF).contains(low) else { throw error("invalid surrogate pair") }
+                guard (0xDC00...0xDFFF).contains(low) else { throw error(Message("json.invalid-surrogate-pair")) }
                 let value = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
                 return Unicode.Scalar(value)!
             }
-            guard let scalar = Unicode.Scalar(high) else { throw error("lone surrogate in \\u escape") }
+            guard let scalar = Unicode.Scalar(high) else { throw error(Message("json.lone-surrogate")) }
             return scalar
         default:
             index -= 1
-            throw error("invalid escape")
+            throw error(Message("json.invalid-escape"))
         }
     }
 
     private mutating func parseHex4() throws(Error) -> UInt32 {
-        guard index + 4 <= bytes.count else { throw error("truncated \\u escape") }
+        guard index + 4 <= bytes.count else { throw error(Message("json.truncated-escape")) }
         var value: UInt32 = 0
         for _ in 0..<4 {
             let c = bytes[index]
@@ -232,7 +236,7 @@ public struct JSONParser {
             case 0x30...0x39: digit = UInt32(c - 0x30)
             case 0x41...0x46: digit = UInt32(c - 0x41 + 10)
             case 0x61...0x66: digit = UInt32(c - 0x61 + 10)
-            default: throw error("invalid hex digit in \\u escape")
+            default: throw error(Message("json.invalid-hex-digit"))
             }
             value = value << 4 | digit
             index += 1
@@ -249,17 +253,17 @@ public struct JSONParser {
         case 0xC2...0xDF: length = 2; value = UInt32(b0 & 0x1F)
         case 0xE0...0xEF: length = 3; value = UInt32(b0 & 0x0F)
         case 0xF0...0xF4: length = 4; value = UInt32(b0 & 0x07)
-        default: throw error("invalid UTF-8")
+        default: throw error(Message("json.invalid-utf8"))
         }
-        guard index + length <= bytes.count else { throw error("truncated UTF-8 sequence") }
+        guard index + length <= bytes.count else { throw error(Message("json.truncated-utf8")) }
         for i in 1..<length {
             let b = bytes[index + i]
-            guard b & 0xC0 == 0x80 else { throw error("invalid UTF-8") }
+            guard b & 0xC0 == 0x80 else { throw error(Message("json.invalid-utf8")) }
             value = value << 6 | UInt32(b & 0x3F)
         }
         let minimum: UInt32 = length == 2 ? 0x80 : length == 3 ? 0x800 : 0x10000
         guard value >= minimum, let scalar = Unicode.Scalar(value), value <= 0x10FFFF else {
-            throw error("invalid UTF-8")
+            throw error(Message("json.invalid-utf8"))
         }
         index += length
         return scalar

@@ -22,7 +22,8 @@ extension ActionCommand {
             if connection.json { return Output.printJSON(view) }
             print("\(Self.action.rawValue): " + Output.t("poc.action.done", ["reference": view["reference"]?.stringValue ?? "", "state": view["state"]?.stringValue ?? ""]))
             for d in view["deadlines"]?.arrayValue ?? [] {
-                print("  \(d["kind"]?.stringValue ?? "") due \(Output.time(d["due_at"]?.stringValue)) (owed by \(d["owed_by"]?.stringValue ?? ""))")
+                print("  " + Output.t("poc.action.deadline", ["kind": d["kind"]?.stringValue ?? "", "time": Output.time(d["due_at"]?.stringValue),
+                                                           "owner": d["owed_by"]?.stringValue ?? ""]))
             }
         }
     }
@@ -31,23 +32,23 @@ extension ActionCommand {
 struct Acknowledge: ActionCommand {
     static let action = Action.acknowledge
     static let configuration = CommandConfiguration(
-        abstract: "Requested side: a person has taken the request.",
-        discussion: "Example:\n  poc acknowledge 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e")
+        abstract: Help.text("help.acknowledge.abstract"),
+        discussion: Help.discussion(examples: ["poc acknowledge 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e"]))
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
+    @Argument(help: .key("help.common.id")) var id: String
     func body() -> JSONValue { [:] }
 }
 
 struct Preserve: ActionCommand {
     static let action = Action.preserve
     static let configuration = CommandConfiguration(
-        abstract: "Requested side: the data is preserved (at least 60 days).",
-        discussion: "Example:\n  poc preserve 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e --provider-reference EM-4471")
+        abstract: Help.text("help.preserve.abstract"),
+        discussion: Help.discussion(examples: ["poc preserve 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e --provider-reference EM-4471"]))
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
-    @Option(help: "The provider's reference for the preservation.") var providerReference: String
-    @Flag(help: "Only part of the data could be preserved.") var partial = false
-    @Option(help: "Preserved until this RFC 3339 time (at least 60 days from now).") var preservedUntil: String?
+    @Argument(help: .key("help.common.id")) var id: String
+    @Option(help: .key("help.preserve.provider-reference")) var providerReference: String
+    @Flag(help: .key("help.preserve.partial")) var partial = false
+    @Option(help: .key("help.preserve.preserved-until")) var preservedUntil: String?
     func body() -> JSONValue {
         var o = JSONObject()
         o["provider_reference"] = .string(providerReference)
@@ -60,29 +61,25 @@ struct Preserve: ActionCommand {
 struct ReportNoData: ActionCommand {
     static let action = Action.reportNoData
     static let configuration = CommandConfiguration(
-        commandName: "report-no-data", abstract: "Requested side: there is nothing to preserve; ends the request.",
-        discussion: "Example:\n  poc report-no-data ID --reason \"account deleted in 2024\"")
+        commandName: "report-no-data", abstract: Help.text("help.report-no-data.abstract"),
+        discussion: Help.discussion(examples: ["poc report-no-data ID --reason \"account deleted in 2024\""]))
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
-    @Option(help: "Why.") var reason: String
+    @Argument(help: .key("help.common.id")) var id: String
+    @Option(help: .key("help.common.reason")) var reason: String
     func body() -> JSONValue { ["reason": .string(reason)] }
 }
 
 struct Refuse: ActionCommand {
     static let action = Action.refuse
     static let configuration = CommandConfiguration(
-        abstract: "Requested side: refuse on a treaty ground.",
-        discussion: """
-            Grounds: political-offence, sovereignty, security, public-order, essential-interests, dual-criminality
-            (dual-criminality only where your State reserved it: reservations in the directory).
-
-            Example:
-              poc refuse ID --ground political-offence --reason "the offence is of a political character"
-            """)
+        abstract: Help.text("help.refuse.abstract"),
+        discussion: Help.discussion("help.refuse.discussion", examples: [
+            "poc refuse ID --ground political-offence --reason \"the offence is of a political character\"",
+        ]))
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
-    @Option(help: "The treaty ground.") var ground: String
-    @Option(help: "Why.") var reason: String
+    @Argument(help: .key("help.common.id")) var id: String
+    @Option(help: .key("help.refuse.ground")) var ground: String
+    @Option(help: .key("help.common.reason")) var reason: String
     func body() -> JSONValue { ["ground": .string(ground), "reason": .string(reason)] }
 }
 
@@ -90,11 +87,11 @@ struct NotifyRisk: ActionCommand {
     static let action = Action.notifyRisk
     static let configuration = CommandConfiguration(
         commandName: "notify-risk",
-        abstract: "Requested side: preservation will not ensure availability or would threaten confidentiality; the requesting side must proceed or withdraw.",
-        discussion: "Example:\n  poc notify-risk ID --reason \"the provider notifies its users of every preservation\"")
+        abstract: Help.text("help.notify-risk.abstract"),
+        discussion: Help.discussion(examples: ["poc notify-risk ID --reason \"the provider notifies its users of every preservation\""]))
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
-    @Option(help: "Why.") var reason: String
+    @Argument(help: .key("help.common.id")) var id: String
+    @Option(help: .key("help.common.reason")) var reason: String
     func body() -> JSONValue { ["reason": .string(reason)] }
 }
 
@@ -102,19 +99,17 @@ struct DiscloseTraffic: ActionCommand {
     static let action = Action.discloseTraffic
     static let configuration = CommandConfiguration(
         commandName: "disclose-traffic",
-        abstract: "Requested side (Art. 43): traffic data show a service provider in a third country.",
-        discussion: """
-            Example:
-              poc disclose-traffic ID --provider "Relay Networks Inc=US" --path "mail relayed via relay.example.com"
-            The requesting side then submits the linked request with: poc submit --from-disclosure ID
-            """)
+        abstract: Help.text("help.disclose-traffic.abstract"),
+        discussion: Help.discussion("help.disclose-traffic.discussion", examples: [
+            "poc disclose-traffic ID --provider \"Relay Networks Inc=US\" --path \"mail relayed via relay.example.com\"",
+        ]))
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
-    @Option(help: "NAME=COUNTRY of a provider on the path (repeatable).") var provider: [String]
-    @Option(help: "The path of the communication.") var path: String
+    @Argument(help: .key("help.common.id")) var id: String
+    @Option(help: .key("help.disclose-traffic.provider")) var provider: [String]
+    @Option(help: .key("help.disclose-traffic.path")) var path: String
     func body() throws -> JSONValue {
         let providers = try provider.map { p -> JSONValue in
-            guard let eq = p.lastIndex(of: "=") else { throw CLIError("--provider wants NAME=COUNTRY, got \(p)") }
+            guard let eq = p.lastIndex(of: "=") else { throw CLIError("poc.error.provider-pair", ["value": p]) }
             return ["name": .string(String(p[..<eq])), "country": .string(String(p[p.index(after: eq)...]))]
         }
         return ["service_providers": .array(providers), "path_summary": .string(path)]
@@ -124,25 +119,25 @@ struct DiscloseTraffic: ActionCommand {
 struct Proceed: ActionCommand {
     static let action = Action.proceed
     static let configuration = CommandConfiguration(
-        abstract: "Requesting side: after a risk notice, have the request executed anyway.",
-        discussion: "Example:\n  poc proceed ID")
+        abstract: Help.text("help.proceed.abstract"),
+        discussion: Help.discussion(examples: ["poc proceed ID"]))
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
+    @Argument(help: .key("help.common.id")) var id: String
     func body() -> JSONValue { [:] }
 }
 
 struct Extend: ActionCommand {
     static let action = Action.extend
     static let configuration = CommandConfiguration(
-        abstract: "Requesting side: keep the preservation longer; reminders are rescheduled.",
-        discussion: "Examples:\n  poc extend ID --days 30\n  poc extend ID --until 2027-03-01T00:00:00Z")
+        abstract: Help.text("help.extend.abstract"),
+        discussion: Help.discussion(examples: ["poc extend ID --days 30", "poc extend ID --until 2027-03-01T00:00:00Z"]))
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
-    @Option(help: "Extend by this many days.") var days: Int?
-    @Option(help: "Extend until this RFC 3339 time.") var until: String?
+    @Argument(help: .key("help.common.id")) var id: String
+    @Option(help: .key("help.extend.days")) var days: Int?
+    @Option(help: .key("help.extend.until")) var until: String?
     func validate() throws {
-        if days != nil && until != nil { throw ValidationError("give --days or --until, not both") }
-        if days == nil && until == nil { throw ValidationError("give --days N or --until TIME") }
+        if days != nil && until != nil { throw ValidationError(Help.text("poc.error.days-and-until")) }
+        if days == nil && until == nil { throw ValidationError(Help.text("poc.error.days-or-until")) }
     }
     func body() throws -> JSONValue {
         if let days { return ["days": .number(Double(days))] }
@@ -154,12 +149,12 @@ struct LinkMLA: ActionCommand {
     static let action = Action.linkMLA
     static let configuration = CommandConfiguration(
         commandName: "link-mla",
-        abstract: "Requesting side: the MLA request was sent; the data stays preserved with no expiry until release.",
-        discussion: "Example:\n  poc link-mla ID --mla-reference MLA-2026-0419 --sent-at 2026-11-30T09:00:00Z")
+        abstract: Help.text("help.link-mla.abstract"),
+        discussion: Help.discussion(examples: ["poc link-mla ID --mla-reference MLA-2026-0419 --sent-at 2026-11-30T09:00:00Z"]))
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
-    @Option(help: "The MLA request's reference.") var mlaReference: String
-    @Option(help: "When it was sent (RFC 3339; default now).") var sentAt: String?
+    @Argument(help: .key("help.common.id")) var id: String
+    @Option(help: .key("help.link-mla.mla-reference")) var mlaReference: String
+    @Option(help: .key("help.link-mla.sent-at")) var sentAt: String?
     func body() -> JSONValue {
         ["mla_reference": .string(mlaReference), "sent_at": .string(sentAt ?? Instant.now().rfc3339)]
     }
@@ -168,33 +163,33 @@ struct LinkMLA: ActionCommand {
 struct Withdraw: ActionCommand {
     static let action = Action.withdraw
     static let configuration = CommandConfiguration(
-        abstract: "Requesting side: withdraw the request; ends it.",
-        discussion: "Example:\n  poc withdraw ID --reason \"suspect identified by other means\"")
+        abstract: Help.text("help.withdraw.abstract"),
+        discussion: Help.discussion(examples: ["poc withdraw ID --reason \"suspect identified by other means\""]))
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
-    @Option(help: "Why.") var reason: String
+    @Argument(help: .key("help.common.id")) var id: String
+    @Option(help: .key("help.common.reason")) var reason: String
     func body() -> JSONValue { ["reason": .string(reason)] }
 }
 
 struct Disclose: ActionCommand {
     static let action = Action.disclose
     static let configuration = CommandConfiguration(
-        abstract: "Requested side, emergency disclosure: the data were provided (ends the request).",
-        discussion: "Example:\n  poc disclose ID --provider-reference EM-DISC-7 --handed-over \"encrypted archive to duty@example.vn, key by phone\"")
+        abstract: Help.text("help.disclose.abstract"),
+        discussion: Help.discussion(examples: ["poc disclose ID --provider-reference EM-DISC-7 --handed-over \"encrypted archive to duty@example.vn, key by phone\""]))
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
-    @Option(help: "The provider's reference for the disclosure.") var providerReference: String
-    @Option(help: "How the data were handed over (channel, to whom, protection).") var handedOver: String
+    @Argument(help: .key("help.common.id")) var id: String
+    @Option(help: .key("help.disclose.provider-reference")) var providerReference: String
+    @Option(help: .key("help.disclose.handed-over")) var handedOver: String
     func body() -> JSONValue { ["provider_reference": .string(providerReference), "handed_over": .string(handedOver)] }
 }
 
 struct Release: ActionCommand {
     static let action = Action.release
     static let configuration = CommandConfiguration(
-        abstract: "Requested side: the preservation ends (MLA decided, or no longer needed).",
-        discussion: "Example:\n  poc release ID --reason \"MLA request executed\"")
+        abstract: Help.text("help.release.abstract"),
+        discussion: Help.discussion(examples: ["poc release ID --reason \"MLA request executed\""]))
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
-    @Option(help: "Why.") var reason: String
+    @Argument(help: .key("help.common.id")) var id: String
+    @Option(help: .key("help.common.reason")) var reason: String
     func body() -> JSONValue { ["reason": .string(reason)] }
 }

@@ -8,38 +8,34 @@ import Foundation
 struct OutboxCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbox",
-        abstract: "List outbound messages waiting or parked; retry or drop a parked one (supervisors).",
-        discussion: """
-            A message a partner or receiver refused for good (a 4xx answer) is parked: it is not \
-            retried until a supervisor decides. Fix the cause with the partner first.
-
-            Examples:
-              poc outbox --parked
-              poc outbox retry 42 --reason "DE fixed its directory; confirmed by phone"
-              poc outbox drop 42 --reason "request withdrawn; DE informed by phone"
-            """,
+        abstract: Help.text("help.outbox.abstract"),
+        discussion: Help.discussion("help.outbox.discussion", examples: [
+            "poc outbox --parked",
+            "poc outbox retry 42 --reason \"DE fixed its directory; confirmed by phone\"",
+            "poc outbox drop 42 --reason \"request withdrawn; DE informed by phone\"",
+        ]),
         subcommands: [List.self, Retry.self, Drop.self],
         defaultSubcommand: List.self)
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "list", abstract: "List outbound messages not yet delivered, oldest first (the default).",
-            discussion: "Examples:\n  poc outbox\n  poc outbox --parked --json")
+            commandName: "list", abstract: Help.text("help.outbox-list.abstract"),
+            discussion: Help.discussion(examples: ["poc outbox", "poc outbox --parked --json"]))
 
         @OptionGroup var connection: ConnectionOptions
-        @Flag(help: "Only messages parked after a permanent refusal.") var parked = false
-        @Flag(help: "Only messages waiting for their next attempt.") var waiting = false
+        @Flag(help: .key("help.outbox-list.parked")) var parked = false
+        @Flag(help: .key("help.outbox-list.waiting")) var waiting = false
 
         func run() throws {
             try runReporting {
-                if parked && waiting { throw CLIError("--parked and --waiting exclude each other; give neither for both") }
+                if parked && waiting { throw CLIError("poc.error.parked-and-waiting") }
                 let client = try connection.client()
                 defer { client.close() }
                 let query = parked ? "?state=parked" : waiting ? "?state=waiting" : ""
                 let body = try client.call("GET", "/v1/outbox" + query).orThrow().json ?? .null
                 if connection.json { return Output.printJSON(body) }
                 let messages = body["messages"]?.arrayValue ?? []
-                guard !messages.isEmpty else { return print(parked ? "no parked messages" : "the outbox is empty") }
+                guard !messages.isEmpty else { return print(Output.t(parked ? "poc.outbox.none-parked" : "poc.outbox.empty")) }
                 let rows = messages.map { m -> [String] in
                     [m["id"]?.intValue.map(String.init) ?? "", m["state"]?.stringValue ?? "", m["kind"]?.stringValue ?? "",
                      m["destination"]?.stringValue ?? "", m["request_id"]?.stringValue.map { String($0.prefix(8)) } ?? "",
@@ -54,22 +50,22 @@ struct OutboxCommand: ParsableCommand {
     /// The message and the supervisor's reason, for `retry` and `drop`.
     struct Decision: ParsableArguments {
         @OptionGroup var connection: ConnectionOptions
-        @Argument(help: "The message id (poc outbox).") var id: Int64
-        @Option(help: "Why (kept with the message and logged).") var reason: String
+        @Argument(help: .key("help.outbox-decision.id")) var id: Int64
+        @Option(help: .key("help.outbox-decision.reason")) var reason: String
     }
 
     struct Retry: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Send a parked message again, now.",
-            discussion: "Example:\n  poc outbox retry 42 --reason \"DE fixed its directory; confirmed by phone\"")
+            abstract: Help.text("help.outbox-retry.abstract"),
+            discussion: Help.discussion(examples: ["poc outbox retry 42 --reason \"DE fixed its directory; confirmed by phone\""]))
         @OptionGroup var decision: Decision
         func run() throws { try OutboxCommand.resolve(decision, "retry") }
     }
 
     struct Drop: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Give up a parked message: it is never sent.",
-            discussion: "Example:\n  poc outbox drop 42 --reason \"request withdrawn; DE informed by phone\"")
+            abstract: Help.text("help.outbox-drop.abstract"),
+            discussion: Help.discussion(examples: ["poc outbox drop 42 --reason \"request withdrawn; DE informed by phone\""]))
         @OptionGroup var decision: Decision
         func run() throws { try OutboxCommand.resolve(decision, "drop") }
     }

@@ -14,7 +14,7 @@ enum Output {
     }
 
     /// The reader's language (`--lang`, or LC_ALL / LC_MESSAGES / LANG); set once before printing.
-    nonisolated(unsafe) static var language: Language = .en  // poc is single-threaded
+    nonisolated(unsafe) static var language: Language = Help.language  // poc is single-threaded
 
     /// A catalogue text in the reader's language.
     static func t(_ key: String, _ args: [String: String] = [:], count: Int? = nil) -> String {
@@ -81,24 +81,12 @@ enum Output {
     /// Times for people: in the reader's zone (TZ), named, or in UTC with `--utc`.
     nonisolated(unsafe) static var utc = false  // set once by the command before it prints; poc is single-threaded
 
-    /// An RFC 3339 time as `2026-12-02 22:07:12 GMT+7` (the reader's zone) or `… UTC`;
-    /// anything that does not parse is shown as it is.
+    /// An RFC 3339 time for the reader: in English `2026-12-02 22:07:12 GMT+7` (the reader's
+    /// zone) or `… UTC`, in the other languages by ICU's pattern for the language
+    /// (`Message.format`); anything that does not parse is shown as it is.
     static func time(_ text: String?) -> String {
         guard let text, let instant = Instant(rfc3339: text) else { return text ?? "" }
-        let date = Date(timeIntervalSince1970: Double(instant.millisecondsSince1970) / 1000)
-        return (utc ? utcFormatter : localFormatter).string(from: date)
-    }
-
-    /// The reader's zone (TimeZone.current follows TZ), named; and UTC, named so ("zzz" would say GMT).
-    static let localFormatter = formatter(TimeZone.current, "yyyy-MM-dd HH:mm:ss zzz")
-    static let utcFormatter = formatter(TimeZone(identifier: "UTC")!, "yyyy-MM-dd HH:mm:ss 'UTC'")
-
-    private static func formatter(_ zone: TimeZone, _ format: String) -> DateFormatter {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = zone
-        f.dateFormat = format
-        return f
+        return Message.format(instant, language, utc ? TimeZone(identifier: "UTC")! : TimeZone.current)
     }
 
     static func request(_ v: JSONValue) -> String {
@@ -121,10 +109,10 @@ enum Output {
                                                                  "left": left]), overdue: late))
         }
         if let e = v["content_erased"] {
-            lines.append("content erased at \(time(e["at"]?.stringValue)) (\(e["why"]?.stringValue ?? "")): \(e["reason"]?.stringValue ?? "")")
+            lines.append(t("poc.show.erased", ["time": time(e["at"]?.stringValue), "why": e["why"]?.stringValue ?? "", "reason": e["reason"]?.stringValue ?? ""]))
         }
         if let e = v["partner_erased"] {
-            lines.append("the partner erased its copy at \(time(e["at"]?.stringValue)) (\(e["why"]?.stringValue ?? ""))")
+            lines.append(t("poc.show.partner-erased", ["time": time(e["at"]?.stringValue), "why": e["why"]?.stringValue ?? ""]))
         }
         if let r = v["request"] { lines += content(r) }
         if let links = v["links"] {

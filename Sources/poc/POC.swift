@@ -4,18 +4,15 @@ import ArgumentParser
 struct POC: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "poc",
-        abstract: "Send and work expedited preservation requests through your 24/7 contact point's daemon.",
-        discussion: """
-            Connection settings come from --server/--cert/--key/--ca, else POC_SERVER/POC_CERT/POC_KEY/POC_CA, \
-            else ~/.config/poc/config.yaml (keys server, cert, key, ca; paths relative to that file).
-
-            Examples:
-              poc submit request.json
-              poc queue --overdue
-              poc show 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e
-              poc acknowledge 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e
-              poc watch
-            """,
+        abstract: Help.text("help.poc.abstract"),
+        discussion: Help.discussion("help.poc.discussion", examples: [
+            "poc submit request.json",
+            "poc queue --overdue",
+            "poc show 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e",
+            "poc acknowledge 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e",
+            "poc watch",
+            "poc --lang vi queue",
+        ]),
         subcommands: [
             Submit.self, QueueCommand.self, Show.self, Watch.self, Alerts.self, Health.self, OutboxCommand.self,
             Acknowledge.self, Preserve.self, ReportNoData.self, Refuse.self, NotifyRisk.self, DiscloseTraffic.self,

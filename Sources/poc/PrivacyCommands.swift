@@ -6,17 +6,13 @@ import Foundation
 /// `poc erase ID --reason R`: a supervisor erases a request's content on a legal order.
 struct Erase: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Supervisor: erase a request's content on a legal order (its data keys are destroyed; the metadata and the signed log stay).",
-        discussion: """
-            The reason is kept in clear in the log: name the order, not the people. The partner \
-            daemon is told, and keeps its own copy under its own retention.
-
-            Example:
-              poc erase 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e --reason "order 2026/114 of the Hanoi People's Court"
-            """)
+        abstract: Help.text("help.erase.abstract"),
+        discussion: Help.discussion("help.erase.discussion", examples: [
+            "poc erase 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e --reason \"order 2026/114 of the Hanoi People's Court\"",
+        ]))
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
-    @Option(help: "The legal order or ground.") var reason: String
+    @Argument(help: .key("help.common.id")) var id: String
+    @Option(help: .key("help.erase.reason")) var reason: String
 
     func run() throws {
         try runReporting {
@@ -37,10 +33,10 @@ struct Erase: ParsableCommand {
 struct AccessLog: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "access-log",
-        abstract: "Supervisor: who was shown a request's content, when, and through what.",
-        discussion: "Example:\n  poc access-log 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e")
+        abstract: Help.text("help.access-log.abstract"),
+        discussion: Help.discussion(examples: ["poc access-log 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e"]))
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
+    @Argument(help: .key("help.common.id")) var id: String
 
     func run() throws {
         try runReporting {
@@ -50,7 +46,7 @@ struct AccessLog: ParsableCommand {
             let body = try client.call("GET", "/v1/requests/\(id)/access-log").orThrow().json ?? .null
             if connection.json { return Output.printJSON(body) }
             let items = body["items"]?.arrayValue ?? []
-            if items.isEmpty { print("nobody has been shown this request's content") }
+            if items.isEmpty { print(Output.t("poc.access-log.empty")) }
             for i in items {
                 print("\(i["at"]?.stringValue ?? "")  \(i["identity"]?.stringValue ?? "")  \(i["via"]?.stringValue ?? "")")
             }

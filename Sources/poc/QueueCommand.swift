@@ -8,21 +8,21 @@ import Foundation
 struct QueueCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "queue",
-        abstract: "List open requests by next deadline; overdue rows are highlighted.",
-        discussion: """
-            Examples:
-              poc queue
-              poc queue --overdue --direction incoming
-              poc queue --priority emergency --json
-            """)
+        abstract: Help.text("help.queue.abstract"),
+        discussion: Help.discussion(examples: [
+            "poc queue",
+            "poc queue --overdue --direction incoming",
+            "poc queue --priority emergency --json",
+            "poc --lang ru queue --article UN-13",
+        ]))
 
     @OptionGroup var connection: ConnectionOptions
-    @Flag(help: "Only requests with a missed deadline.") var overdue = false
-    @Option(help: "emergency, urgent or routine.") var priority: String?
-    @Option(help: "incoming (you must act) or outgoing (you are waiting).") var direction: String?
-    @Option(help: "Only requests in this state (delivered, acknowledged, preserved, ...).") var state: String?
-    @Option(help: "Only requests classified under this convention article (UN-7 … UN-17, BUD-2 … BUD-10).") var article: String?
-    @Option(help: "At most this many rows.") var limit: Int?
+    @Flag(help: .key("help.queue.overdue")) var overdue = false
+    @Option(help: .key("help.common.priority")) var priority: String?
+    @Option(help: .key("help.queue.direction")) var direction: String?
+    @Option(help: .key("help.queue.state")) var state: String?
+    @Option(help: .key("help.queue.article")) var article: String?
+    @Option(help: .key("help.queue.limit")) var limit: Int?
 
     func run() throws {
         try runReporting {
@@ -44,11 +44,11 @@ struct QueueCommand: ParsableCommand {
 /// `poc show ID`: one request, its deadlines and its full history.
 struct Show: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show a request, its deadlines and its full history.",
-        discussion: "Example:\n  poc show 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e")
+        abstract: Help.text("help.show.abstract"),
+        discussion: Help.discussion(examples: ["poc show 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e"]))
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The request id, or enough of its first characters to name one request (2f1c7e3a).") var id: String
+    @Argument(help: .key("help.common.id")) var id: String
 
     func run() throws {
         try runReporting {
@@ -64,11 +64,11 @@ struct Show: ParsableCommand {
 /// `poc alerts`: recent alerts, newest first.
 struct Alerts: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List recent alerts (escalations, reminders, expiries), newest first.",
-        discussion: "Examples:\n  poc alerts\n  poc alerts --since 2026-11-23T00:00:00Z")
+        abstract: Help.text("help.alerts.abstract"),
+        discussion: Help.discussion(examples: ["poc alerts", "poc alerts --since 2026-11-23T00:00:00Z"]))
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "Only alerts at or after this RFC 3339 time.") var since: String?
+    @Option(help: .key("help.alerts.since")) var since: String?
 
     func run() throws {
         try runReporting {
@@ -77,7 +77,7 @@ struct Alerts: ParsableCommand {
             let body = try client.alerts(since.map { [("since", $0)] } ?? []).orThrow().json ?? .null
             if connection.json { return Output.printJSON(body) }
             let list = body["alerts"]?.arrayValue ?? []
-            if list.isEmpty { print("no alerts") }
+            if list.isEmpty { print(Output.t("poc.alerts.none")) }
             for a in list { print(Output.alert(a)) }
         }
     }
@@ -86,8 +86,8 @@ struct Alerts: ParsableCommand {
 /// `poc health`: is the daemon up, how many open and overdue.
 struct Health: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Ask the daemon whether it is up, and how many requests are open and overdue.",
-        discussion: "Example:\n  poc health")
+        abstract: Help.text("help.health.abstract"),
+        discussion: Help.discussion(examples: ["poc health"]))
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -97,8 +97,10 @@ struct Health: ParsableCommand {
             defer { client.close() }
             let body = try client.health().orThrow().json ?? .null
             if connection.json { return Output.printJSON(body) }
-            print("\(body["status"]?.stringValue ?? "?"): \(body["open"]?.intValue ?? 0) open, \(body["overdue"]?.intValue ?? 0) overdue, outbox \(body["outbox_depth"]?.intValue ?? 0)"
-                  + ((body["outbox_parked"]?.intValue ?? 0) > 0 ? ", \(body["outbox_parked"]?.intValue ?? 0) PARKED (poc outbox --parked)" : ""))
+            let parked = body["outbox_parked"]?.intValue ?? 0
+            print(Output.t("poc.health", ["status": body["status"]?.stringValue ?? "?", "open": String(body["open"]?.intValue ?? 0),
+                                          "overdue": String(body["overdue"]?.intValue ?? 0), "outbox": String(body["outbox_depth"]?.intValue ?? 0)])
+                  + (parked > 0 ? Output.t("poc.health.parked", count: parked) : ""))
         }
     }
 }
@@ -106,11 +108,11 @@ struct Health: ParsableCommand {
 /// `poc watch`: follow the alert stream.
 struct Watch: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Follow alerts as they happen; reconnects (with Last-Event-ID) when the daemon restarts. Ctrl-C to stop.",
-        discussion: "Examples:\n  poc watch\n  poc watch --after 1200     # also replay alerts after id 1200")
+        abstract: Help.text("help.watch.abstract"),
+        discussion: Help.discussion(examples: ["poc watch", "poc watch --after 1200"]))
 
     @OptionGroup var connection: ConnectionOptions
-    @Option(help: "Replay the alerts after this id first.") var after: String?
+    @Option(help: .key("help.watch.after")) var after: String?
 
     nonisolated(unsafe) static var running: (AlertWatch, [DispatchSourceSignal])?
 

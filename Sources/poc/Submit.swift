@@ -7,51 +7,49 @@ import Yams
 /// `poc submit`: send a request to another contact point.
 struct Submit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Submit a request from a JSON or YAML file, or from flags for the common fields.",
-        discussion: """
-            Prints the id and the deadlines. The daemon checks the treaty's mandatory content \
-            and lists every missing or wrong field at once.
-
-            Examples:
-              poc submit Config/request.example.json
-              poc submit --to DE --reference VN-A05-2026-0113 --priority urgent \\
-                --authority "Department of Cybersecurity" --offence "Computer fraud" --article UN-13 --article BUD-8 \\
-                --summary "Victims paid for goods never delivered" \\
-                --data "Subscriber and traffic data of x@example.org" --relation "received the proceeds" \\
-                --identifier email=x@example.org --custodian "Example Mail GmbH" \\
+        abstract: Help.text("help.submit.abstract"),
+        discussion: Help.discussion("help.submit.discussion", examples: [
+            "poc submit Config/request.example.json",
+            #"""
+            poc submit --to DE --reference VN-A05-2026-0113 --priority urgent \
+                --authority "Department of Cybersecurity" --offence "Computer fraud" --article UN-13 --article BUD-8 \
+                --summary "Victims paid for goods never delivered" \
+                --data "Subscriber and traffic data of x@example.org" --relation "received the proceeds" \
+                --identifier email=x@example.org --custodian "Example Mail GmbH" \
                 --necessity "data is deleted after 30 days"
-              poc submit --from-disclosure 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e
-            """)
+            """#,
+            "poc submit --from-disclosure 2f1c7e3a-9a1b-4c52-8f0e-7d1e2b3c4d5e",
+        ]))
 
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: ArgumentHelp("A request as JSON or YAML (see Config/request.example.json).", valueName: "file"))
+    @Argument(help: .key("help.submit.file", valueName: "file"))
     var file: String?
-    @Option(help: "The earlier request whose traffic disclosure named a provider in a third country (Art. 43): submit the linked request there.")
+    @Option(help: .key("help.submit.from-disclosure"))
     var fromDisclosure: String?
-    @Option(help: "Requesting contact point (default: yours, when you serve one).") var from: String?
-    @Option(help: "Requested contact point, ISO 3166-1 alpha-2 (DE, US, ...).") var to: String?
-    @Option(help: "preservation, traffic-disclosure, emergency-disclosure or assistance.") var kind = "preservation"
-    @Option(help: "emergency, urgent or routine.") var priority = "urgent"
-    @Option(help: "Your reference for the case.") var reference: String?
-    @Option(help: "The authority seeking preservation.") var authority: String?
-    @Option(help: "How to reach that authority.") var contact: String?
-    @Option(help: "The offence under investigation.") var offence: String?
-    @Option(help: "The legal provision.") var legalProvision: String?
+    @Option(help: .key("help.submit.from")) var from: String?
+    @Option(help: .key("help.submit.to")) var to: String?
+    @Option(help: .key("help.submit.kind")) var kind = "preservation"
+    @Option(help: .key("help.common.priority")) var priority = "urgent"
+    @Option(help: .key("help.submit.reference")) var reference: String?
+    @Option(help: .key("help.submit.authority")) var authority: String?
+    @Option(help: .key("help.submit.contact")) var contact: String?
+    @Option(help: .key("help.submit.offence")) var offence: String?
+    @Option(help: .key("help.submit.legal-provision")) var legalProvision: String?
     @Option(name: .customLong("article"),
-            help: "A convention article the offence falls under (repeatable; required for preservation): UN-7 … UN-17, BUD-2 … BUD-10.")
+            help: .key("help.submit.articles"))
     var articles: [String] = []
-    @Option(help: "A brief summary of the facts.") var summary: String?
-    @Option(help: "The stored data to preserve.") var data: String?
-    @Option(help: "How that data relates to the offence.") var relation: String?
-    @Option(help: "TYPE=VALUE identifying the data (repeatable): email=x@example.org, ipv4=198.51.100.7.") var identifier: [String] = []
-    @Option(help: "The custodian of the data (provider).") var custodian: String?
-    @Option(help: "Where the computer system is.") var location: String?
-    @Option(help: "Why preservation is necessary.") var necessity: String?
-    @Flag(help: "Do not state the intent to send an MLA request (the daemon refuses a preservation request without it).")
+    @Option(help: .key("help.submit.summary")) var summary: String?
+    @Option(help: .key("help.submit.data")) var data: String?
+    @Option(help: .key("help.submit.relation")) var relation: String?
+    @Option(help: .key("help.submit.identifier")) var identifier: [String] = []
+    @Option(help: .key("help.submit.custodian")) var custodian: String?
+    @Option(help: .key("help.submit.location")) var location: String?
+    @Option(help: .key("help.submit.necessity")) var necessity: String?
+    @Flag(help: .key("help.submit.no-mla"))
     var noMLA = false
-    @Flag(help: "Ask that the user not be notified.") var confidential = false
-    @Option(help: "Facts showing the emergency (emergency-disclosure).") var emergencyFacts: String?
-    @Option(help: "How the data relate to the emergency.") var dataRelevance: String?
+    @Flag(help: .key("help.submit.confidential")) var confidential = false
+    @Option(help: .key("help.submit.emergency-facts")) var emergencyFacts: String?
+    @Option(help: .key("help.submit.data-relevance")) var dataRelevance: String?
 
     func run() throws {
         try runReporting {
@@ -68,7 +66,7 @@ struct Submit: ParsableCommand {
             // Always with an id of ours: a retry (ours, or the transport's) can never store it twice.
             let (result, _, retried) = client.submitIdempotently(body)
             let response = try result.orThrow()
-            guard let view = response.json else { throw CLIError("the daemon answered \(response.status) without JSON") }
+            guard let view = response.json else { throw CLIError("poc.error.no-json", ["status": String(response.status)]) }
             if connection.json { return Output.printJSON(view) }
             let verb = response.status == 201 || retried ? "submitted" : "already submitted (identical; nothing changed)"
             print("\(verb): \(view["id"]?.stringValue ?? "")  \(view["reference"]?.stringValue ?? "")  \(view["from"]?.stringValue ?? "") → \(view["to"]?.stringValue ?? "")")
@@ -81,14 +79,14 @@ struct Submit: ParsableCommand {
 
     /// JSON, or YAML turned into the same JSON.
     static func load(_ path: String) throws -> JSONValue {
-        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("cannot read \(path)") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw CLIError("poc.error.cannot-read", ["path": path]) }
         let bytes = [UInt8](data)
         if let json = try? JSONParser.parse(bytes) { return json }
         do {
-            guard let node = try Yams.compose(yaml: String(decoding: bytes, as: UTF8.self)) else { throw CLIError("\(path) is empty") }
+            guard let node = try Yams.compose(yaml: String(decoding: bytes, as: UTF8.self)) else { throw CLIError("poc.error.empty-file", ["path": path]) }
             return yamlToJSON(node)
         } catch let e as CLIError { throw e } catch {
-            throw CLIError("\(path) is neither JSON nor YAML: \(error)")
+            throw CLIError("poc.error.not-json-or-yaml", ["path": path, "reason": "\(error)"])
         }
     }
 
@@ -112,13 +110,13 @@ struct Submit: ParsableCommand {
     }
 
     func fromFlags(_ client: ContactPointClient) throws -> JSONValue {
-        guard let to else { throw CLIError("give a request file, or at least --to and the request's fields (see poc submit --help)") }
+        guard let to else { throw CLIError("poc.error.no-request") }
         var from = self.from
         if from == nil {
             // Your own contact point: the daemon's queue says which one(s) you act for.
             let q = try client.queue([("limit", "1")]).orThrow().json
             let codes = q?["contact_points"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            guard codes.count == 1 else { throw CLIError("you act for \(codes.isEmpty ? "no contact point" : codes.joined(separator: ", ")); say which with --from") }
+            guard codes.count == 1 else { throw CLIError(codes.isEmpty ? Message("poc.error.serve-none") : Message("poc.error.which-from", ["codes": .verbatim(codes.joined(separator: ", "))])) }
             from = codes[0]
         }
         var o = JSONObject()
@@ -139,7 +137,7 @@ struct Submit: ParsableCommand {
             item["relation_to_offence"] = relation.map(JSONValue.string)
             if !identifier.isEmpty {
                 item["identifiers"] = .array(try identifier.map { pair in
-                    guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else { throw CLIError("--identifier wants TYPE=VALUE, got \(pair)") }
+                    guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else { throw CLIError("poc.error.identifier-pair", ["value": pair]) }
                     return ["type": .string(String(pair[..<eq])), "value": .string(String(pair[pair.index(after: eq)...]))]
                 })
             }
@@ -166,11 +164,11 @@ struct Submit: ParsableCommand {
         let drafts = view["follow_on_drafts"]?.arrayValue ?? []
         let countries = drafts.compactMap { $0["to"]?.stringValue }
         guard !countries.isEmpty else {
-            throw CLIError("request \(id) has no traffic disclosure naming a provider in a third country (disclose-traffic)")
+            throw CLIError("poc.error.no-third-country", ["id": id])
         }
         let target = to ?? countries[0]
         guard let draft = drafts.first(where: { $0["to"]?.stringValue == target }), var request = draft["request"]?.objectValue else {
-            throw CLIError("the disclosure names \(countries.joined(separator: ", ")), not \(target)")
+            throw CLIError("poc.error.disclosure-names", ["countries": countries.joined(separator: ", "), "country": target])
         }
         if let reference { request["reference"] = .string(reference) }
         if let necessity { request["necessity"] = .string(necessity) }

@@ -21,8 +21,10 @@ enum Suggestion {
         let close: [String] = ranked.filter { $0.edits <= limit }.prefix(3).map { $0.name }
         let prefixed = all.filter { $0.hasPrefix(typed) && !close.contains($0) }
         let guesses = close + prefixed.prefix(3 - close.count)
-        guard !guesses.isEmpty else { return "poc: '\(first)' is not a poc command. See 'poc --help'." }
-        return "poc: '\(first)' is not a poc command. Did you mean \(guesses.map { "'\($0)'" }.joined(separator: " or "))?"
+        guard !guesses.isEmpty else { return "poc: " + Output.t("poc.error.unknown-command", ["command": first]) }
+        let quoted = guesses.map { "'\($0)'" }
+        let named = quoted.dropFirst().reduce(quoted[0]) { Output.t("poc.error.or", ["first": $0, "second": $1]) }
+        return "poc: " + Output.t("poc.error.unknown-command-guess", ["command": first, "guesses": named])
     }
 
     /// Levenshtein distance, with a transposition counted as one edit (Damerau).

@@ -51,7 +51,7 @@ final class AlertTests: XCTestCase {
         let alert = Alert(id: 1, eventID: "e", requestID: r.id, reference: r.reference, from: r.from, to: r.to, priority: r.priority,
                           reason: .overdue(.acknowledge, level: 2), contactPoint: r.to, dueAt: t0 + .hours(4), lateBy: .hours(3),
                           level: 2, notify: [.init(role: "supervisor", contactPoint: r.to, identities: ["supervisor.de"], local: true)], at: t0)
-        XCTAssertEqual(alert.summary, "VN-1 (urgent, VN→DE): acknowledge by DE was due 2026-11-23T12:00:00Z, 3 hours late; level 2: notify supervisor DE")
+        XCTAssertEqual(alert.summary, "VN-1 (urgent, VN→DE): acknowledge by DE was due 2026-11-23 12:00:00 UTC, 3 hours late; level 2: notify supervisor DE")
         let ru = AlertReceiver(name: "pager", kind: .webhook, url: "https://127.0.0.1:1", language: .ru)
         let body = try JSONParser.parse(AlertMessages.message(alert, status: "firing", at: t0, receiver: ru, eventID: "e").body)
         XCTAssertEqual(body["summary"]?.stringValue, alert.summary(.ru))
@@ -61,6 +61,16 @@ final class AlertTests: XCTestCase {
         let sent = try JSONParser.parse(AlertMessages.message(alert, status: "firing", at: t0, receiver: am, eventID: "e").body)
         XCTAssertEqual(sent[0]?["annotations"]?["summary"]?.stringValue, alert.summary(.ar))
         XCTAssertEqual(sent[0]?["labels"]?["alertname"], "ContactPointDeadlineOverdue")
+        // A receiver's `time_zone:` writes the summary's times in that zone, named; due_at stays UTC.
+        let hanoi = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let vi = AlertReceiver(name: "hanoi", kind: .webhook, url: "https://127.0.0.1:1", language: .vi, timeZone: hanoi)
+        let local = try JSONParser.parse(AlertMessages.message(alert, status: "firing", at: t0, receiver: vi, eventID: "e").body)
+        let summary = local["summary"]?.stringValue ?? ""
+        XCTAssertEqual(summary, alert.summary(.vi, timeZone: hanoi))
+        XCTAssertTrue(summary.contains(Message.format(t0 + .hours(4), .vi, hanoi)), summary)
+        XCTAssertTrue(summary.contains("19:00:00 GMT+7"), summary)  // 12:00 UTC in Hanoi
+        XCTAssertEqual(local["due_at"], "2026-11-23T12:00:00Z")
+        XCTAssertTrue(alert.summary(.en, timeZone: hanoi).contains("was due 2026-11-23 19:00:00 GMT+7"), alert.summary(.en, timeZone: hanoi))
         // A language the catalogue lacks is refused in pocd.yaml, naming the key.
         var said = ""
         do {
@@ -71,6 +81,15 @@ final class AlertTests: XCTestCase {
             said = problems.map(\.description).joined(separator: "\n")
         } catch { said = String(describing: error) }
         XCTAssertTrue(said.contains("alerts.webhooks[0].language: must be one of ar, zh, en, fr, ru, es, vi, not \"de\""), said)
+        var zone = ""
+        do {
+            let (_, problems) = try DaemonConfiguration.parse(yaml: """
+                listen: 127.0.0.1:0
+                alerts: {alertmanagers: [{name: am, url: "https://127.0.0.1:1", time_zone: Mars/Olympus}]}
+                """, file: "pocd.yaml")
+            zone = problems.map(\.description).joined(separator: "\n")
+        } catch { zone = String(describing: error) }
+        XCTAssertTrue(zone.contains("alerts.alertmanagers[0].time_zone: must be an IANA time zone"), zone)
     }
 
     func testAnMLALinkTellsTheRequestedSidesOfficersAndCentralAuthority() throws {

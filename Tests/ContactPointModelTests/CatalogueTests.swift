@@ -108,4 +108,64 @@ final class CatalogueTests: XCTestCase {
             XCTAssertEqual(request.json["offence"]?["summary"]?.stringValue.map { Array($0.utf8) }, Array(text.utf8))
         }
     }
+
+    /// Every key the code names as a literal (`Message("…")`, `Output.t("…")`, `.key("…")` of
+    /// poc's help, `CLIError("…")`…) is in the catalogue: a typo would show the key itself.
+    func testEveryKeyTheCodeNamesExists() throws {
+        let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Sources")
+        let pattern = try NSRegularExpression(pattern:
+            #"(?:Message|Output\.t|\bt|\.key|Help\.text|Help\.discussion|CLIError|say)\(\s*"((?:help|poc|json|reason|alert|problem|forbidden|duration|role|what)\.[a-z0-9.\-]+)""#)
+        var named = Set<String>()
+        let files = FileManager.default.enumerator(at: sources, includingPropertiesForKeys: nil)
+        while let file = files?.nextObject() as? URL {
+            guard file.pathExtension == "swift", !file.lastPathComponent.hasPrefix("Catalogue+") else { continue }
+            let text = try String(contentsOf: file, encoding: .utf8)
+            for m in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
+                named.insert(String(text[Range(m.range(at: 1), in: text)!]))
+            }
+        }
+        XCTAssertGreaterThan(named.count, 150, "the scan found the code's keys")
+        XCTAssertTrue(named.contains("help.submit.to") && named.contains("poc.error.no-server") && named.contains("json.expected-colon"))
+        XCTAssertEqual(named.subtracting(Catalogue.en.keys).sorted(), [], "named by the code, missing from the catalogue")
+    }
+
+    /// Times for people: English in ISO order with the zone named ("UTC", "GMT+7"); the other
+    /// languages by ICU's pattern for each, 24-hour, the zone named; the same instant in every one.
+    func testTimesAreWrittenForTheLanguageAndTheZone() throws {
+        let t = try XCTUnwrap(Instant(rfc3339: "2026-11-23T12:00:05Z"))
+        let utc = TimeZone(identifier: "UTC")!, hanoi = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        XCTAssertEqual(Message.time(t).render(.en), "2026-11-23 12:00:05 UTC")
+        XCTAssertEqual(Message.time(t).render(.en, timeZone: hanoi), "2026-11-23 19:00:05 GMT+7")
+        for language in Language.allCases where language != .en {
+            let there = Message.time(t).render(language, timeZone: hanoi)
+            XCTAssertTrue(there.contains("19:00:05") && there.contains("2026") && there.contains("+7"), "\(language.rawValue): \(there)")
+            let here = Message.format(t, language, utc)
+            XCTAssertTrue(here.contains("12:00:05") && here.contains("2026") && !here.contains("+"), "\(language.rawValue): \(here)")
+            XCTAssertNotEqual(here, Message.format(t, .en, utc), language.rawValue)
+        }
+        XCTAssertTrue(Message.time(t).render(.ru).contains("нояб"), Message.time(t).render(.ru))
+        XCTAssertTrue(Message.time(t).render(.zh).contains("2026年11月23日"), Message.time(t).render(.zh))
+        // Inside a message, the time takes the reader's zone too.
+        let m = Message("poc.show.preserved-until", ["time": .time(t)])
+        XCTAssertEqual(m.render(.en, timeZone: hanoi), "preserved until 2026-11-23 19:00:05 GMT+7")
+    }
+
+    /// A JSON syntax error names its byte and reason in any language; the English form is the one
+    /// the parser has always given.
+    func testJSONSyntaxErrorsAreWrittenForTheReader() {
+        do {
+            _ = try JSONParser.parse(#"{"a" 1}"#)
+            XCTFail("not JSON")
+        } catch {
+            XCTAssertEqual(error.description, "invalid JSON at byte 5: expected ':'")
+            XCTAssertEqual(error.offset, 5)
+            XCTAssertEqual(error.reason, "expected ':'")
+            for language in Language.allCases where language != .en {
+                let text = error.positioned.render(language)
+                XCTAssertTrue(text.contains("5") && text.contains("':'"), "\(language.rawValue): \(text)")
+                XCTAssertNotEqual(text, error.description, language.rawValue)
+            }
+        }
+    }
 }

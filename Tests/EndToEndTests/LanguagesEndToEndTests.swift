@@ -105,6 +105,83 @@ final class LanguagesEndToEndTests: XCTestCase {
         XCTAssertTrue(unknown.stderr.contains("--lang klingon: not a language of this catalogue"), unknown.stderr)
     }
 
+    /// `poc --help` from the catalogue (by --lang or the locale; argument-parser's own headings
+    /// stay English), and poc's own errors in the reader's language.
+    func testPocsHelpAndItsOwnErrorsSpeakTheReadersLanguage() throws {
+        func flat(_ s: String) -> String { s.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ") }
+        let ru = try daemon.poc("officer.vn.alice", ["--lang", "ru", "submit", "--help"])
+        XCTAssertEqual(ru.status, 0, ru.description)
+        for key in ["help.submit.abstract", "help.submit.to", "help.common.lang", "help.submit.discussion"] {
+            XCTAssertTrue(flat(ru.stdout).contains(flat(Message(key).render(.ru))), "\(key): \(ru.stdout)")
+        }
+        XCTAssertTrue(ru.stdout.contains(Message("help.examples", count: 3).render(.ru)), ru.stdout)
+        XCTAssertTrue(ru.stdout.contains("poc submit --from-disclosure 2f1c7e3a"), "commands stay as typed")
+        XCTAssertTrue(ru.stdout.contains("USAGE:"), "argument-parser's headings stay English")
+        let fr = try daemon.poc("officer.vn.alice", ["--help"], environment: ["LANG": "fr_FR.UTF-8"])
+        XCTAssertTrue(flat(fr.stdout).contains(flat(Message("help.poc.abstract").render(.fr))), fr.stdout)
+        XCTAssertTrue(flat(fr.stdout).contains(flat(Message("help.queue.abstract").render(.fr))), fr.stdout)
+        let en = try daemon.poc("officer.vn.alice", ["queue", "--help"])
+        XCTAssertTrue(flat(en.stdout).contains("List open requests by next deadline"), en.stdout)
+        // poc's own errors: a certificate it cannot read, a request id it cannot take.
+        let vi = try daemon.poc("officer.vn.alice", ["--lang", "vi", "queue"], environment: ["POC_CERT": "/nonexistent/cert.pem"])
+        XCTAssertEqual(vi.status, 2, vi.description)
+        let said = Message("poc.error.unreadable-certificate", ["path": .verbatim("/nonexistent/cert.pem")]).render(.vi)
+        XCTAssertEqual(vi.stderr, Message("poc.error", ["message": .verbatim(said)]).render(.vi) + "\n")
+        let ar = try daemon.poc("officer.vn.alice", ["acknowledge", "zz-not-an-id"], environment: ["LC_ALL": "ar_EG.UTF-8"])
+        XCTAssertEqual(ar.status, 2, ar.description)
+        XCTAssertTrue(ar.stderr.contains(Message("poc.error.not-an-id", ["text": .verbatim("zz-not-an-id")]).render(.ar)), ar.stderr)
+        let zh = try daemon.poc("officer.vn.alice", ["--lang", "zh", "extend", "2f1c7e3a"])
+        XCTAssertNotEqual(zh.status, 0)
+        XCTAssertTrue(zh.stderr.contains(Message("poc.error.days-or-until").render(.zh)), zh.stderr)
+    }
+
+    /// A body that is not JSON: its byte and reason in the language asked for.
+    func testMalformedJSONIsExplainedInTheLanguageAskedFor() throws {
+        let folder = try TemporaryDirectory(prefix: "lang")
+        var parsed: JSONParser.Error?
+        do { _ = try JSONParser.parse(#"{"a" 1}"#) } catch { parsed = error }
+        let error = try XCTUnwrap(parsed)
+        for language in [Language.es, .ar, .en] {
+            let headers = folder.path("h-\(language.rawValue).txt")
+            let r = try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: #"{"a" 1}"#,
+                                    extra: ["-H", "Accept-Language: \(language.rawValue)", "-D", headers])
+            XCTAssertEqual(r.status, 400, r.body)
+            XCTAssertEqual(r.body.json["detail"]?.stringValue, error.positioned.render(language))
+            XCTAssertEqual(r.body.json["title"]?.stringValue, Message("problem.malformed-json.title").render(language))
+            XCTAssertTrue(try String(contentsOfFile: headers, encoding: .utf8).lowercased().contains("content-language: \(language.rawValue)\r\n"))
+        }
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: #"{"a" 1}"#).body.json["detail"],
+                       "invalid JSON at byte 5: expected ':'")
+    }
+
+    /// Times in alert summaries in the reader's zone (`?tz=`), named; UTC without it; a zone
+    /// that does not exist is refused naming `tz`. The machine members stay RFC 3339 UTC.
+    func testAlertTimesAreWrittenInTheReadersZone() throws {
+        let id = UUID().uuidString.lowercased()
+        XCTAssertEqual(try daemon.curl("officer.vn.alice", "POST", "/v1/requests", json: E2E.requestJSON(id: id)).status, 201)
+        XCTAssertEqual(try daemon.curl("officer.de.bob", "POST", "/v1/requests/\(id)/preserve", json: #"{"provider_reference":"EM-1"}"#).status, 200)
+        func preserved(_ query: String, _ language: String) throws -> JSONValue? {
+            let list = try daemon.curl("officer.vn.alice", "GET", "/v1/alerts" + query, extra: ["-H", "Accept-Language: \(language)"]).body.json
+            return list["alerts"]?.arrayValue?.first { $0["event"] == "preserved" && $0["request_id"]?.stringValue == id }
+        }
+        try E2E.eventually(20, "VN's officer is told of the preservation") { try preserved("", "en") != nil }
+        let until = try XCTUnwrap(Instant(rfc3339: try daemon.curl("officer.vn.alice", "GET", "/v1/requests/\(id)").body.json["expires_at"]?.stringValue ?? ""))
+        let hanoi = TimeZone(identifier: "Asia/Ho_Chi_Minh")!
+        let utc = try XCTUnwrap(preserved("", "en")?["summary"]?.stringValue)
+        XCTAssertTrue(utc.contains(Message.format(until, .en, TimeZone(identifier: "UTC")!)), utc)
+        for language in [Language.en, .ru, .vi] {
+            let local = try XCTUnwrap(preserved("?tz=Asia/Ho_Chi_Minh", language.rawValue))
+            let summary = local["summary"]?.stringValue ?? ""
+            XCTAssertTrue(summary.contains(Message.format(until, language, hanoi)), "\(language.rawValue): \(summary)")
+            XCTAssertTrue(summary.contains("GMT+7"), summary)
+            XCTAssertEqual(local["at"]?.stringValue?.hasSuffix("Z"), true, "machine members stay UTC")
+        }
+        let bad = try daemon.curl("officer.vn.alice", "GET", "/v1/alerts?tz=Mars/Olympus", extra: ["-H", "Accept-Language: fr"])
+        XCTAssertEqual(bad.status, 422, bad.body)
+        XCTAssertEqual(bad.body.json["errors"]?[0]?["field"], "tz")
+        XCTAssertEqual(bad.body.json["errors"]?[0]?["reason"]?.stringValue, Message("reason.query.tz").render(.fr))
+    }
+
     /// Alerts in the reader's language: the list and the stream by `Accept-Language`; codes,
     /// states and the machine members as they are.
     func testAlertsAreSummarisedInTheLanguageAskedFor() throws {

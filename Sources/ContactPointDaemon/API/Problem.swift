@@ -58,9 +58,15 @@ public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
                        errors: problems.all)
     }
 
-    static func notJSON(_ reason: String) -> Problem {
-        Problem(status: 400, slug: "malformed-json", detail: reason, errors: [FieldProblem(field: "", reason: reason)])
+    static func notJSON(_ reason: String) -> Problem { notJSON(.verbatim(reason)) }
+
+    static func notJSON(_ reason: Message) -> Problem {
+        Problem(status: 400, slug: "malformed-json", title: Message("problem.malformed-json.title"), detail: reason,
+                errors: [FieldProblem(field: "", message: reason)])
     }
+
+    /// A body that is not JSON, its byte offset and reason in the reader's language.
+    static func notJSON(_ error: JSONParser.Error) -> Problem { notJSON(error.positioned) }
 
     static func forbidden(_ detail: String, field: String = "") -> Problem {
         forbidden(.verbatim(detail), field: field)

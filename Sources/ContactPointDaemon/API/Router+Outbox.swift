@@ -51,7 +51,7 @@ extension Router {
         }
         guard let body = Self.jsonBody(request, finish) else { return }
         let document: JSONValue
-        do { document = try JSONParser.parse(body) } catch { return finish(Self.problem(.notJSON(error.description), request.language)) }
+        do { document = try JSONParser.parse(body) } catch { return finish(Self.problem(.notJSON(error), request.language)) }
         var problems = FieldProblems()
         let reason = document["reason"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         if document.objectValue == nil { problems.add("", "the body must be a JSON object {\"reason\": \"...\"}") }

@@ -134,7 +134,7 @@ final class Router: Sendable {
             guard let body = Self.jsonBody(request, finish) else { return }
             let forwarded = !caller.daemonCodes.isEmpty && caller.peopleCodes.isEmpty
             let document: JSONValue
-            do { document = try JSONParser.parse(body) } catch { return finish(Self.problem(.notJSON(error.description), request.language)) }
+            do { document = try JSONParser.parse(body) } catch { return finish(Self.problem(.notJSON(error), request.language)) }
             switch EvidenceRequest.decode(document, requireID: forwarded, newID: { UUID().uuidString.lowercased() }) {
             case .success(let r):
                 // A partner daemon says when its side stored the request: deadlines count from then here too.
@@ -241,9 +241,12 @@ final class Router: Sendable {
     private func listAlerts(_ request: HTTPRequest, _ caller: Caller, _ finish: (HTTPResponse) -> Void) {
         var since: Instant?
         var limit = 100
+        var zone: TimeZone?
         var problems = FieldProblems()
         for (key, value) in request.query.sorted(by: { $0.key < $1.key }) {
             switch key {
+            case "tz":
+                if let z = Self.timeZone(value) { zone = z } else { problems.add("tz", Message("reason.query.tz")) }
             case "since":
                 if let t = Instant(rfc3339: value) { since = t } else {
                     problems.add("since", "must be an RFC 3339 time with a zone, such as 2026-11-23T08:00:00Z (write + as %2B)")
@@ -251,12 +254,19 @@ final class Router: Sendable {
             case "limit":
                 if let n = Int(value), (1...10_000).contains(n) { limit = n } else { problems.add("limit", "must be a number from 1 to 10000") }
             default:
-                problems.add(key, "unknown query parameter (since, limit)")
+                problems.add(key, "unknown query parameter (since, limit, tz)")
             }
         }
         guard problems.isEmpty else { return finish(Self.problem(.invalid(problems, what: "query"), request.language)) }
         let list = alerts.list(since: since, limit: limit, filter: alertFilter(caller))
-        finish(Self.json(200, ["count": .number(Double(list.count)), "alerts": .array(list.map { $0.json(request.language) })]))
+        finish(Self.json(200, ["count": .number(Double(list.count)), "alerts": .array(list.map { $0.json(request.language, timeZone: zone) })]))
+    }
+
+    /// An IANA time zone a reader asks for (`?tz=Asia/Ho_Chi_Minh`), for the times in alert summaries.
+    static func timeZone(_ name: String) -> TimeZone? {
+        guard !name.isEmpty, name.count <= 64, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "/_+-".contains($0)) })
+        else { return nil }
+        return TimeZone(identifier: name)
     }
 
     private func stream(_ request: HTTPRequest, _ caller: Caller, _ responder: HTTPResponder,
@@ -274,11 +284,18 @@ final class Router: Sendable {
         }
         // A browser's EventSource cannot send Accept-Language of its own choosing: `?lang=` says it.
         let language = request.query["lang"].flatMap { Language(tag: $0) } ?? request.language
+        var zone: TimeZone?
+        if let name = request.query["tz"] {
+            guard let z = Self.timeZone(name) else {
+                return finish(Self.problem(.invalid(FieldProblems([FieldProblem(field: "tz", message: Message("reason.query.tz"))]), what: "query"), language))
+            }
+            zone = z
+        }
         let stream = responder.startStream(status: 200, headers: HTTPHeaders([
             ("Content-Type", "text/event-stream; charset=utf-8"), ("Content-Language", language.rawValue),
             ("Cache-Control", "no-store"), ("X-Accel-Buffering", "no"),
         ]))
-        alerts.subscribe(stream, after: lastID, language: language, filter: alertFilter(caller))
+        alerts.subscribe(stream, after: lastID, language: language, timeZone: zone, filter: alertFilter(caller))
         metrics.increment("contactpoint_http_requests_total", [("route", "/v1/alerts/stream"), ("status", "200")])
     }
 
@@ -316,8 +333,10 @@ final class Router: Sendable {
     /// `{"reason": "…"}` of an erasure: required, non-empty, at most 2,000 characters; nothing else.
     static func eraseReason(_ body: [UInt8]) -> Result<String, Problem> {
         let document: JSONValue
-        do { document = try JSONParser.parse(body) } catch { return .failure(.notJSON(error.description)) }
-        guard let o = document.objectValue else { return .failure(.notJSON("the body must be a JSON object {\"reason\": \"…\"}")) }
+        do { document = try JSONParser.parse(body) } catch { return .failure(.notJSON(error)) }
+        guard let o = document.objectValue else {
+            return .failure(.notJSON(Message("json.body-not-object", ["fields": .verbatim("{\"reason\": \"…\"}")])))
+        }
         var problems = FieldProblems()
         for key in o.keys where key != "reason" { problems.add(key, "unknown field") }
         let reason = o["reason"]?.stringValue?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
@@ -365,8 +384,8 @@ final class Router: Sendable {
         return request.body
     }
 
-    static func syntaxError(_ body: [UInt8]) -> String? {
-        do { _ = try JSONParser.parse(body); return nil } catch { return error.description }
+    static func syntaxError(_ body: [UInt8]) -> JSONParser.Error? {
+        do { _ = try JSONParser.parse(body); return nil } catch { return error }
     }
 
     static func queueFilter(_ query: [String: String]) -> Result<QueueFilter, Problem> {

@@ -1,5 +1,6 @@
 import ContactPointModel
 import ContactPointStore
+import Foundation
 
 /// An escalation, a reminder or an expiry, as people are told of it. Every alert says why
 /// it fired (which deadline, which level, how late) and whom it is for.
@@ -77,9 +78,12 @@ public struct Alert: Sendable, Hashable {
     /// One readable line in English: what, which request, how late, whom.
     public var summary: String { summary(.en) }
 
-    /// One readable line in `language` (docs/translating.md): machine words (deadline kinds,
-    /// priorities, codes) and times (RFC 3339, UTC) stay as they are.
-    public func summary(_ language: Language) -> String { summaryMessage.render(language) }
+    /// One readable line in `language` (docs/translating.md), its times for that language in
+    /// `timeZone` (default UTC), the zone named; machine words (deadline kinds, priorities,
+    /// codes) stay as they are.
+    public func summary(_ language: Language, timeZone: TimeZone? = nil) -> String {
+        summaryMessage.render(language, timeZone: timeZone)
+    }
 
     var summaryMessage: Message {
         let names = notify.map { r in
@@ -89,7 +93,7 @@ public struct Alert: Sendable, Hashable {
         let whom = names.isEmpty ? Message("alert.nobody") : .joined(names, separator: ", ")
         let head = Message.verbatim("\(reference) (\(priority.rawValue), \(from)→\(to))")
         let cause = causeMessage ?? self.cause.map(Message.verbatim)
-        var args: [String: Message] = ["head": head, "whom": whom, "due": .verbatim(dueAt.rfc3339), "owner": .verbatim(contactPoint.code),
+        var args: [String: Message] = ["head": head, "whom": whom, "due": .time(dueAt), "owner": .verbatim(contactPoint.code),
                                        "level": .verbatim(String(level))]
         switch reason {
         case .overdue(let d, _):
@@ -119,8 +123,8 @@ public struct Alert: Sendable, Hashable {
 
     public var json: JSONValue { json(.en) }
 
-    /// The alert as JSON, its `summary` in `language`; every other member as it is.
-    public func json(_ language: Language) -> JSONValue {
+    /// The alert as JSON, its `summary` in `language` and `timeZone`; every other member as it is.
+    public func json(_ language: Language, timeZone: TimeZone? = nil) -> JSONValue {
         var o = JSONObject()
         o["id"] = .number(Double(id))
         o["event_id"] = .string(eventID)
@@ -145,7 +149,7 @@ public struct Alert: Sendable, Hashable {
              "identities": .array($0.identities.map(JSONValue.string)), "local": .bool($0.local)]
         })
         if let cause { o["cause"] = .string(cause) }
-        o["summary"] = .string(summary(language))
+        o["summary"] = .string(summary(language, timeZone: timeZone))
         o["at"] = .string(at.rfc3339)
         return .object(o)
     }
@@ -202,15 +206,16 @@ extension Alert {
         func due(_ kind: DeadlineKind) -> Instant? {
             stored.policy.flatMap { p in record.deadlines(policy: p).first { $0.kind == kind }?.dueAt }
         }
-        func say(_ key: String, _ args: [String: String] = [:]) -> Message {
-            Message("alert.cp.\(key)", args.mapValues { .verbatim($0) }.merging(["actor": .verbatim(actor.code)]) { $1 })
+        func say(_ key: String, _ args: [String: String] = [:], times: [String: Instant] = [:]) -> Message {
+            Message("alert.cp.\(key)", args.mapValues { .verbatim($0) }.merging(times.mapValues { .time($0) }) { $1 }
+                        .merging(["actor": .verbatim(actor.code)]) { $1 })
         }
         func providerReference(_ r: String) -> Message { r.isEmpty ? Message("alert.cp.reference-in-request") : .verbatim(r) }
         switch stored.event {
         case .preserved(let reference, let partial, let expires):
             actor = record.to; level = 0
             text = Message("alert.cp.\(partial ? "preserved-partial" : "preserved")",
-                           ["actor": .verbatim(actor.code), "reference": providerReference(reference), "expires": .verbatim(expires.rfc3339)])
+                           ["actor": .verbatim(actor.code), "reference": providerReference(reference), "expires": .time(expires)])
         case .disclosed(let reference, _):
             actor = record.to; level = 0
             text = Message("alert.cp.disclosed", ["actor": .verbatim(actor.code), "reference": providerReference(reference)])
@@ -224,7 +229,7 @@ extension Alert {
             actor = record.to; level = 1
             let by = due(.answerRisk)
             if let by { dueAt = by }
-            text = by.map { say("risk-notified-by", ["requester": record.from.code, "due": $0.rfc3339]) }
+            text = by.map { say("risk-notified-by", ["requester": record.from.code], times: ["due": $0]) }
                 ?? say("risk-notified", ["requester": record.from.code])
         case .trafficDisclosed(let providers, _):
             actor = record.to; level = 1
@@ -235,10 +240,10 @@ extension Alert {
             actor = record.from; level = 0
             let by = due(.preserve)
             if let by { dueAt = by }
-            text = by.map { say("proceeded-by", ["due": $0.rfc3339]) } ?? say("proceeded")
+            text = by.map { say("proceeded-by", times: ["due": $0]) } ?? say("proceeded")
         case .extended(let expires, _):
             actor = record.from; level = 0
-            text = say("extended", ["expires": expires.rfc3339])
+            text = say("extended", times: ["expires": expires])
         case .mlaLinked(let reference, _):
             actor = record.from; level = 0; roles = ["officer", "central_authority"]
             text = say("mla-linked", ["reference": reference])

@@ -22,6 +22,9 @@ public final class AlertHub: @unchecked Sendable {  // all state is owned by `qu
         var filter: @Sendable (Alert) -> Bool
         /// The language its alerts' summaries are written in (the stream's `Accept-Language`).
         var language: Language
+        /// The zone their times are shown in (`?tz=`; nil: UTC).
+        var timeZone: TimeZone?
+        var readerKey: String { language.rawValue + " " + (timeZone?.identifier ?? "UTC") }
     }
 
     public init(capacity: Int = 10_000, heartbeatInterval: TimeInterval = 15) {
@@ -40,10 +43,11 @@ public final class AlertHub: @unchecked Sendable {  // all state is owned by `qu
     public func publish(_ alert: Alert) {
         queue.async {
             self.append(alert)
-            var frames: [Language: [UInt8]] = [:]  // each language's frame made once
+            var frames: [String: [UInt8]] = [:]  // each language and zone's frame made once
             for s in self.subscribers.values where s.filter(alert) {
-                if frames[s.language] == nil { frames[s.language] = Self.frame(alert, s.language) }
-                s.stream.send(frames[s.language]!)
+                let key = s.readerKey
+                if frames[key] == nil { frames[key] = Self.frame(alert, s.language, s.timeZone) }
+                s.stream.send(frames[key]!)
             }
         }
     }
@@ -72,16 +76,16 @@ public final class AlertHub: @unchecked Sendable {  // all state is owned by `qu
     }
 
     /// Sends every kept alert after `lastEventID` that the filter accepts, then follows live.
-    public func subscribe(_ stream: HTTPStream, after lastEventID: Int64?, language: Language = .en,
+    public func subscribe(_ stream: HTTPStream, after lastEventID: Int64?, language: Language = .en, timeZone: TimeZone? = nil,
                           filter: @escaping @Sendable (Alert) -> Bool) {
         queue.async {
             stream.send(Array("retry: 2000\n\n".utf8))
             if let lastEventID {
-                for a in self.recent where a.id > lastEventID && filter(a) { stream.send(Self.frame(a, language)) }
+                for a in self.recent where a.id > lastEventID && filter(a) { stream.send(Self.frame(a, language, timeZone)) }
             }
             let key = self.nextSubscriber
             self.nextSubscriber += 1
-            self.subscribers[key] = Subscriber(stream: stream, filter: filter, language: language)
+            self.subscribers[key] = Subscriber(stream: stream, filter: filter, language: language, timeZone: timeZone)
             stream.onClose { [weak self] in self?.unsubscribe(key) }
         }
     }
@@ -108,9 +112,9 @@ public final class AlertHub: @unchecked Sendable {  // all state is owned by `qu
     }
 
     /// One Server-Sent Events frame: `id`, `event: alert`, and the alert as one line of JSON.
-    static func frame(_ alert: Alert, _ language: Language = .en) -> [UInt8] {
+    static func frame(_ alert: Alert, _ language: Language = .en, _ timeZone: TimeZone? = nil) -> [UInt8] {
         var bytes = Array("id: \(alert.id)\nevent: alert\ndata: ".utf8)
-        bytes += alert.json(language).serialized()
+        bytes += alert.json(language, timeZone: timeZone).serialized()
         bytes += Array("\n\n".utf8)
         return bytes
     }

@@ -1,4 +1,5 @@
 import ContactPointModel
+import Foundation
 import ContactPointStore
 
 /// The outbox messages that carry alerts to the configured receivers: a webhook gets the
@@ -43,22 +44,22 @@ enum AlertMessages {
     static func message(_ alert: Alert, status: String, at: Instant, receiver: AlertReceiver, eventID: String) -> OutboxMessage {
         switch receiver.kind {
         case .webhook:
-            var o = alert.json(receiver.language).objectValue ?? JSONObject()
+            var o = alert.json(receiver.language, timeZone: receiver.timeZone).objectValue ?? JSONObject()
             o["id"] = nil
             o["status"] = .string(status)
             if status == "resolved" {
                 o["summary"] = .string(Message("alert.resolved", ["reference": .verbatim(alert.reference), "reason": .verbatim(alert.reason.description),
-                                                                  "at": .verbatim(at.rfc3339)]).render(receiver.language))
+                                                                  "at": .time(at)]).render(receiver.language, timeZone: receiver.timeZone))
             }
             return OutboxMessage(destination: receiver.name, kind: OutboundKind.webhook, body: JSONValue.object(o).serialized(), eventID: eventID)
         case .alertmanager:
             return OutboxMessage(destination: receiver.name, kind: OutboundKind.alertmanager,
-                                 body: JSONValue.array([alertmanagerAlert(alert, status: status, at: at, language: receiver.language)]).serialized(),
+                                 body: JSONValue.array([alertmanagerAlert(alert, status: status, at: at, language: receiver.language, timeZone: receiver.timeZone)]).serialized(),
                                  eventID: eventID)
         }
     }
 
-    static func alertmanagerAlert(_ a: Alert, status: String, at: Instant, language: Language = .en) -> JSONValue {
+    static func alertmanagerAlert(_ a: Alert, status: String, at: Instant, language: Language = .en, timeZone: TimeZone? = nil) -> JSONValue {
         var labels = JSONObject()
         let name: String, deadline: String, endsAt: Instant
         switch a.reason {
@@ -95,7 +96,7 @@ enum AlertMessages {
         labels["level"] = .string("\(a.level)")
         labels["reference"] = .string(a.reference)
         var annotations = JSONObject()
-        annotations["summary"] = .string(a.summary(language))
+        annotations["summary"] = .string(a.summary(language, timeZone: timeZone))
         annotations["reason"] = .string(a.reason.description)
         if !a.notify.isEmpty {
             annotations["notify"] = .string(a.notify.map { "\($0.role) \($0.contactPoint.code)" }.joined(separator: ", "))

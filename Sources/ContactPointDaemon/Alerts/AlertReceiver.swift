@@ -1,4 +1,5 @@
 import ContactPointModel
+import Foundation
 
 /// Somewhere alerts are pushed besides the log and the SSE stream (`alerts:` in pocd.yaml):
 /// a webhook that takes a JSON POST, or an Alertmanager (`POST /api/v2/alerts`).
@@ -18,6 +19,8 @@ public struct AlertReceiver: Sendable, Hashable {
     public var hmacSecretFile: String?
     /// The language of the alerts' summaries it gets (`language:`, default en).
     public var language: Language = .en
+    /// The zone of the times in those summaries (`time_zone:`, an IANA name; default UTC).
+    public var timeZone: TimeZone? = nil
 
     /// Reads `alerts: {webhooks: [...], alertmanagers: [...]}`.
     static func load(_ r: YAMLReader, resolve: (String) -> String) -> [AlertReceiver] {
@@ -40,9 +43,16 @@ public struct AlertReceiver: Sendable, Hashable {
                         x.problem("language", "must be one of \(Language.allCases.map(\.rawValue).joined(separator: ", ")), not \"\(text)\"")
                     }
                 }
-                x.refuseUnknown(allowing: kind == .webhook ? ["name", "url", "ca", "hmac_secret_file", "language"] : ["name", "url", "ca", "language"])
+                var zone: TimeZone?
+                if let text = x.string("time_zone", required: false) {
+                    if let z = TimeZone(identifier: text) { zone = z } else {
+                        x.problem("time_zone", "must be an IANA time zone such as Asia/Ho_Chi_Minh, Europe/Paris or UTC, not \"\(text)\"")
+                    }
+                }
+                x.refuseUnknown(allowing: (kind == .webhook ? ["hmac_secret_file"] : []) + ["name", "url", "ca", "language", "time_zone"])
                 if receivers.contains(where: { $0.name == name }) { x.problem("name", "\"\(name)\" is used twice") }
-                receivers.append(AlertReceiver(name: name, kind: kind, url: url, caFile: ca, hmacSecretFile: secret, language: language))
+                receivers.append(AlertReceiver(name: name, kind: kind, url: url, caFile: ca, hmacSecretFile: secret, language: language,
+                                               timeZone: zone))
             }
         }
         a.refuseUnknown(allowing: ["webhooks", "alertmanagers"])

@@ -116,6 +116,8 @@ extension DashboardAssets {
     // ---- times ----
     // Times for people: in the session's language, the browser's zone, named.
     const language = () => (state.session ? state.session.language : undefined);
+    // The browser's IANA zone, sent as ?tz= where the daemon writes times into texts (alert summaries).
+    const browserZone = () => { try { return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC"; } catch (e) { return "UTC"; } };
     const fmtTime = (iso) => { const d = new Date(iso); return isNaN(d) ? iso : d.toLocaleString(language(),
       { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", timeZoneName: "short" }); };
     // A duration in its largest units with the language's plurals, the next only when it follows
@@ -198,6 +200,7 @@ extension DashboardAssets {
       const q = new URLSearchParams();
       if (last) q.set("last_event_id", last);
       q.set("lang", state.session.language);
+      q.set("tz", browserZone());  // the summaries' times in the reader's zone
       const source = new EventSource("/v1/alerts/stream?" + q);
       source.onopen = () => { state.streamOpen = true; heard(); };
       source.onerror = () => { state.streamOpen = false; renderStatus(); };

@@ -121,7 +121,7 @@ extension DashboardAssets {
         levelBadge(a.level), " ", el("strong", { text: a.reason }), " ",
         el("a", { href: "/requests/" + a.request_id, dir: "auto", text: a.reference }), " ",
         el("span", { text: a.summary }), " ", el("span", { class: "muted time", text: fmtTime(a.at) }));
-      const r = await api("GET", "/v1/alerts?limit=200");
+      const r = await api("GET", "/v1/alerts?limit=200&tz=" + encodeURIComponent(browserZone()));
       if (!r.json) return list.append(problemBox(r.problem));
       for (const a of r.json.alerts) list.append(item(a));
       if (!r.json.alerts.length) list.append(el("li", { class: "muted empty", text: t("dash.alerts.empty") }));

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Something a person reads, kept as a catalogue key and its arguments until it is shown, so
 /// that each reader gets it in their language (`render(_:)`). A `verbatim` text is shown as it
 /// is in every language: what comes from outside (a parser's or a database's message) or has
@@ -9,18 +11,23 @@ public indirect enum Message: Sendable, Hashable, CustomStringConvertible {
     case key(String, args: [String: Message], count: Int?)
     /// Several messages one after the other, with `separator` between them.
     case joined([Message], separator: String)
+    /// A moment, shown for the reader's language and time zone (`render(_:timeZone:)`).
+    case time(Instant)
 
     public init(_ key: String, _ args: [String: Message] = [:], count: Int? = nil) {
         self = .key(key, args: args, count: count)
     }
 
-    /// The text in `language`: its catalogue entry, else the English one, else the key itself.
-    public func render(_ language: Language) -> String {
+    /// The text in `language`: its catalogue entry, else the English one, else the key itself;
+    /// its times in `timeZone` (default UTC), named.
+    public func render(_ language: Language, timeZone: TimeZone? = nil) -> String {
         switch self {
         case .verbatim(let text):
             return text
         case .joined(let parts, let separator):
-            return parts.map { $0.render(language) }.joined(separator: separator)
+            return parts.map { $0.render(language, timeZone: timeZone) }.joined(separator: separator)
+        case .time(let instant):
+            return Self.format(instant, language, timeZone ?? Self.utc)
         case .key(let key, let args, let count):
             guard let entry = Catalogue.entry(key, language) else { return key }
             var text: String
@@ -30,21 +37,21 @@ public indirect enum Message: Sendable, Hashable, CustomStringConvertible {
                 let category = language.pluralCategory(count ?? 0)
                 text = forms[category] ?? forms[.other] ?? ""
             }
-            return Self.fill(text, args: args, count: count, language: language)
+            return Self.fill(text, args: args, count: count, language: language, timeZone: timeZone)
         }
     }
 
     /// The English text (logs, `description`, tests).
     public var description: String { render(.en) }
 
-    static func fill(_ text: String, args: [String: Message], count: Int?, language: Language) -> String {
+    static func fill(_ text: String, args: [String: Message], count: Int?, language: Language, timeZone: TimeZone?) -> String {
         guard text.contains("{") else { return text }
         var out = ""
         var rest = Substring(text)
         while let open = rest.firstIndex(of: "{"), let close = rest[open...].firstIndex(of: "}") {
             out += rest[..<open]
             let name = String(rest[rest.index(after: open)..<close])
-            if name == "count", let count { out += String(count) } else if let value = args[name] { out += value.render(language) } else {
+            if name == "count", let count { out += String(count) } else if let value = args[name] { out += value.render(language, timeZone: timeZone) } else {
                 out += rest[open...close]
             }
             rest = rest[rest.index(after: close)...]
@@ -117,5 +124,28 @@ extension Message {
             if parts.count == 2 { break }
         }
         return parts.count == 2 ? Message("duration.pair", ["first": parts[0], "second": parts[1]]) : parts[0]
+    }
+}
+
+extension Message {
+    static let utc = TimeZone(identifier: "UTC")!
+
+    /// A moment for people, to the second, 24-hour, the zone named. English keeps the
+    /// network's ISO order ("2026-11-23 12:00:00 UTC", "… GMT+7"); every other language takes
+    /// ICU's pattern for it (CLDR: "23 нояб. 2026 г., 12:00:00 GMT", "2026年11月23日 GMT 12:00:00").
+    /// A formatter per call: this is for alerts and messages, not a hot path, and a
+    /// DateFormatter is not safe to share across queues.
+    public static func format(_ instant: Instant, _ language: Language, _ zone: TimeZone) -> String {
+        let f = DateFormatter()
+        f.calendar = Calendar(identifier: .gregorian)
+        f.timeZone = zone
+        if language == .en {
+            f.locale = Locale(identifier: "en_US_POSIX")
+            f.dateFormat = zone.identifier == "UTC" || zone.identifier == "GMT" ? "yyyy-MM-dd HH:mm:ss 'UTC'" : "yyyy-MM-dd HH:mm:ss zzz"
+        } else {
+            f.locale = Locale(identifier: language.rawValue)
+            f.setLocalizedDateFormatFromTemplate("yMMMdHHmmssz")
+        }
+        return f.string(from: Date(timeIntervalSince1970: Double(instant.millisecondsSince1970) / 1000))
     }
 }
