@@ -108,7 +108,7 @@ public final class AlertWatch: @unchecked Sendable {  // all state is owned by `
             parser = ServerSentEventParser()
             var headers = HTTPHeaders([("Accept", "text/event-stream"), ("Accept-Language", client.settings.language.rawValue)])
             if let lastEventID { headers.add(name: "Last-Event-ID", value: lastEventID) }
-            handle = client.http.stream(method: "GET", path: "/v1/alerts/stream" + ContactPointClient.query(client.settings.timeZone.map { [("tz", $0)] } ?? []), headers: headers, onResponse: { [self] status, _ in
+            handle = client.http.stream(method: "GET", path: "/v1/alerts/stream" + ContactPointClient.query(client.settings.timeZoneQuery), headers: headers, onResponse: { [self] status, _ in
                 queue.async { [self] in
                     if status == 200 {
                         backoff = 1

@@ -22,6 +22,8 @@ public struct ClientSettings: Sendable, Hashable {
     public var language: Language = .en
     /// Sent as `?tz=` where the daemon writes times for people (alert summaries); nil: UTC.
     public var timeZone: String? = nil
+    /// `timeZone` as query items: `[("tz", zone)]`, or none for UTC.
+    var timeZoneQuery: [(String, String)] { timeZone.map { [("tz", $0)] } ?? [] }
 
     public init(server: String, certificate: String, privateKey: String, ca: String, language: Language = .en, timeZone: String? = nil) {
         self.server = server
@@ -235,12 +237,12 @@ public final class ContactPointClient: Sendable {
         call("GET", "/v1/queue" + Self.query(query))
     }
     public func alerts(_ query: [(String, String)] = []) -> Result<APIResponse, ClientError> {
-        call("GET", "/v1/alerts" + Self.query(query + (settings.timeZone.map { [("tz", $0)] } ?? [])))
+        call("GET", "/v1/alerts" + Self.query(query + settings.timeZoneQuery))
     }
     public func health() -> Result<APIResponse, ClientError> { call("GET", "/healthz") }
     public func metrics() -> Result<APIResponse, ClientError> { call("GET", "/metrics") }
 
-    public static func query(_ items: [(String, String)]) -> String {
+    static func query(_ items: [(String, String)]) -> String {
         guard !items.isEmpty else { return "" }
         let allowed = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~:"))
         return "?" + items.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }.joined(separator: "&")
