@@ -73,6 +73,12 @@ extension JSONValue {
 
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
+    /// Appends `s` as a JSON string (the canonical and JCS escaping, which are the same) to
+    /// `out`: for a caller writing a canonical envelope field by field.
+    public static func appendString(_ s: String, to out: inout [UInt8]) {
+        writeString(s, to: &out)
+    }
+
     static func writeString(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s

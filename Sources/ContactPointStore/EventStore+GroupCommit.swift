@@ -1,3 +1,4 @@
+import AuditLog
 import ContactPointModel
 import Dispatch
 
@@ -173,8 +174,11 @@ extension EventStore {
         for event in events {
             let position = lastPosition + 1
             let payload = event.payload.canonicalBytes()
-            let hash = HashChain.hash(previous: lastHash, envelope: event.canonicalEnvelope(payload: payload))
-            let leaf = Self.leafHash(of: event, canonicalPayload: payload)
+            let envelope = event.canonicalEnvelope(payload: payload)
+            let hash = HashChain.hash(previous: lastHash, envelope: envelope)
+            // The leaf data is the same envelope around the JCS payload: the envelope itself when
+            // the canonical payload is already JCS (almost always), built again otherwise.
+            let leaf = event.payload.canonicalIsJCS ? Merkle.leafHash(envelope) : Self.leafHash(of: event, canonicalPayload: payload)
             insert.reset()
             insert.bind(1, position)
             insert.bind(2, event.id)

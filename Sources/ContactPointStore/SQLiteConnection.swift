@@ -86,6 +86,13 @@ final class SQLiteConnection: SQLConnection {
 
     /// Runs one or more statements that return no rows.
     func execute(_ sql: String) throws(StoreError) {
+        // One statement (BEGIN, SAVEPOINT, RELEASE, COMMIT: several per commit) runs from the
+        // statement cache instead of being parsed again each time; scripts go through sqlite3_exec.
+        if !sql.utf8.contains(UInt8(ascii: ";")) {
+            let statement = try prepare(sql)
+            do { try statement.run() } catch { statement.reset(); throw StoreError(code: error.code, "\(error.message) (in: \(sql.prefix(60)))") }
+            return
+        }
         var err: UnsafeMutablePointer<CChar>?
         let rc = sqlite3_exec(handle, sql, nil, nil, &err)
         if rc != SQLITE_OK {

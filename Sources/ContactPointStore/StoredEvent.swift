@@ -37,16 +37,24 @@ public struct NewEvent: Sendable, Hashable {
     /// computes them once for both the hash and the column). Keys in byte order, as
     /// `JSONValue.canonicalBytes()` writes them.
     public func canonicalEnvelope(payload canonicalPayload: [UInt8]) -> [UInt8] {
-        func text(_ s: String) -> [UInt8] { JSONValue.string(s).canonicalBytes() }
+        // Appended in place: it is built for every event written (Scripts/bench/instructions.sh).
         var out: [UInt8] = []
         out.reserveCapacity(canonicalPayload.count + 200)
-        out += Array(#"{"actor":"#.utf8) + text(actor)
-        out += Array(#","at":"#.utf8) + text(at.rfc3339)
-        out += Array(#","id":"#.utf8) + text(id)
-        out += Array(#","payload":"#.utf8) + canonicalPayload
-        out += Array(#","request_id":"#.utf8) + text(requestID)
-        out += Array(#","sequence":"#.utf8) + Array(String(sequence).utf8)
-        out += Array(#","type":"#.utf8) + text(type) + [UInt8(ascii: "}")]
+        out.append(contentsOf: #"{"actor":"#.utf8)
+        JSONValue.appendString(actor, to: &out)
+        out.append(contentsOf: #","at":"#.utf8)
+        JSONValue.appendString(at.rfc3339, to: &out)
+        out.append(contentsOf: #","id":"#.utf8)
+        JSONValue.appendString(id, to: &out)
+        out.append(contentsOf: #","payload":"#.utf8)
+        out.append(contentsOf: canonicalPayload)
+        out.append(contentsOf: #","request_id":"#.utf8)
+        JSONValue.appendString(requestID, to: &out)
+        out.append(contentsOf: #","sequence":"#.utf8)
+        out.append(contentsOf: String(sequence).utf8)
+        out.append(contentsOf: #","type":"#.utf8)
+        JSONValue.appendString(type, to: &out)
+        out.append(UInt8(ascii: "}"))
         return out
     }
 }

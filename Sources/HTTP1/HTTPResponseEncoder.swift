@@ -11,7 +11,7 @@ enum HTTPResponseEncoder {
     static func encode(_ response: HTTPResponse, headOnly: Bool, close: Bool) -> [UInt8] {
         let noBody = HTTPStatus.forbidsBody(response.status)
         var bytes = head(status: response.status, headers: response.headers,
-                         framing: noBody ? nil : "Content-Length: \(response.body.count)", close: close)
+                         framing: noBody ? nil : "Content-Length: " + String(response.body.count), close: close)
         if !headOnly && !noBody {
             bytes += response.body
         }
@@ -39,16 +39,46 @@ enum HTTPResponseEncoder {
         headers.tokens("Connection").contains("close")
     }
 
+    /// Written byte by byte: it is on every response's path, where string interpolation and a
+    /// lower-cased copy of each name cost ~16,000 instructions (Scripts/bench/instructions.sh).
     private static func head(status: Int, headers: HTTPHeaders, framing: String?, close: Bool) -> [UInt8] {
-        var text = "HTTP/1.1 \(status) \(HTTPStatus.reasonPhrase(status))\r\n"
-        for field in headers where isSafe(field) && !framingFields.contains(field.name.lowercased()) {
-            text += "\(field.name): \(field.value)\r\n"
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(status, to: &out)
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: HTTPStatus.reasonPhrase(status).utf8)
+        out.append(contentsOf: crlf)
+        for field in headers where isSafe(field) && !isFraming(field.name) {
+            out.append(contentsOf: field.name.utf8)
+            out.append(contentsOf: ": ".utf8)
+            out.append(contentsOf: field.value.utf8)
+            out.append(contentsOf: crlf)
         }
-        if let framing { text += framing + "\r\n" }
-        if close { text += "Connection: close\r\n" }
-        text += "\r\n"
-        return Array(text.utf8)
+        if let framing { out.append(contentsOf: framing.utf8); out.append(contentsOf: crlf) }
+        if close { out.append(contentsOf: "Connection: close\r\n".utf8) }
+        out.append(contentsOf: crlf)
+        return out
     }
+
+    private static let crlf: [UInt8] = [13, 10]
+
+    private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        guard value > 0 else { return out.append(contentsOf: String(value).utf8) }
+        var digits: [UInt8] = []
+        var v = value
+        while v > 0 { digits.append(UInt8(truncatingIfNeeded: 0x30 + v % 10)); v /= 10 }
+        out.append(contentsOf: digits.reversed())
+    }
+
+    /// `Content-Length`, `Transfer-Encoding` or `Connection`, in any case (the encoder writes those).
+    private static func isFraming(_ name: String) -> Bool {
+        let n = name.utf8.count
+        guard n == 10 || n == 14 || n == 17 else { return false }
+        return framingFields.contains { $0.utf8.elementsEqual(name.utf8.lazy.map(asciiLower)) }
+    }
+
+    private static func asciiLower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
 
     private static func isSafe(_ field: HTTPHeaders.Element) -> Bool {
         !field.name.isEmpty && field.name.utf8.allSatisfy(HTTPSyntax.isTokenByte)

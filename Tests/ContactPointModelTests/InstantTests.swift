@@ -13,6 +13,18 @@ final class InstantTests: XCTestCase {
         XCTAssertEqual(Instant(millisecondsSince1970: -1).rfc3339, "1969-12-31T23:59:59.999Z")
     }
 
+    func testFormatsTheEdgesOfFourDigitYearsAndBeyond() {
+        XCTAssertEqual(Instant(rfc3339: "0000-01-01T00:00:00Z")?.rfc3339, "0000-01-01T00:00:00Z")
+        XCTAssertEqual(Instant(rfc3339: "9999-12-31T23:59:59.999Z")?.rfc3339, "9999-12-31T23:59:59.999Z")
+        XCTAssertEqual(Instant(rfc3339: "0009-03-04T05:06:07.089Z")?.rfc3339, "0009-03-04T05:06:07.089Z")
+        let after = Instant(rfc3339: "9999-12-31T23:59:59.999Z")!.millisecondsSince1970 + 1
+        XCTAssertEqual(Instant(millisecondsSince1970: after).rfc3339, "10000-01-01T00:00:00Z")
+        for ms: Int64 in [1, 10, 99, 100, 999, 1_000, 59_999, 86_399_999] {
+            let t = Instant(millisecondsSince1970: 1_790_812_800_000 + ms)
+            XCTAssertEqual(Instant(rfc3339: t.rfc3339), t, t.rfc3339)
+        }
+    }
+
     func testRefusesTimesWithoutAZoneAndImpossibleDates() {
         for text in ["2026-10-01T00:00:00", "2026-10-01", "2026-02-29T00:00:00Z", "2026-13-01T00:00:00Z",
                      "2026-04-31T00:00:00Z", "2026-10-01T24:00:00Z", "2026-10-01T00:60:00Z", "2026-10-01 00:00:00Z",
