@@ -90,14 +90,22 @@ public struct JSONParser {
             guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { throw error(Message("json.expected-member-name")) }
             let keyOffset = index
             let key = try parseString()
-            guard seen.insert(key).inserted else {
+            // Duplicates: a scan of the few members so far; a set once there are many.
+            let duplicate: Bool
+            if object.members.count < 16 {
+                duplicate = object.members.contains { $0.key == key }
+            } else {
+                if seen.isEmpty { seen = Set(object.members.map(\.key)) }
+                duplicate = !seen.insert(key).inserted
+            }
+            guard !duplicate else {
                 throw Error(offset: keyOffset, message: Message("json.duplicate-member", ["name": .verbatim(key)]))
             }
             skipWhitespace()
             guard index < bytes.count, bytes[index] == UInt8(ascii: ":") else { throw error(Message("json.expected-colon")) }
             index += 1
             skipWhitespace()
-            object[key] = try parseValue(depth: depth)
+            object.members.append((key, try parseValue(depth: depth)))  // a new key: no lookup
             skipWhitespace()
             guard index < bytes.count else { throw error(Message("json.unexpected-end")) }
             if bytes[index] == UInt8(ascii: ",") { index += 1; continue }

@@ -83,7 +83,7 @@ public enum JSONValue: Sendable, Hashable {
 /// A JSON object whose members keep their written order. Keys are unique (the parser
 /// refuses duplicates: a repeated key is ambiguous evidence).
 public struct JSONObject: Sendable, Hashable, Sequence {
-    public private(set) var members: [(key: String, value: JSONValue)]
+    public internal(set) var members: [(key: String, value: JSONValue)]  // the parser appends unique keys
 
     /// An empty object.
     public init() { members = [] }

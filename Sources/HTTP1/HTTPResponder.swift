@@ -40,6 +40,15 @@ public final class HTTPResponder: Sendable {
         connection.queue.async { connection.respond(response, sequence: sequence) }
     }
 
+    /// Sends the response `make` builds, building it on the connection's queue: a handler that
+    /// answers from a busy serial queue (the Desk's) leaves the serialization to the
+    /// connection, whose queues run in parallel. Callable once, from any thread.
+    public func respond(building make: @escaping @Sendable () -> HTTPResponse) {
+        guard claim() else { return }
+        let connection = self.connection, sequence = self.sequence
+        connection.queue.async { connection.respond(make(), sequence: sequence) }
+    }
+
     /// Starts a chunked streaming response (e.g. Server-Sent Events: pass
     /// `Content-Type: text/event-stream`) and returns the stream to feed. Counts as the
     /// single answer; if the request was already answered the stream comes back closed.

@@ -9,6 +9,20 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(v["a"]?["x"], "y\né😀")
     }
 
+    func testRefusesADuplicateMemberInObjectsSmallAndLarge() throws {
+        for size in [2, 15, 16, 17, 40] {
+            let members = (0..<size).map { #""k\#($0)":\#($0)"# }
+            let object = try JSONParser.parse("{" + members.joined(separator: ",") + "}")
+            XCTAssertEqual(object.objectValue?.keys.count, size)
+            for duplicate in [0, size / 2, size - 1] {
+                let text = "{" + (members + [#""k\#(duplicate)":0"#]).joined(separator: ",") + "}"
+                XCTAssertThrowsError(try JSONParser.parse(text), "\(size) members, k\(duplicate) again") { error in
+                    XCTAssertEqual((error as? JSONParser.Error)?.reason, "duplicate member \"k\(duplicate)\"")
+                }
+            }
+        }
+    }
+
     func testRefusesWhatIsNotStrictJSON() {
         let cases: [(String, String)] = [
             (#"{"a":1,"a":2}"#, "duplicate member \"a\""),

@@ -74,11 +74,22 @@ final class Router: Sendable {
         let started = DispatchTime.now()
         let parts = request.path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
         let (template, allowed) = Self.match(parts)
-        let finish: @Sendable (HTTPResponse) -> Void = { [metrics] response in
+        let count: @Sendable (HTTPResponse) -> Void = { [metrics] response in
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
             metrics.increment("contactpoint_http_requests_total", [("route", template ?? "unknown"), ("status", "\(response.status)")])
             metrics.observe("contactpoint_http_request_duration_seconds", [("route", template ?? "unknown")], seconds: seconds)
+        }
+        let finish: @Sendable (HTTPResponse) -> Void = { response in
+            count(response)
             responder.respond(response)
+        }
+        // A successful Desk reply is serialized on the connection's queue, not the Desk's.
+        let finishLater: @Sendable (@escaping @Sendable () -> HTTPResponse) -> Void = { make in
+            responder.respond(building: {
+                let response = make()
+                count(response)
+                return response
+            })
         }
         guard let template else {
             return finish(Self.problem(.notFound("no route \(request.path)", field: "path"), request.language))
@@ -116,7 +127,7 @@ final class Router: Sendable {
         let reply: @Sendable (DeskReply) -> Void = { [metrics] r in
             if case .problem(let p) = r, p.status == 403 { metrics.increment("contactpoint_forbidden_total", [("reason", p.slug)]) }
             // The language matters only to a problem: a 201 does not parse Accept-Language.
-            if case .problem(let p) = r { finish(Self.problem(p, request.language)) } else { finish(Self.response(r)) }
+            if case .problem(let p) = r { finish(Self.problem(p, request.language)) } else { finishLater { Self.response(r) } }
         }
         if Self.pageTemplates.contains(template) || template == "/assets/{name}" {
             guard requirePeople(caller, request.language, finish) else { return }
