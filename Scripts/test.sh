@@ -3,7 +3,8 @@
 # Unit tests, then end-to-end tests that start real pocd processes on loopback; then, when no
 # filter is given, the end-to-end tests again with every daemon on PostgreSQL (a throwaway
 # cluster, CONTACTPOINT_TEST_STORE=postgresql), and the whole suite again on a date 45 days
-# ahead (Scripts/test-faketime.sh), so that no test passes only near the day it was written.
+# ahead (Scripts/test-faketime.sh), so that no test passes only near the day it was written. Also
+# checks the benchmark script (Scripts/bench/run.sh --quick).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/install-deps.sh
@@ -13,6 +14,10 @@ swift test --skip-build "$@"
 if (($# == 0)); then
     # The independent evidence-bundle verifier (Python, written from docs/audit.md) and its tests.
     python3 Scripts/testing/test_verify_bundle.py
+    # The benchmark script, so that it cannot rot: 2 s phases on the debug build, no figure written;
+    # fails unless every phase is answered, the audit count matches and every process stops cleanly.
+    echo "== Scripts/bench/run.sh --quick (a check of the benchmark script)" >&2
+    Scripts/bench/run.sh --quick
     echo "== the end-to-end tests again, every daemon on PostgreSQL" >&2
     CONTACTPOINT_TEST_STORE=postgresql swift test --skip-build --filter EndToEndTests
     Scripts/test-faketime.sh '+45 days'

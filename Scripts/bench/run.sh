@@ -5,12 +5,17 @@
 #   (b) full mutual-TLS handshakes per second: pocd GET /healthz vs nginx GET / (a new connection per request)
 #   context: keep-alive GETs; a well-behaved submitter (50/s, open loop) alone and while /healthz is polled
 #   (d) the event store's group commit (Scripts/bench/store.sh)
+#   (e) instructions per request under callgrind, intake and keep-alive GET (Scripts/bench/instructions.sh)
 # and rewrites the generated part of docs/performance.md (between its BEGIN/END GENERATED markers).
 #
-#   Scripts/bench/run.sh            20 s per phase (about 4 minutes, plus the builds)
-#   Scripts/bench/run.sh --quick    5 s per phase, to check the script; the doc says it was a quick run
+#   Scripts/bench/run.sh            20 s per phase (about 4 minutes, plus the builds); rewrites the page
+#   Scripts/bench/run.sh --quick    a check of the script itself (Scripts/test.sh runs it): 2 s per phase on
+#                                   the debug build, writes no figure; exits 1 unless every phase was
+#                                   answered, no server died, the audit count matches and every process
+#                                   stopped cleanly (Scripts/bench/report.py --check)
 #
-# Environment: SCRATCH (swift build scratch path, default .build), BENCH_DOC (default docs/performance.md),
+# Environment: SCRATCH (swift build scratch path, default .build), CONFIGURATION (release; debug with --quick),
+# BENCH_DOC (default docs/performance.md),
 # BENCH_KEEP=1 keeps the temporary folder (configs, logs, raw JSON) for a look afterwards.
 # Installs missing Debian packages (nginx, prometheus-alertmanager, python3), builds pocd in release and the
 # load generator (Scripts/bench/loadgen.c), makes a throwaway PKI, and starts and stops its own processes.
@@ -18,20 +23,21 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$(pwd)"
 
-secs=20; ctx_secs=5; store_secs=10; mode=full
+secs=20; ctx_secs=5; store_secs=10; ir_requests=300; mode=full
 case "${1:-}" in
-    --quick) secs=5; ctx_secs=3; store_secs=3; mode=quick ;;
+    --quick) secs=2; ctx_secs=1; store_secs=1; ir_requests=20; mode=quick ;;
     "") ;;
     *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
 esac
 scratch="${SCRATCH:-.build}"
+configuration="${CONFIGURATION:-$([[ $mode == quick ]] && echo debug || echo release)}"
 doc="${BENCH_DOC:-docs/performance.md}"
 conns=16
 
 say() { printf '== %s\n' "$*" >&2; }
 
 say "system packages"
-Scripts/install-deps.sh nginx prometheus-alertmanager python3 gcc >&2
+Scripts/install-deps.sh nginx prometheus-alertmanager python3 gcc valgrind binutils >&2
 command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 
 # Everything lives in a temporary folder under /tmp, unless /tmp is a tmpfs: pocd's fsyncs must reach a disk.
@@ -56,9 +62,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-say "release build of pocd (scratch path $scratch) and the load generator"
-swift build -c release --product pocd --scratch-path "$scratch" >&2
-pocd="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/pocd"
+say "$configuration build of pocd (scratch path $scratch) and the load generator"
+swift build -c "$configuration" --product pocd --scratch-path "$scratch" >&2
+pocd="$(swift build -c "$configuration" --scratch-path "$scratch" --show-bin-path)/pocd"
 gcc -O2 -pthread -o "$work/loadgen" Scripts/bench/loadgen.c -lssl -lcrypto
 
 say "throwaway PKI in $work/pki"
@@ -191,8 +197,9 @@ wait_ready() {
     echo "$name did not answer $url within 30 s:" >&2; tail -20 "$log" >&2; exit 1
 }
 
-# stop_pid PID: SIGTERM, wait up to 30 s, then SIGKILL. Sets `stopped` to how it ended: "exit N" after
-# SIGTERM, "already exited (N)" if it had died before, or "killed after 30 s".
+# stop_pid PID NAME: SIGTERM, wait up to 30 s, then SIGKILL; never fails (a process may exit at any moment,
+# even between the check and the signal). Records how it ended as "NAME_stop=…" in meta.env and sets
+# `stopped`: "exit N after SIGTERM", "already exited (N)" if it had died before, or "killed after 30 s".
 # forget PID: no longer ours to stop at exit.
 forget() {
     local p kept=()
@@ -200,20 +207,23 @@ forget() {
     pids=(${kept[@]+"${kept[@]}"})
 }
 stop_pid() {
-    local pid="$1" status=0
+    local pid="$1" name="$2" status=0
     forget "$pid"
-    if ! alive "$pid"; then
+    if ! alive "$pid" || ! kill -TERM "$pid" 2>/dev/null; then
         wait "$pid" 2>/dev/null || status=$?
-        stopped="already exited ($status)"; return
+        stopped="already exited ($status)"
+    else
+        for _ in $(seq 300); do alive "$pid" || break; sleep 0.1; done
+        if alive "$pid"; then
+            kill -KILL "$pid" 2>/dev/null || true
+            wait "$pid" 2>/dev/null || true
+            stopped="killed after 30 s"
+        else
+            wait "$pid" 2>/dev/null || status=$?
+            stopped="exit $status after SIGTERM"
+        fi
     fi
-    kill -TERM "$pid"
-    for _ in $(seq 300); do alive "$pid" || break; sleep 0.1; done
-    if alive "$pid"; then
-        kill -KILL "$pid"; wait "$pid" 2>/dev/null || true
-        stopped="killed after 30 s"; return
-    fi
-    wait "$pid" 2>/dev/null || status=$?
-    stopped="exit $status"
+    echo "${name}_stop=$stopped" >>"$res/meta.env"
 }
 
 start_nginx() {
@@ -338,15 +348,20 @@ poller=$!; pids+=("$poller")
 sleep 1
 phase ctx-pocd-submit-polled "$pocd_pid" "https://127.0.0.1:$pocd_port/v1/requests" \
     --method POST --body-file "$work/request.json" --connections 2 --rate 50 --duration $((ctx_secs * 2))
-wait "$poller" || true
-forget "$poller"
+poll_status=0; wait "$poller" || poll_status=$?
+forget "$poller"; echo "healthz_poller_stop=exit $poll_status" >>"$res/meta.env"
+# how intake scales: 1, 64 and 256 connections (16 is phase (a)), on the same daemon
+for c in 1 64 256; do
+    phase "scale-pocd-c$c" "$pocd_pid" "https://127.0.0.1:$pocd_port/v1/requests" \
+        --method POST --body-file "$work/request.json" --connections "$c" --duration $((ctx_secs * 2))
+done
 # context: /healthz with every intake request open
 phase ctx-pocd-healthz-full "$pocd_pid" "https://127.0.0.1:$pocd_port/healthz" \
     --connections "$conns" --duration "$ctx_secs"
 curl -sS --max-time 30 --cacert "$pki/ca.crt" --cert "$pki/officer.vn.alice.crt" --key "$pki/officer.vn.alice.key" \
     "https://127.0.0.1:$pocd_port/healthz" >"$res/healthz-after-intake.json" 2>&1 || true
-stop_pid "$pocd_pid"; echo "pocd_intake_stop=$stopped" >>"$res/meta.env"
-stop_pid "$am_pid"
+stop_pid "$pocd_pid" pocd_intake
+stop_pid "$am_pid" alertmanager
 "$pocd" audit verify --config "$work/pocd-intake/pocd.yaml" >"$res/audit.txt" 2>&1 || echo "exit status $?" >>"$res/audit.txt"
 say "audit verify: $(tr '\n' ' ' <"$res/audit.txt")"
 
@@ -367,8 +382,8 @@ phase b-pocd "$pocd_pid" "https://127.0.0.1:$pocd_port/healthz" \
 sleep 1
 echo "pocd_hs_rss_after_kib=$(status_field "$pocd_pid" VmRSS)" >>"$res/meta.env"
 echo "pocd_hs_fds_after=$(fds_of "$pocd_pid")" >>"$res/meta.env"
-stop_pid "$pocd_pid"; echo "pocd_hs_stop=$stopped" >>"$res/meta.env"
-stop_pid "$nginx_pid"
+stop_pid "$pocd_pid" pocd_hs
+stop_pid "$nginx_pid" nginx
 
 # pocd's own word on the run: every log line above info level, from both instances
 for inst in intake handshake; do
@@ -380,9 +395,22 @@ cp "$work/alertmanager/alertmanager.log" "$res/alertmanager.log" 2>/dev/null || 
 
 # (d) the store's group commit
 say "(d) Scripts/bench/store.sh $store_secs"
-SCRATCH="$scratch" Scripts/bench/store.sh "$store_secs" >"$res/store.md" 2>"$res/store.stderr" ||
+SCRATCH="$scratch" CONFIGURATION="$configuration" Scripts/bench/store.sh "$store_secs" >"$res/store.md" 2>"$res/store.stderr" ||
     { echo "store.sh failed:"; tail -20 "$res/store.stderr"; } >>"$res/store.md"
 
-say "writing $doc"
-python3 Scripts/bench/report.py "$res" "$doc"
+# (e) instructions per request, on a third pocd with an empty store
+say "(e) Scripts/bench/instructions.sh: $ir_requests intake requests, $((ir_requests * 10)) GETs under callgrind"
+pocd_config "$work/pocd-callgrind"
+Scripts/bench/instructions.sh "$pocd" "$work/pocd-callgrind/pocd.yaml" "https://127.0.0.1:$pocd_port" "$work/request.json" \
+    "$work/loadgen" "$pki" "$res" "$ir_requests" >"$res/instructions.stdout" 2>"$res/instructions.stderr" ||
+    echo "instructions_failed=$(tail -1 "$res/instructions.stderr")" >>"$res/meta.env"
+
+echo "configuration=$configuration" >>"$res/meta.env"
 python3 Scripts/bench/report.py "$res" - --summary >&2
+if [[ $mode == quick ]]; then
+    python3 Scripts/bench/report.py "$res" - --check
+else
+    python3 Scripts/bench/report.py "$res" - --check >&2 || say "the run had failures: the page says which"
+    say "writing $doc"
+    python3 Scripts/bench/report.py "$res" "$doc"
+fi

@@ -4,15 +4,16 @@
 #   Scripts/bench/store.sh [seconds-per-run]      (default 10)
 # Runs on the disk of the project's var/ folder (not /tmp, which may be tmpfs). Prints a
 # Markdown table; Scripts/bench/run.sh copies it into docs/performance.md. SCRATCH is the
-# swift build scratch path (default .build).
+# swift build scratch path (default .build), CONFIGURATION the build (default release).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs="${1:-10}"
 Scripts/install-deps.sh >/dev/null
 command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
 scratch="${SCRATCH:-.build}"   # swift build scratch path (run.sh passes its own)
-swift build -c release --product poc-store-bench --scratch-path "$scratch" >/dev/null
-bin="$(swift build -c release --scratch-path "$scratch" --show-bin-path)/poc-store-bench"
+configuration="${CONFIGURATION:-release}"   # run.sh --quick passes debug
+swift build -c "$configuration" --product poc-store-bench --scratch-path "$scratch" >/dev/null
+bin="$(swift build -c "$configuration" --scratch-path "$scratch" --show-bin-path)/poc-store-bench"
 work="var/bench-store.$$"
 rm -rf "$work"; mkdir -p "$work"
 trap 'rm -rf "$work"' EXIT
