@@ -21,6 +21,12 @@ public final class Metrics: @unchecked Sendable {  // all values guarded by `loc
         var buckets = [Double](repeating: 0, count: bounds.count)
         var sum = 0.0
         var count = 0.0
+
+        mutating func record(_ seconds: Double) {
+            for (i, b) in Self.bounds.enumerated() where seconds <= b { buckets[i] += 1 }
+            sum += seconds
+            count += 1
+        }
     }
 
     public init() {
@@ -43,7 +49,14 @@ public final class Metrics: @unchecked Sendable {  // all values guarded by `loc
     private func describe(_ name: String, _ type: String, _ text: String) { help[name] = (type, text) }
 
     private static func key(_ name: String, _ labels: [(String, String)]) -> Key {
-        let rendered = labels.map { "\($0.0)=\"\(escape($0.1))\"" }
+        let rendered = labels.map { label in
+            var text = label.0
+            text.reserveCapacity(label.0.utf8.count + label.1.utf8.count + 3)
+            text += "=\""
+            text += escape(label.1)
+            text += "\""
+            return text
+        }
         return Key(name: name, labels: rendered.count > 1 ? rendered.sorted() : rendered)
     }
 
@@ -66,11 +79,8 @@ public final class Metrics: @unchecked Sendable {  // all values guarded by `loc
     public func observe(_ name: String, _ labels: [(String, String)] = [], seconds: Double) {
         let k = Self.key(name, labels)
         lock.lock()
-        var h = histograms[k] ?? Histogram()
-        for (i, b) in Histogram.bounds.enumerated() where seconds <= b { h.buckets[i] += 1 }
-        h.sum += seconds
-        h.count += 1
-        histograms[k] = h
+        // In place: a copy taken out of the dictionary and written back copied its buckets each time.
+        histograms[k, default: Histogram()].record(seconds)
         lock.unlock()
     }
 
