@@ -138,6 +138,7 @@ extension EventStore {
             return Array(repeating: .failure(StoreError(code: error.code, "commit failed: \(error.message)")), count: group.count)
         }
         lock.lock()
+        if group.contains(where: { !$0.outbox.isEmpty || !$0.outboxUpdates.isEmpty }) { outboxGeneration += 1 }
         stats.commits += 1
         stats.batches += group.count
         stats.events += Int(lastPosition - headPosition)

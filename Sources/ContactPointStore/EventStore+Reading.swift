@@ -217,7 +217,31 @@ extension EventStore {
     }
 
     /// How many messages wait, how many are parked, and the creation time of the oldest waiting one.
+    ///
+    /// On SQLite the answer is kept until a commit touches the outbox (`/healthz` asks on every
+    /// call; the query and the hop to the reader's queue were a tenth of a keep-alive GET). On
+    /// PostgreSQL another daemon may write the outbox, so it is always read.
     public func outboxSummary() throws(StoreError) -> (depth: Int, parked: Int, oldest: Instant?) {
+        let cacheable = reader.dialect == .sqlite
+        lock.lock()
+        let generation = outboxGeneration
+        if cacheable, let c = outboxSummaryCache, c.generation == generation {
+            lock.unlock()
+            return (c.depth, c.parked, c.oldest)
+        }
+        lock.unlock()
+        let summary = try readOutboxSummary()
+        if cacheable {
+            // Kept only if no commit touched the outbox meanwhile: the bump follows the COMMIT, so
+            // a summary read before a commit is never kept past that commit's bump.
+            lock.lock()
+            if outboxGeneration == generation { outboxSummaryCache = (generation, summary.depth, summary.parked, summary.oldest) }
+            lock.unlock()
+        }
+        return summary
+    }
+
+    private func readOutboxSummary() throws(StoreError) -> (depth: Int, parked: Int, oldest: Instant?) {
         try onReader { () throws(StoreError) -> (depth: Int, parked: Int, oldest: Instant?) in
             let s = try reader.prepare("""
                 SELECT count(*), min(created_ms),

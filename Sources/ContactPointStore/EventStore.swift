@@ -46,6 +46,11 @@ public final class EventStore: @unchecked Sendable {  // writer state on writerQ
     var wipeRetryScheduled = false
     /// Counters for metrics and benchmarks (writer queue; read under lock via `statistics`).
     var stats = Statistics()
+    /// Bumped (under `lock`) after every commit that touched the outbox; the outbox summary
+    /// read at one generation stays valid until the next (SQLite only: one writer, this one).
+    var outboxGeneration = 0
+    /// The last outbox summary read, and the generation it was read at (under `lock`).
+    var outboxSummaryCache: (generation: Int, depth: Int, parked: Int, oldest: Instant?)?
     /// Where the store lives, when it is on PostgreSQL (nil on SQLite).
     public private(set) var postgresql: PostgreSQLSettings?
     /// The schema version the store had when this process opened it (it is now `schemaVersion`).

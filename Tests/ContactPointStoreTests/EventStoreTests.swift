@@ -135,6 +135,27 @@ final class EventStoreTests: StoreTestCase {
         XCTAssertEqual(try store.outboxSummary().depth, 0)
     }
 
+    func testTheOutboxSummaryFollowsEveryCommitThatTouchesTheOutbox() throws {
+        let store = try EventStore(directory: dir, clock: .system)
+        XCTAssertEqual(try store.outboxSummary().depth, 0)
+        let first = event("r1", 0)
+        try append(store, [first], outbox: [OutboxMessage(destination: "DE", kind: "partner-event", body: Array("{}".utf8), eventID: first.id)])
+        let one = try store.outboxSummary()
+        XCTAssertEqual(one.depth, 1)
+        XCTAssertEqual(try store.outboxSummary().oldest, one.oldest, "asked again without a commit between")
+        try append(store, [event("r2", 0)])
+        XCTAssertEqual(try store.outboxSummary().depth, 1, "a commit without outbox work leaves it as it was")
+        let second = event("r3", 0)
+        try append(store, [second], outbox: [OutboxMessage(destination: "FR", kind: "partner-event", body: Array("{}".utf8), eventID: second.id)])
+        XCTAssertEqual(try store.outboxSummary().depth, 2)
+        XCTAssertEqual(try store.outboxSummary().oldest, one.oldest, "the oldest is still the first message")
+        let firstID = try XCTUnwrap(store.dueOutbox(at: .now() + .seconds(1)).first { $0.message.eventID == first.id }).id
+        _ = try store.appendAndWait(WriteBatch(outboxUpdates: [.parked(id: firstID, error: "refused", at: .now())])).get()
+        let parked = try store.outboxSummary()
+        XCTAssertEqual(parked.depth, 1)
+        XCTAssertEqual(parked.parked, 1)
+    }
+
     func testAnUnwritableDataDirectoryIsAOneLineError() {
         XCTAssertThrowsError(try EventStore(directory: "/proc/contactpoint", clock: .system)) { error in
             XCTAssertTrue("\(error)".contains("/proc/contactpoint"), "\(error)")
