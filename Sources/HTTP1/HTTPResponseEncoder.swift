@@ -44,24 +44,30 @@ enum HTTPResponseEncoder {
     private static func head(status: Int, headers: HTTPHeaders, framing: String?, close: Bool) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(256)
-        out.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendUTF8("HTTP/1.1 ", to: &out)
         appendDecimal(status, to: &out)
         out.append(UInt8(ascii: " "))
-        out.append(contentsOf: HTTPStatus.reasonPhrase(status).utf8)
+        appendUTF8(HTTPStatus.reasonPhrase(status), to: &out)
         out.append(contentsOf: crlf)
         for field in headers where isSafe(field) && !isFraming(field.name) {
-            out.append(contentsOf: field.name.utf8)
-            out.append(contentsOf: ": ".utf8)
-            out.append(contentsOf: field.value.utf8)
+            appendUTF8(field.name, to: &out)
+            out.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+            appendUTF8(field.value, to: &out)
             out.append(contentsOf: crlf)
         }
-        if let framing { out.append(contentsOf: framing.utf8); out.append(contentsOf: crlf) }
+        if let framing { appendUTF8(framing, to: &out); out.append(contentsOf: crlf) }
         if close { out.append(contentsOf: "Connection: close\r\n".utf8) }
         out.append(contentsOf: crlf)
         return out
     }
 
     private static let crlf: [UInt8] = [13, 10]
+
+    /// The string's bytes in one copy (appending `s.utf8` goes a byte at a time).
+    private static func appendUTF8(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { out.append(contentsOf: $0) }
+    }
 
     private static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
         guard value > 0 else { return out.append(contentsOf: String(value).utf8) }
@@ -75,14 +81,21 @@ enum HTTPResponseEncoder {
     private static func isFraming(_ name: String) -> Bool {
         let n = name.utf8.count
         guard n == 10 || n == 14 || n == 17 else { return false }
-        return framingFields.contains { $0.utf8.elementsEqual(name.utf8.lazy.map(asciiLower)) }
+        var name = name
+        return name.withUTF8 { bytes in
+            framingFields.contains { field in
+                var field = field
+                return field.withUTF8 { f in
+                    f.count == n && (0..<n).allSatisfy { i in (bytes[i] >= 0x41 && bytes[i] <= 0x5A ? bytes[i] | 0x20 : bytes[i]) == f[i] }
+                }
+            }
+        }
     }
 
-    private static func asciiLower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
-
     private static func isSafe(_ field: HTTPHeaders.Element) -> Bool {
-        !field.name.isEmpty && field.name.utf8.allSatisfy(HTTPSyntax.isTokenByte)
-            && !field.value.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }
+        var name = field.name, value = field.value
+        return name.withUTF8 { !$0.isEmpty && $0.allSatisfy(HTTPSyntax.isTokenByte) }
+            && value.withUTF8 { !$0.contains { $0 == 13 || $0 == 10 || $0 == 0 } }
     }
 }
 

@@ -36,6 +36,13 @@ final class HTTPHeadersTests: XCTestCase {
         let empty = String(decoding: HTTPResponseEncoder.encode(HTTPResponse(status: 204, body: [1]), headOnly: false,
                                                                 close: false), as: UTF8.self)
         XCTAssertEqual(empty, "HTTP/1.1 204 No Content\r\n\r\n")
+        // Framing names in any case are the encoder's; names of the same lengths are not framing.
+        let mixed = HTTPResponse(status: 200, headers: HTTPHeaders([
+            ("CONNECTION", "keep-alive"), ("content-LENGTH", "1"), ("TRANSFER-encoding", "gzip"),
+            ("X-Customer", "10"), ("X-Request-Tag1", "14"), ("X-Transfer-Notes1", "17"), ("Content-Lengths", "15"),
+        ]), body: [])
+        XCTAssertEqual(String(decoding: HTTPResponseEncoder.encode(mixed, headOnly: false, close: false), as: UTF8.self),
+                       "HTTP/1.1 200 OK\r\nX-Customer: 10\r\nX-Request-Tag1: 14\r\nX-Transfer-Notes1: 17\r\nContent-Lengths: 15\r\nContent-Length: 0\r\n\r\n")
         XCTAssertEqual(String(decoding: HTTPResponseEncoder.chunk(Array(repeating: 65, count: 26)), as: UTF8.self),
                        "1a\r\n" + String(repeating: "A", count: 26) + "\r\n")
     }

@@ -76,7 +76,7 @@ final class Router: Sendable {
         let (template, allowed) = Self.match(parts)
         let count: @Sendable (HTTPResponse) -> Void = { [metrics] response in
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-            metrics.increment("contactpoint_http_requests_total", [("route", template ?? "unknown"), ("status", "\(response.status)")])
+            metrics.increment("contactpoint_http_requests_total", [("route", template ?? "unknown"), ("status", String(response.status))])
             metrics.observe("contactpoint_http_request_duration_seconds", [("route", template ?? "unknown")], seconds: seconds)
         }
         let finish: @Sendable (HTTPResponse) -> Void = { response in
