@@ -275,7 +275,9 @@ def generate(res):
     if any(p for _, p in scale[:1] + scale[2:]):
         w(f"### How intake scales: pocd `POST /v1/requests`, keep-alive, by connections")
         w("")
-        w(f"The daemon of (a) after it ({meta.get('ctx_secs')} × 2 s per row; 16 is phase (a) itself).")
+        per_row = int(meta.get("ctx_secs", "0") or 0) * 2
+        w(f"The daemon of (a), after it and the context phases ({per_row} s per row; the row for 16 is phase (a) itself). "
+          "Each row starts with new connections, so the 256-connection row includes its 256 handshakes.")
         w("")
         w(HEAD.replace("| server | a 2xx means |", "| connections | |"))
         for c, p in scale:
