@@ -153,11 +153,15 @@ extension EventStore {
 
 extension EventStore {
     /// Outbox messages due for an attempt at `now`, oldest first.
+    ///
+    /// Only the head of each destination's line is ever due: its oldest waiting message, once
+    /// its attempt time has come. A later message never overtakes one that is backing off, so a
+    /// partner receives a request's events in the order they happened (docs/transport.md).
     public func dueOutbox(at now: Instant, limit: Int = 100) throws(StoreError) -> [OutboxEntry] {
         try onReader { () throws(StoreError) -> [OutboxEntry] in
             let s = try reader.prepare("""
                 SELECT id, event_id, destination, kind, body, created_ms, attempts, next_attempt_ms, last_error, parked_ms, delivered_ms, dropped_ms, resolution
-                FROM outbox WHERE delivered_ms IS NULL AND parked_ms IS NULL AND dropped_ms IS NULL AND next_attempt_ms <= ?
+                FROM outbox WHERE id IN (\(Self.headsOfLines)) AND next_attempt_ms <= ?
                 ORDER BY id LIMIT ?
                 """)
             defer { s.reset() }
@@ -204,11 +208,17 @@ extension EventStore {
         }
     }
 
-    /// When the next waiting message is due for an attempt, if any.
+    /// Each destination's oldest waiting message: the only one that may be sent next.
+    static let headsOfLines = """
+        SELECT min(id) FROM outbox WHERE delivered_ms IS NULL AND parked_ms IS NULL AND dropped_ms IS NULL GROUP BY destination
+        """
+
+    /// When the next message is due for an attempt, if any: the earliest among the heads of
+    /// the lines (a later message's own time does not count while the one ahead of it waits).
     public func earliestOutboxAttempt() throws(StoreError) -> Instant? {
         try onReader { () throws(StoreError) -> Instant? in
             let s = try reader.prepare("""
-                SELECT min(next_attempt_ms) FROM outbox WHERE delivered_ms IS NULL AND parked_ms IS NULL AND dropped_ms IS NULL
+                SELECT min(next_attempt_ms) FROM outbox WHERE id IN (\(Self.headsOfLines))
                 """)
             defer { s.reset() }
             _ = try s.step()

@@ -156,6 +156,28 @@ final class EventStoreTests: StoreTestCase {
         XCTAssertEqual(parked.parked, 1)
     }
 
+    func testALaterMessageNeverOvertakesOneThatIsBackingOffToTheSamePartner() throws {
+        let store = try EventStore(directory: dir, clock: .system)
+        let (a, b, c) = (event("r1", 0), event("r1", 1), event("r2", 0))
+        try append(store, [a, b], outbox: [
+            OutboxMessage(destination: "DE", kind: "partner-event", body: Array("{}".utf8), eventID: a.id),
+            OutboxMessage(destination: "DE", kind: "partner-event", body: Array("{}".utf8), eventID: b.id)])
+        try append(store, [c], outbox: [OutboxMessage(destination: "FR", kind: "partner-event", body: Array("{}".utf8), eventID: c.id)])
+        let now = Instant.now()
+        XCTAssertEqual(try store.dueOutbox(at: now + .seconds(1)).map(\.message.eventID), [a.id, c.id], "one head per destination")
+        let head = try XCTUnwrap(store.dueOutbox(at: now + .seconds(1)).first)
+        let retryAt = now + .minutes(5)
+        _ = try store.appendAndWait(WriteBatch(outboxUpdates: [.failed(id: head.id, error: "connection refused", retryAt: retryAt)])).get()
+        XCTAssertEqual(try store.dueOutbox(at: now + .seconds(1)).map(\.message.eventID), [c.id],
+                       "DE's second message waits behind the first, which is backing off")
+        _ = try store.appendAndWait(WriteBatch(outboxUpdates: [.delivered(id: try XCTUnwrap(store.dueOutbox(at: now + .seconds(1)).first).id, at: now)])).get()
+        XCTAssertEqual(try store.earliestOutboxAttempt(), Instant(millisecondsSince1970: retryAt.millisecondsSince1970),
+                       "the next wake-up is the head's retry, not the second message's earlier time")
+        XCTAssertEqual(try store.dueOutbox(at: retryAt).map(\.message.eventID), [a.id])
+        _ = try store.appendAndWait(WriteBatch(outboxUpdates: [.delivered(id: head.id, at: retryAt)])).get()
+        XCTAssertEqual(try store.dueOutbox(at: retryAt).map(\.message.eventID), [b.id], "then the second, in order")
+    }
+
     func testAnUnwritableDataDirectoryIsAOneLineError() {
         XCTAssertThrowsError(try EventStore(directory: "/proc/contactpoint", clock: .system)) { error in
             XCTAssertTrue("\(error)".contains("/proc/contactpoint"), "\(error)")
