@@ -40,11 +40,13 @@ valgrind --tool=callgrind --callgrind-out-file="$work/callgrind.out" "$work/pocd
 vg_pid=$!
 
 tls=(--cacert "$pki/ca.crt" --cert "$pki/officer.vn.alice.crt" --key "$pki/officer.vn.alice.key")
+ready=0
 for _ in $(seq 600); do
-    [[ "$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "${tls[@]}" "$url/healthz" 2>/dev/null)" == 200 ]] && break
+    [[ "$(curl -sS -o /dev/null -w '%{http_code}' --max-time 5 "${tls[@]}" "$url/healthz" 2>/dev/null)" == 200 ]] && { ready=1; break; }
     kill -0 "$vg_pid" 2>/dev/null || { echo "instructions.sh: pocd under callgrind did not start:" >&2; tail -20 "$work/pocd.log" >&2; exit 1; }
     sleep 0.1
 done
+((ready)) || { echo "instructions.sh: pocd under callgrind did not answer /healthz within 600 tries:" >&2; tail -20 "$work/pocd.log" >&2; exit 1; }
 
 run_load() {  # $1 = count, then the loadgen options
     local count="$1"; shift
@@ -71,6 +73,7 @@ measure() {
     answered=$(python3 -c 'import json,sys; r=json.loads(sys.argv[1]); print(sum(v for k, v in r["status"].items() if k.startswith("2")))' "$line")
     [[ "$answered" == "$requests" ]] || { echo "instructions.sh: $name: $answered of $requests answered 2xx: $line" >&2; exit 1; }
     total=$(awk '/^(summary|totals):/ {print $2; exit}' "$dump")
+    [[ "$total" =~ ^[0-9]+$ ]] || { echo "instructions.sh: $name: no total in $dump" >&2; exit 1; }
     echo "${name}_ir=$((total / requests))" >>"$out/instructions.env"
     # The functions with the most instructions of their own, then with their callees (inclusive).
     { echo "# self"; annotate no "$dump" 40; echo "# inclusive"; annotate yes "$dump" 60; } >"$out/instructions-$name.txt"

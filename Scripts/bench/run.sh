@@ -249,8 +249,8 @@ clk_tck=$(getconf CLK_TCK)
 cpu_of() {
     local pid="$1" total=0 p
     for p in "$pid" $(pgrep -P "$pid" || true); do
-        [[ -r "/proc/$p/stat" ]] || continue
-        total=$((total + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat")))
+        # A process may be gone between the listing and the read: it then counts 0.
+        total=$((total + $(awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$p/stat" 2>/dev/null || echo 0)))
     done
     echo "$total"
 }

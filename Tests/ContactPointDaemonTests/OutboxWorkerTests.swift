@@ -125,6 +125,21 @@ final class OutboxWorkerTests: XCTestCase {
         XCTAssertEqual(answers.count, 4)
     }
 
+    func testAMessageThisDaemonCannotSendIsParkedAndItsLineGoesOn() throws {
+        // A partner event without a request id has no route: parked at once, instead of being
+        // retried for ever at the head of US's line with the request below waiting behind it.
+        _ = try store.appendAndWait(WriteBatch(outbox: [OutboxMessage(destination: "US", kind: OutboundKind.partnerEvent,
+                                                                      body: Array("{}".utf8), eventID: nil)])).get()
+        let id = try submit()
+        worker.start()
+        let stuck = try message("parked as unsendable") { $0.state == "parked" }
+        XCTAssertEqual(stuck.lastError?.hasPrefix("not sent: partner event without a request id"), true, "\(stuck)")
+        XCTAssertEqual(stuck.attempts, 1)
+        _ = try waitFor("the request delivered behind it") { try store.history(of: id).last.flatMap { $0.event.type == "delivered" ? $0 : nil } }
+        XCTAssertEqual(answers.count, 1, "only the request reached the partner")
+        XCTAssertEqual(try store.outboxSummary().parked, 1)
+    }
+
     func testOnlyAParkedMessageCanBeDroppedAndADroppedOneIsNeverSent() throws {
         answers.script([400])
         _ = try submit()

@@ -144,7 +144,7 @@ public final class Daemon: @unchecked Sendable {  // `configuration`, `started`,
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: control)
             // Strong on purpose: the daemon lives as long as the process, and an optimised
-            // build may otherwise release it once dispatchMain() is reached.
+            // build may otherwise release it once the main thread is parked.
             source.setEventHandler { [self] in
                 switch sig {
                 case SIGHUP: reload()

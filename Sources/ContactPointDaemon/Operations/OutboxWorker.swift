@@ -144,7 +144,7 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
         switch open(entry.message) {
         case .opened(let body): entry.message.body = body
         case .erased: return dropErased(entry)
-        case .unreadable(let why): return failed(entry, .retry(why))
+        case .unreadable(let why): return failed(entry, .unsendable(why))
         }
         let opened = entry
         let m = entry.message
@@ -152,7 +152,7 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
         do {
             target = try route(m, createdAt: entry.createdAt)
         } catch {
-            return failed(entry, .retry("\(error)"))
+            return failed(entry, .unsendable("\(error)"))
         }
         let sentAt = clock.now()
         target.client.send(method: "POST", path: target.path, headers: target.headers, body: m.body) { [self] result in
@@ -348,6 +348,12 @@ final class OutboxWorker: @unchecked Sendable {  // all mutable state is owned b
             log.error("outbox: refused for good by the receiver; parked until a supervisor retries or drops it (poc outbox)", metadata: [
                 "id": "\(entry.id)", "kind": "\(m.kind)", "destination": "\(m.destination)", "reason": "\(reason)",
             ])
+        case .unsendable(let reason):
+            count(entry, outcome: "unsendable")
+            update = .parked(id: entry.id, error: String(("not sent: " + reason).prefix(500)), at: clock.now())
+            log.error("outbox: this daemon cannot send the message (an operator must fix it); parked, out of the destination's line, until a supervisor retries or drops it (poc outbox)", metadata: [
+                "id": "\(entry.id)", "kind": "\(m.kind)", "destination": "\(m.destination)", "reason": "\(reason)",
+            ])
         case .retry(let reason):
             count(entry, outcome: "failed")
             let backoff = retryNow ? 0 : backoff(attempts: entry.attempts)
@@ -409,6 +415,11 @@ enum DeliveryOutcome: Equatable {
     /// Any other 4xx: the receiver refuses this message, and sending it again will not
     /// change its mind. Park it for a supervisor.
     case refused(String)
+    /// This daemon cannot send it: its data key does not unwrap with the master keys in force,
+    /// its sealed body does not open, or it has no route. Retrying changes nothing until an
+    /// operator fixes the cause, and as the head of its destination's line it would hold every
+    /// later message to that partner: park it for a supervisor, as a refusal.
+    case unsendable(String)
 
     init(_ result: Result<HTTPClientResponse, HTTPClientError>) {
         switch result {

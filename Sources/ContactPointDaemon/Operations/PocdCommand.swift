@@ -42,7 +42,7 @@ struct Run: ParsableCommand {
     @OptionGroup var options: ConfigOption
     var config: String { options.config }
 
-    /// The running daemon, kept for the life of the process (set once, before dispatchMain).
+    /// The running daemon, kept for the life of the process (set once, before the main thread waits).
     nonisolated(unsafe) static var running: Daemon?
 
     func run() throws {
@@ -63,7 +63,9 @@ struct Run: ParsableCommand {
         }
         Run.running = daemon
         // The daemon runs on its own queues and never uses the main queue, so the main thread
-        // only waits (signals arrive through dispatch sources; a stop is `exit` from a queue).
+        // only waits. Signals still arrive through the dispatch sources: libdispatch installs its
+        // own handler for a source's signal, which hands one caught on this thread to its manager
+        // thread; a stop is `exit` from a queue.
         // Not dispatchMain(): it parks the thread with pthread_exit, which valgrind 3.19 cannot
         // follow, and Scripts/bench/instructions.sh counts instructions under callgrind.
         while true { pause() }
