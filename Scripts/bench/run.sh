@@ -197,9 +197,12 @@ wait_ready() {
     echo "$name did not answer $url within 30 s:" >&2; tail -20 "$log" >&2; exit 1
 }
 
-# stop_pid PID NAME: SIGTERM, wait up to 30 s, then SIGKILL; never fails (a process may exit at any moment,
-# even between the check and the signal). Records how it ended as "NAME_stop=…" in meta.env and sets
-# `stopped`: "exit N after SIGTERM", "already exited (N)" if it had died before, or "killed after 30 s".
+# stop_pid PID NAME: SIGTERM, then `wait` for it, with a watchdog that sends SIGKILL after 30 s; never
+# fails (a process may exit at any moment, even before the signal). Records how it ended as
+# "NAME_stop=…" in meta.env and sets `stopped`: "exit N after SIGTERM (T s)", "already exited (N)" if it
+# had died before, or "killed after 30 s". No polling of /proc: once bash has reaped a child its pid may
+# be another process's or thread's (pid_max is 32,768 here), and a look at /proc/PID then says "alive";
+# `wait` knows its own child, and the watchdog can only fire while the child is still unreaped.
 # forget PID: no longer ours to stop at exit.
 forget() {
     local p kept=()
@@ -207,20 +210,21 @@ forget() {
     pids=(${kept[@]+"${kept[@]}"})
 }
 stop_pid() {
-    local pid="$1" name="$2" status=0
+    local pid="$1" name="$2" status=0 started=$SECONDS watchdog
     forget "$pid"
-    if ! alive "$pid" || ! kill -TERM "$pid" 2>/dev/null; then
+    if ! kill -TERM "$pid" 2>/dev/null; then
         wait "$pid" 2>/dev/null || status=$?
         stopped="already exited ($status)"
     else
-        for _ in $(seq 300); do alive "$pid" || break; sleep 0.1; done
-        if alive "$pid"; then
-            kill -KILL "$pid" 2>/dev/null || true
-            wait "$pid" 2>/dev/null || true
+        (sleep 30; kill -KILL "$pid" 2>/dev/null && echo killed >"$work/watchdog.$pid") &
+        watchdog=$!
+        wait "$pid" 2>/dev/null || status=$?
+        kill "$watchdog" 2>/dev/null || true
+        wait "$watchdog" 2>/dev/null || true
+        if [[ -e "$work/watchdog.$pid" ]]; then
             stopped="killed after 30 s"
         else
-            wait "$pid" 2>/dev/null || status=$?
-            stopped="exit $status after SIGTERM"
+            stopped="exit $status after SIGTERM ($((SECONDS - started)) s)"
         fi
     fi
     echo "${name}_stop=$stopped" >>"$res/meta.env"
