@@ -120,6 +120,11 @@ def ratio(a, b):
     return a["rps"] / b["rps"]
 
 
+def instruction_counts(res):
+    """instructions.env (written by instructions.sh) as a dict: intake_ir, get_ir, the counts, valgrind."""
+    return dict(line.split("=", 1) for line in text(res, "instructions.env").splitlines() if "=" in line)
+
+
 def kib(meta, key):
     v = meta.get(key)
     try:
@@ -171,10 +176,7 @@ def generate(res):
     w(target("keep-alive `GET`, pocd `/healthz` (empty store) ÷ nginx", 0.60, r_get, pct))
     w(target("full mutual-TLS handshakes/s, pocd ÷ nginx", 0.90, r_hs, pct))
     w("")
-    ir = {}
-    for line in text(res, "instructions.env").splitlines():
-        k, _, v = line.partition("=")
-        ir[k] = v
+    ir = instruction_counts(res)
     if "intake_ir" in ir:
         get_ir = f"**{int(ir['get_ir']):,}**" if "get_ir" in ir else "not measured"
         w(f"Instructions per request (callgrind, user space, every thread; section (e)): intake **{int(ir['intake_ir']):,}**, "
@@ -288,24 +290,20 @@ def generate(res):
     # (e)
     w("### (e) Instructions per request (`Scripts/bench/instructions.sh`)")
     w("")
-    ir_env = {}
-    for line in text(res, "instructions.env").splitlines():
-        k, _, v = line.partition("=")
-        ir_env[k] = v
-    if "intake_ir" not in ir_env:
+    if "intake_ir" not in ir:
         w(f"Not measured: {meta.get('instructions_failed', 'the script wrote nothing')}.")
         w("")
     else:
-        w(f"pocd under `valgrind --tool=callgrind` ({ir_env.get('valgrind', '?')}), an empty store, one keep-alive "
-          f"connection: {int(ir_env['intake_requests']):,} intake requests, then {int(ir_env['get_requests']):,} "
+        w(f"pocd under `valgrind --tool=callgrind` ({ir.get('valgrind', '?')}), an empty store, one keep-alive "
+          f"connection: {int(ir['intake_requests']):,} intake requests, then {int(ir['get_requests']):,} "
           "`GET /healthz`, each after a warm-up and with the counters zeroed. User-space instructions in every "
           "thread; the kernel's part (fsync, sockets, scheduling) is not in them. These repeat within 0.1 % "
           "from run to run, where times move by tens of percent: compare them between commits.")
         w("")
         w("| request | instructions per request |")
         w("|---|---:|")
-        w(f"| durable intake `POST /v1/requests` (201) | **{int(ir_env['intake_ir']):,}** |")
-        w(f"| keep-alive `GET /healthz` (200) | " + (f"**{int(ir_env['get_ir']):,}** |" if "get_ir" in ir_env else "not measured |"))
+        w(f"| durable intake `POST /v1/requests` (201) | **{int(ir['intake_ir']):,}** |")
+        w(f"| keep-alive `GET /healthz` (200) | " + (f"**{int(ir['get_ir']):,}** |" if "get_ir" in ir else "not measured |"))
         w("")
         for name, label in (("intake", "intake"), ("get", "GET /healthz")):
             listing = text(res, f"instructions-{name}.txt").strip().splitlines()
@@ -443,7 +441,7 @@ def check(res, ph, meta):
             failures.append("pocd audit verify did not say OK: " + text(res, "audit.txt").strip()[:200])
         elif int(m.group(1)) != 2 * created:
             failures.append(f"pocd audit verify counted {m.group(1)} events for {created} × 201 (expected {2 * created})")
-    counts = dict(l.split("=", 1) for l in text(res, "instructions.env").splitlines() if "=" in l)
+    counts = instruction_counts(res)
     if not all(counts.get(k, "0").isdigit() and int(counts.get(k, "0")) > 0 for k in ("intake_ir", "get_ir")):
         failures.append("instructions.sh: " + (meta.get("instructions_failed") or f"no figures ({counts})"))
     if "appends_per_s" not in text(res, "store.md") and "store appends" not in text(res, "store.md"):
