@@ -13,8 +13,12 @@
 #                                   the debug build, writes no figure; exits 1 unless every phase was
 #                                   answered, no server died, the audit count matches and every process
 #                                   stopped cleanly (Scripts/bench/report.py --check)
+#   Scripts/bench/run.sh --instructions   phase (e) alone on the release build (about 2 minutes): prints
+#                                   instructions.env (intake_ir=…, get_ir=…) and the kept folder with the
+#                                   callgrind files; writes no page. For comparing one change with the last.
 #
 # Environment: SCRATCH (swift build scratch path, default .build), CONFIGURATION (release; debug with --quick),
+# POCD_BIN (a pocd built elsewhere, instead of building one: to compare with an earlier commit),
 # BENCH_DOC (default docs/performance.md),
 # BENCH_KEEP=1 keeps the temporary folder (configs, logs, raw JSON) for a look afterwards.
 # Installs missing Debian packages (nginx, prometheus-alertmanager, python3), builds pocd in release and the
@@ -26,8 +30,9 @@ root="$(pwd)"
 secs=20; ctx_secs=5; store_secs=10; ir_requests=300; mode=full
 case "${1:-}" in
     --quick) secs=2; ctx_secs=1; store_secs=1; ir_requests=20; mode=quick ;;
+    --instructions) mode=instructions ;;
     "") ;;
-    *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--quick | --instructions]" >&2; exit 2 ;;
 esac
 scratch="${SCRATCH:-.build}"
 configuration="${CONFIGURATION:-$([[ $mode == quick ]] && echo debug || echo release)}"
@@ -63,8 +68,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 say "$configuration build of pocd (scratch path $scratch) and the load generator"
-swift build -c "$configuration" --product pocd --scratch-path "$scratch" >&2
-pocd="$(swift build -c "$configuration" --scratch-path "$scratch" --show-bin-path)/pocd"
+if [[ -n "${POCD_BIN:-}" ]]; then
+    pocd="$POCD_BIN"   # a build made elsewhere (an earlier commit, for a comparison)
+else
+    swift build -c "$configuration" --product pocd --scratch-path "$scratch" >&2
+    pocd="$(swift build -c "$configuration" --scratch-path "$scratch" --show-bin-path)/pocd"
+fi
 gcc -O2 -pthread -o "$work/loadgen" Scripts/bench/loadgen.c -lssl -lcrypto
 
 say "throwaway PKI in $work/pki"
@@ -180,6 +189,19 @@ YAML
 }
 pocd_config "$work/pocd-intake"
 pocd_config "$work/pocd-handshake"
+
+if [[ $mode == instructions ]]; then
+    say "(e) alone: Scripts/bench/instructions.sh, $ir_requests intake requests, $((ir_requests * 10)) GETs under callgrind"
+    pocd_config "$work/pocd-callgrind"
+    BENCH_KEEP=1
+    Scripts/bench/instructions.sh "$pocd" "$work/pocd-callgrind/pocd.yaml" "https://127.0.0.1:$pocd_port" \
+        "$work/request.json" "$work/loadgen" "$pki" "$res" "$ir_requests" >&2
+    if [[ -n "${POCD_BIN:-}" ]]; then echo "pocd=$POCD_BIN"
+    else echo "commit=$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- Sources Package.swift || echo ' (Sources modified)')"; fi
+    cat "$res/instructions.env"
+    echo "callgrind files: $res/instructions-{intake,get}.callgrind"
+    exit 0
+fi
 
 # ---------------------------------------------------------------- processes
 

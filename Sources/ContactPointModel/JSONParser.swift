@@ -167,19 +167,13 @@ public struct JSONParser {
     private mutating func parseString() throws(Error) -> String {
         index += 1  // opening quote
         // Fast path, the common case: no escapes, no control characters, valid UTF-8.
-        var end = index
-        while end < bytes.count {
-            let b = bytes[end]
-            if b == UInt8(ascii: "\"") {
-                if let s = String(validating: bytes[index..<end], as: UTF8.self) {
-                    index = end + 1
-                    return s
-                }
-                break  // invalid UTF-8: the slow path names the byte
-            }
-            if b == UInt8(ascii: "\\") || b < 0x20 { break }
-            end += 1
+        let end = bytes.withUnsafeBufferPointer { JSONStringScan.firstSpecial($0, from: index) }
+        if end < bytes.count, bytes[end] == UInt8(ascii: "\""), let s = String(validating: bytes[index..<end], as: UTF8.self) {
+            index = end + 1
+            return s
         }
+        // An escape, a control character, the end of the input or invalid UTF-8: the slow path
+        // decodes it or names the byte.
         var scalars = String.UnicodeScalarView()
         while true {
             guard index < bytes.count else { throw error(Message("json.unterminated-string")) }

@@ -83,12 +83,13 @@ extension JSONValue {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { utf8 in
-            // Copy runs of bytes that need no escape in one go; escape the rest.
+            // Copy runs of bytes that need no escape in one go (found eight at a time); escape the rest.
             var run = 0
-            for i in 0..<utf8.count {
-                let b = utf8[i]
-                if b >= 0x20 && b != UInt8(ascii: "\"") && b != UInt8(ascii: "\\") { continue }
+            while true {
+                let i = JSONStringScan.firstSpecial(utf8, from: run)
                 if run < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<i])) }
+                guard i < utf8.count else { break }
+                let b = utf8[i]
                 switch b {
                 case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
                 case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
@@ -101,7 +102,6 @@ extension JSONValue {
                 }
                 run = i + 1
             }
-            if run < utf8.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<utf8.count])) }
         }
         out.append(UInt8(ascii: "\""))
     }

@@ -80,4 +80,43 @@ final class JSONParserTests: XCTestCase {
         XCTAssertEqual(a.canonicalBytes(), b.canonicalBytes())
         XCTAssertNotEqual(a.serialized(), b.serialized())
     }
+
+    /// The eight-at-a-time scan finds exactly the first byte a byte-by-byte scan finds, for a
+    /// special byte (or none) at every position and alignment, beside UTF-8 bytes of 0x80 and up
+    /// (whose high bit must never count as a match), and the writer and parser agree with it.
+    func testTheWordAtATimeScanFindsWhatAByteAtATimeScanFinds() throws {
+        let specials: [UInt8] = [0x00, 0x01, 0x1F, 0x22, 0x5C]
+        let fillers: [UInt8] = [0x20, 0x21, 0x23, 0x5B, 0x5D, 0x7F, 0x80, 0xA0, 0xDF, 0xFF]
+        var generator = SystemRandomNumberGenerator()
+        for length in 0...40 {
+            for _ in 0..<20 {
+                var bytes = (0..<length).map { _ in fillers.randomElement(using: &generator)! }
+                if length > 0, Bool.random(using: &generator) {
+                    for _ in 0..<Int.random(in: 1...2, using: &generator) {
+                        bytes[Int.random(in: 0..<length, using: &generator)] = specials.randomElement(using: &generator)!
+                    }
+                }
+                for start in 0...length {
+                    let expected = bytes[start...].firstIndex(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) ?? length
+                    let found = bytes.withUnsafeBufferPointer { JSONStringScan.firstSpecial($0, from: start) }
+                    XCTAssertEqual(found, expected, "\(bytes) from \(start)")
+                }
+            }
+        }
+        // Every single-byte control character, quote and backslash at each of the eight lanes.
+        for lane in 0..<16 {
+            for special in (0..<0x20).map(UInt8.init) + [0x22, 0x5C] {
+                var bytes = [UInt8](repeating: UInt8(ascii: "a"), count: 16)
+                bytes[lane] = special
+                XCTAssertEqual(bytes.withUnsafeBufferPointer { JSONStringScan.firstSpecial($0, from: 0) }, lane)
+            }
+        }
+        // The writer escapes what the scan finds, and the parser reads it back.
+        let text = "0123456789\"abcdefgh\\ijklmnop\u{01}qrstuvwxyzé😀\nABCDEFGHIJKLMNOPQRSTUVWXYZ"
+        let written = JSONValue.string(text).serializedString()
+        XCTAssertEqual(written, #""0123456789\"abcdefgh\\ijklmnop\u0001qrstuvwxyzé😀\nABCDEFGHIJKLMNOPQRSTUVWXYZ""#)
+        XCTAssertEqual(try JSONParser.parse(written), .string(text))
+        XCTAssertThrowsError(try JSONParser.parse("\"0123456789abcdef\u{1F}\""))
+        XCTAssertThrowsError(try JSONParser.parse("\"0123456789abcdef"))
+    }
 }
