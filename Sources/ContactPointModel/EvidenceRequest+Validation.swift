@@ -48,32 +48,44 @@ public enum RequestLimits {
 struct TextCheck {
     let sink: ProblemSink
 
-    /// Present, not blank, within `limit` characters, no control characters.
-    func required(_ text: String?, at field: String, limit: Int, multiline: Bool = true) {
+    /// Present, not blank, within `limit` characters, no control characters. The field's path
+    /// is built only when there is a problem to name (building it for every field cost more
+    /// than the checks).
+    func required(_ text: String?, at field: @autoclosure () -> String, limit: Int, multiline: Bool = true) {
         guard let text else {
+            let field = field()
             if !sink.hasProblem(at: field) { sink.add(field, Message("reason.required")) }
             return
         }
-        if text.allSatisfy(\.isWhitespace) { sink.add(field, Message("reason.required-empty")); return }
+        if text.allSatisfy(\.isWhitespace) { sink.add(field(), Message("reason.required-empty")); return }
         checkContent(text, at: field, limit: limit, multiline: multiline)
     }
 
     /// Absent, or present and valid as for `required`.
-    func optional(_ text: String?, at field: String, limit: Int, multiline: Bool = true) {
+    func optional(_ text: String?, at field: @autoclosure () -> String, limit: Int, multiline: Bool = true) {
         guard let text else { return }
-        if text.allSatisfy(\.isWhitespace) { sink.add(field, Message("reason.not-empty")); return }
+        if text.allSatisfy(\.isWhitespace) { sink.add(field(), Message("reason.not-empty")); return }
         checkContent(text, at: field, limit: limit, multiline: multiline)
     }
 
-    private func checkContent(_ text: String, at field: String, limit: Int, multiline: Bool) {
-        if text.unicodeScalars.count > limit {
-            sink.add(field, Message("reason.too-long", ["limit": .verbatim(String(limit))], count: text.unicodeScalars.count))
+    /// The length in Unicode scalars and the control characters, in one pass over the UTF-8:
+    /// a scalar is a byte that is not a continuation byte (10xxxxxx), and a byte below 0x80
+    /// is always the character itself.
+    private func checkContent(_ text: String, at field: () -> String, limit: Int, multiline: Bool) {
+        var scalars = 0
+        var badControl = false
+        var text = text
+        text.withUTF8 { utf8 in
+            for b in utf8 {
+                if b & 0xC0 != 0x80 { scalars += 1 }
+                if (b < 0x20 && !(multiline && (b == 0x0A || b == 0x09 || b == 0x0D))) || b == 0x7F { badControl = true }
+            }
         }
-        let badControl = text.unicodeScalars.contains { s in
-            (s.value < 0x20 && !(multiline && (s == "\n" || s == "\t" || s == "\r"))) || s.value == 0x7F
+        if scalars > limit {
+            sink.add(field(), Message("reason.too-long", ["limit": .verbatim(String(limit))], count: scalars))
         }
         if badControl {
-            sink.add(field, Message(multiline ? "reason.control-character" : "reason.single-line"))
+            sink.add(field(), Message(multiline ? "reason.control-character" : "reason.single-line"))
         }
     }
 

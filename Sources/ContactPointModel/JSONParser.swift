@@ -167,9 +167,16 @@ public struct JSONParser {
     private mutating func parseString() throws(Error) -> String {
         index += 1  // opening quote
         // Fast path, the common case: no escapes, no control characters, valid UTF-8.
-        let end = bytes.withUnsafeBufferPointer { JSONStringScan.firstSpecial($0, from: index) }
-        if end < bytes.count, bytes[end] == UInt8(ascii: "\""), let s = String(validating: bytes[index..<end], as: UTF8.self) {
-            index = end + 1
+        let start = index
+        let fast = bytes.withUnsafeBufferPointer { all -> (end: Int, string: String?) in
+            let end = JSONStringScan.firstSpecial(all, from: start)
+            guard end < all.count, all[end] == UInt8(ascii: "\"") else { return (end, nil) }
+            let run = UnsafeBufferPointer(rebasing: all[start..<end])
+            // ASCII is valid UTF-8 as it is: decoding it needs no check (and costs a copy).
+            return (end, JSONStringScan.isASCII(run) ? String(decoding: run, as: UTF8.self) : String(validating: run, as: UTF8.self))
+        }
+        if let s = fast.string {
+            index = fast.end + 1
             return s
         }
         // An escape, a control character, the end of the input or invalid UTF-8: the slow path

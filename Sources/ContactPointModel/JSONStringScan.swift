@@ -36,4 +36,19 @@ enum JSONStringScan {
         while i < n, !isSpecial(base[i]) { i += 1 }
         return i
     }
+
+    /// Whether every byte of `bytes` is ASCII (below 0x80), eight at a time.
+    @inline(__always)
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        let n = bytes.count
+        var i = 0
+        var high: UInt64 = 0
+        while i + 8 <= n {
+            high |= UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            i += 8
+        }
+        while i < n { high |= UInt64(base[i]); i += 1 }
+        return high & highs == 0
+    }
 }
