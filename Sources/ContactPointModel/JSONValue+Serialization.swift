@@ -37,7 +37,7 @@ extension JSONValue {
         String(decoding: serialized(), as: UTF8.self)
     }
 
-    private func write(to out: inout [UInt8], sortKeys: Bool) {
+    func write(to out: inout [UInt8], sortKeys: Bool) {
         switch self {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)

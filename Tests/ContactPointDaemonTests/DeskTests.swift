@@ -56,7 +56,7 @@ final class DeskTests: XCTestCase {
         request.id = UUID().uuidString.lowercased()
         request.priority = priority
         request.to = CountryCode(to)!
-        guard case .ok(201, _, _) = wait({ desk.submit(request, by: caller("officer.vn"), reply: $0) }) else {
+        guard wait({ desk.submit(request, by: caller("officer.vn"), reply: $0) }).status == 201 else {
             XCTFail("not created")
             return ""
         }
@@ -296,13 +296,14 @@ final class DeskTests: XCTestCase {
     /// under a key that is never stored: the erasure covers it too.
     func testContentAfterAnErasureIsSealedUnderAKeyThatIsNeverKept() throws {
         let id = try submit()
-        guard case .ok(200, let erased, _) = wait({ desk.erase(id, reason: "order 7", by: caller("supervisor.vn"), reply: $0) }) else {
+        let erasure = wait({ desk.erase(id, reason: "order 7", by: caller("supervisor.vn"), reply: $0) })
+        guard erasure.status == 200, let erased = erasure.json else {
             return XCTFail("erased")
         }
         XCTAssertNotNil(erased["content_erased"])
         XCTAssertEqual(try store.sealedHistory(of: id).keys.count, 0)
-        guard case .ok(200, let view, _) = wait({ desk.act(id, .refuse(ground: .sovereignty, reason: "names minister X"), by: caller("officer.de"), reply: $0) })
-        else { return XCTFail("refused") }
+        let refused = wait({ desk.act(id, .refuse(ground: .sovereignty, reason: "names minister X"), by: caller("officer.de"), reply: $0) })
+        guard refused.status == 200, let view = refused.json else { return XCTFail("refused") }
         XCTAssertEqual(view["state"], "refused")
         XCTAssertEqual(try store.sealedHistory(of: id).keys.count, 0, "no key stored for the reason")
         XCTAssertFalse(String(decoding: view.serialized(), as: UTF8.self).contains("minister X"), "\(view)")
@@ -326,7 +327,7 @@ final class Results: @unchecked Sendable {  // guarded by lock
     func add(_ r: DeskReply) { lock.lock(); items.append(r); lock.unlock() }
     var statuses: [Int] {
         lock.lock(); defer { lock.unlock() }
-        return items.map { if case .ok(let s, _, _) = $0 { return s } else if case .problem(let p) = $0 { return p.status } else { return 0 } }
+        return items.map { if let s = $0.status { return s } else if case .problem(let p) = $0 { return p.status } else { return 0 } }
     }
 }
 

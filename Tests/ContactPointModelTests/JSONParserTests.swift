@@ -119,4 +119,44 @@ final class JSONParserTests: XCTestCase {
         XCTAssertThrowsError(try JSONParser.parse("\"0123456789abcdef\u{1F}\""))
         XCTAssertThrowsError(try JSONParser.parse("\"0123456789abcdef"))
     }
+
+    /// What the writer writes member by member is byte for byte what the same tree serializes to.
+    func testTheWriterWritesWhatTheTreeSerializesTo() throws {
+        let tree: JSONValue = [
+            "id": "a\"b", "n": 12, "neg": -7, "t": true, "f": false, "none": nil,
+            "empty_array": [], "empty_object": .object(JSONObject()),
+            "list": [1, "x", ["k": [true, nil]], []],
+            "nested": ["deep": ["deeper": ["é\n", 0]]],
+        ]
+        var w = JSONWriter(capacity: 8)
+        w.beginObject()
+        w.member("id", "a\"b")
+        w.member("n", integer: 12)
+        w.member("neg", integer: -7)
+        w.member("t", true)
+        w.member("f", false)
+        w.key("none"); w.null()
+        w.key("empty_array"); w.beginArray(); w.endArray()
+        w.key("empty_object"); w.beginObject(); w.endObject()
+        w.key("list")
+        w.beginArray()
+        w.integer(1)
+        w.string("x")
+        w.value(["k": [true, nil]])
+        w.beginArray(); w.endArray()
+        w.endArray()
+        w.key("nested")
+        w.beginObject()
+        w.key("deep")
+        w.beginObject()
+        w.member("deeper", ["é\n", 0])
+        w.endObject()
+        w.endObject()
+        w.endObject()
+        XCTAssertEqual(String(decoding: w.bytes, as: UTF8.self), tree.serializedString())
+        XCTAssertEqual(try JSONParser.parse(w.bytes), tree)
+        var top = JSONWriter()
+        top.beginArray(); top.beginObject(); top.endObject(); top.beginObject(); top.member("a", integer: 1); top.endObject(); top.endArray()
+        XCTAssertEqual(String(decoding: top.bytes, as: UTF8.self), #"[{},{"a":1}]"#)
+    }
 }

@@ -34,43 +34,62 @@ enum RequestView {
         }
     }
 
-    /// The full view: the request as submitted, its state, deadlines, level and history.
-    static func json(_ s: Snapshot, history: [StoredEvent], request known: EvidenceRequest? = nil, followOns: [String] = []) -> JSONValue {
+    /// The full view: the request as submitted, its state, deadlines, level and history, written
+    /// straight to bytes (no tree of the whole view is built; the request and each event's
+    /// details are written from their own trees).
+    static func encode(_ s: Snapshot, history: [StoredEvent], request known: EvidenceRequest? = nil, followOns: [String] = []) -> [UInt8] {
         let r = s.record
-        var o = JSONObject()
-        o["id"] = .string(r.id)
-        o["reference"] = .string(r.reference)
-        o["from"] = .string(r.from.code)
-        o["to"] = .string(r.to.code)
-        o["kind"] = .string(r.kind.rawValue)
-        o["priority"] = .string(r.priority.rawValue)
-        o["state"] = .string(r.state.rawValue)
-        o["overdue"] = .bool(s.overdue)
-        o["escalation_level"] = .number(Double(s.level))
-        o["deadlines"] = .array(s.deadlines.map(s.deadlineJSON))
-        o["submitted_at"] = .string(r.lifecycle.submittedAt.rfc3339)
-        if let e = r.lifecycle.expiresAt { o["expires_at"] = .string(e.rfc3339) }
+        var w = JSONWriter(capacity: 4096)
+        w.beginObject()
+        w.member("id", r.id)
+        w.member("reference", r.reference)
+        w.member("from", r.from.code)
+        w.member("to", r.to.code)
+        w.member("kind", r.kind.rawValue)
+        w.member("priority", r.priority.rawValue)
+        w.member("state", r.state.rawValue)
+        w.member("overdue", s.overdue)
+        w.member("escalation_level", integer: Int64(s.level))
+        w.key("deadlines")
+        w.beginArray()
+        for d in s.deadlines { w.value(s.deadlineJSON(d)) }
+        w.endArray()
+        w.member("submitted_at", r.lifecycle.submittedAt.rfc3339)
+        if let e = r.lifecycle.expiresAt { w.member("expires_at", e.rfc3339) }
         var content = known
         if content == nil, let first = history.first,
            case .success(.submitted(let request)) = CaseEvent.decode(
                type: first.event.type, payload: SealedContent.strippingSealed(first.event.payload, type: first.event.type)) {
             content = request
         }
-        if let content { o["request"] = content.json }  // in the API's own key order
-        o["follow_on_drafts"] = .array(content.map { followOnDrafts($0, history: history) } ?? [])
+        let requestJSON = content?.json  // in the API's own key order
+        if let requestJSON { w.member("request", requestJSON) }
+        w.key("follow_on_drafts")
+        w.beginArray()
+        for draft in content.map({ followOnDrafts($0, history: history) }) ?? [] { w.value(draft) }
+        w.endArray()
         if let erased = history.last(where: { $0.event.type == "content-erased" }) {
-            o["content_erased"] = ["at": .string(erased.event.at.rfc3339), "why": erased.event.payload["why"] ?? .null,
-                                   "reason": erased.event.payload["reason"] ?? .null, "by": .string(erased.event.actor)]
+            w.member("content_erased", ["at": .string(erased.event.at.rfc3339), "why": erased.event.payload["why"] ?? .null,
+                                        "reason": erased.event.payload["reason"] ?? .null, "by": .string(erased.event.actor)])
         }
         if let erased = history.last(where: { $0.event.type == "partner-erased" }) {
-            o["partner_erased"] = ["at": .string(erased.event.at.rfc3339), "why": erased.event.payload["why"] ?? .null]
+            w.member("partner_erased", ["at": .string(erased.event.at.rfc3339), "why": erased.event.payload["why"] ?? .null])
         }
         // Its links: the earlier request it follows on from, and those that follow on from it.
-        let extends = o["request"]?["extends"]?.stringValue
-        o["links"] = ["extends": extends.map(JSONValue.string) ?? .null,
-                      "extended_by": .array(followOns.map(JSONValue.string))]
-        o["history"] = .array(history.map(\.json))
-        return .object(o)
+        w.key("links")
+        w.beginObject()
+        if let extends = requestJSON?["extends"]?.stringValue { w.member("extends", extends) } else { w.key("extends"); w.null() }
+        w.key("extended_by")
+        w.beginArray()
+        for id in followOns { w.string(id) }
+        w.endArray()
+        w.endObject()
+        w.key("history")
+        w.beginArray()
+        for event in history { w.value(event.json) }
+        w.endArray()
+        w.endObject()
+        return w.bytes
     }
 
     /// The Art. 43 requests the latest traffic disclosure calls for, prepared here so that every

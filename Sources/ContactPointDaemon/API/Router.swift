@@ -430,10 +430,14 @@ final class Router: Sendable {
     }
 
     static func json(_ status: Int, _ body: JSONValue, location: String? = nil) -> HTTPResponse {
+        json(status, encoded: body.serialized(), location: location)
+    }
+
+    static func json(_ status: Int, encoded body: [UInt8], location: String? = nil) -> HTTPResponse {
         // Request content is never kept by a browser's or a proxy's cache, nor sniffed as another type.
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")])
         if let location { headers.add(name: "Location", value: location) }
-        var bytes = body.serialized()
+        var bytes = body
         bytes.append(0x0A)
         return HTTPResponse(status: status, headers: headers, body: bytes)
     }
@@ -452,6 +456,7 @@ final class Router: Sendable {
     static func response(_ reply: DeskReply, _ language: Language = .en) -> HTTPResponse {
         switch reply {
         case .ok(let status, let body, let location): return json(status, body, location: status == 201 ? location : nil)
+        case .view(let status, let location, let encode): return json(status, encoded: encode(), location: status == 201 ? location : nil)
         case .problem(let p): return problem(p, language)
         }
     }

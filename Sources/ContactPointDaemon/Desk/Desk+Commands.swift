@@ -7,7 +7,28 @@ import Sealing
 /// What the Desk answers a command with; the router turns it into HTTP.
 public enum DeskReply: Sendable {
     case ok(status: Int, body: JSONValue, location: String? = nil)
+    /// A request's view, written to bytes by `encode` where the answer is sent (the connection's
+    /// queue), not on the Desk's queue, which every request passes through.
+    case view(status: Int, location: String, encode: @Sendable () -> [UInt8])
     case problem(Problem)
+
+    /// The status of a successful answer.
+    public var status: Int? {
+        switch self {
+        case .ok(let status, _, _), .view(let status, _, _): return status
+        case .problem: return nil
+        }
+    }
+
+    /// The body of a successful answer as a JSON value (a view is encoded and parsed: for tests
+    /// and other in-process readers).
+    public var json: JSONValue? {
+        switch self {
+        case .ok(_, let body, _): return body
+        case .view(_, _, let encode): return try? JSONParser.parse(encode())
+        case .problem: return nil
+        }
+    }
 }
 
 extension Desk {
@@ -45,8 +66,9 @@ extension Desk {
                         // A new request's whole history is what was just stored: no read back.
                         guard let record = cases[request.id] else { return reply(.problem(.notFound(Message("problem.request-not-found.detail", ["id": .verbatim(request.id)])))) }
                         let snapshot = RequestView.Snapshot(record: record, policy: policy, now: clock.now())
-                        reply(.ok(status: 201, body: RequestView.json(snapshot, history: stored, request: request),
-                                  location: "/v1/requests/\(request.id)"))
+                        reply(.view(status: 201, location: "/v1/requests/\(request.id)") {
+                            RequestView.encode(snapshot, history: stored, request: request)
+                        })
                     case .failure(let p): reply(.problem(p))
                     }
                 }
@@ -176,8 +198,9 @@ extension Desk {
         openedHistory(of: requestID) { result in
             switch result {
             case .success(let history):
-                reply(.ok(status: status, body: RequestView.json(snapshot, history: history.events, followOns: history.followOns),
-                          location: "/v1/requests/\(requestID)"))
+                reply(.view(status: status, location: "/v1/requests/\(requestID)") {
+                    RequestView.encode(snapshot, history: history.events, followOns: history.followOns)
+                })
             case .failure(let error):
                 reply(.problem(.storage(error)))
             }

@@ -1,0 +1,44 @@
+/// Compact JSON written straight to bytes, member by member, for an answer that is built once
+/// and sent: no value tree is allocated for it and walked again to serialize it. The output is
+/// byte for byte what `JSONValue.serialized()` gives for the tree with the same members in the
+/// same order (tested), so a view may be written either way.
+public struct JSONWriter {
+    public private(set) var bytes: [UInt8] = []
+    /// Nothing has been written yet in the current array or object (or after a member's name):
+    /// the next value takes no comma before it.
+    private var first = true
+
+    public init(capacity: Int = 1024) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    private mutating func separate() {
+        if first { first = false } else { bytes.append(UInt8(ascii: ",")) }
+    }
+
+    public mutating func beginObject() { separate(); bytes.append(UInt8(ascii: "{")); first = true }
+    public mutating func endObject() { bytes.append(UInt8(ascii: "}")); first = false }
+    public mutating func beginArray() { separate(); bytes.append(UInt8(ascii: "[")); first = true }
+    public mutating func endArray() { bytes.append(UInt8(ascii: "]")); first = false }
+
+    /// A member's name; its value is what is written next.
+    public mutating func key(_ name: String) {
+        separate()
+        JSONValue.writeString(name, to: &bytes)
+        bytes.append(UInt8(ascii: ":"))
+        first = true
+    }
+
+    public mutating func string(_ s: String) { separate(); JSONValue.writeString(s, to: &bytes) }
+    public mutating func bool(_ b: Bool) { separate(); bytes.append(contentsOf: (b ? "true" : "false").utf8) }
+    public mutating func null() { separate(); bytes.append(contentsOf: "null".utf8) }
+    /// An integer, as `JSONValue.number` writes one.
+    public mutating func integer(_ n: Int64) { separate(); bytes.append(contentsOf: String(n).utf8) }
+    /// A value already held as a tree, in its stored key order.
+    public mutating func value(_ v: JSONValue) { separate(); v.write(to: &bytes, sortKeys: false) }
+
+    public mutating func member(_ name: String, _ s: String) { key(name); string(s) }
+    public mutating func member(_ name: String, _ b: Bool) { key(name); bool(b) }
+    public mutating func member(_ name: String, integer n: Int64) { key(name); integer(n) }
+    public mutating func member(_ name: String, _ v: JSONValue) { key(name); value(v) }
+}
