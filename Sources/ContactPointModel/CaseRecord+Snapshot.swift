@@ -61,8 +61,10 @@ extension CaseRecord {
     public init?(snapshot s: Snapshot) {
         guard let from = CountryCode(packed: s.from), let to = CountryCode(packed: s.to),
               let kind = RequestKind(rawValue: s.kind), let priority = Priority(rawValue: s.priority),
-              let state = RequestState(rawValue: s.state), s.times.count == 10, s.levels.count == 4
+              let state = RequestState(rawValue: s.state), s.times.count == 10, s.levels.count == 4,
+              let eventCount = Int32(exactly: s.eventCount)
         else { return nil }
+        storedEventCount = eventCount
         key = s.id
         reference = s.reference
         self.from = from
@@ -79,11 +81,9 @@ extension CaseRecord {
         for (i, k) in [DeadlineKind.deliver, .acknowledge, .preserve, .answerRisk].enumerated() where s.levels[i] > 0 {
             escalations[k] = Int(s.levels[i])
         }
-        if s.reminderExpires != Int64.min {
-            lastReminder = Reminder(expiresAt: Instant(millisecondsSince1970: s.reminderExpires), before: .seconds(s.reminderBefore))
-        }
-        eventCount = Int(s.eventCount)
-        if s.erasedAt != Int64.min { contentErasedAt = Instant(millisecondsSince1970: s.erasedAt) }
+        reminderExpires = s.reminderExpires
+        reminderBefore = s.reminderExpires == Int64.min ? 0 : s.reminderBefore
+        erasedAt = s.erasedAt
     }
 }
 

@@ -123,3 +123,27 @@ final class CaseRecordTests: XCTestCase {
                        "with articles, an unset erasure time is written, so the three layouts differ in length")
     }
 }
+
+final class CaseRecordSizeTests: XCTestCase {
+    /// A million records are held in memory (docs/performance.md, section (c)): each byte here is a megabyte there.
+    func testARecordStaysAt160Bytes() throws {
+        XCTAssertLessThanOrEqual(MemoryLayout<CaseRecord>.stride, 160)
+        // The optional parts kept as raw integers read back as they were set.
+        var record = CaseRecord(try decode(validRequestJSON).get(), submittedAt: t0)
+        XCTAssertNil(record.lastReminder)
+        XCTAssertNil(record.contentErasedAt)
+        XCTAssertEqual(record.eventCount, 1)
+        record.lastReminder = .init(expiresAt: t0 + .days(90), before: .days(7))
+        record.contentErasedAt = t0 + .days(1)
+        record.eventCount = 42
+        XCTAssertEqual(record.lastReminder, .init(expiresAt: t0 + .days(90), before: .days(7)))
+        XCTAssertEqual(record.contentErasedAt, t0 + .days(1))
+        XCTAssertEqual(record.eventCount, 42)
+        XCTAssertEqual(CaseRecord(snapshot: record.snapshot), record)
+        record.lastReminder = nil
+        record.contentErasedAt = nil
+        XCTAssertNil(record.lastReminder)
+        XCTAssertNil(record.contentErasedAt)
+        XCTAssertEqual(CaseRecord(snapshot: record.snapshot), record)
+    }
+}

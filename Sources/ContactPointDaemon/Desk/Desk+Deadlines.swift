@@ -166,32 +166,35 @@ extension Desk {
         queue.sync { logEventCount = logEvents }
         try queue.sync { () throws in
             stateCounts = [:]
-            var times: [(CaseTable.Slot, Instant?)] = []
-            times.reserveCapacity(cases.count)
             let now = clock.now()
             let policy = self.policy
-            // Every request's wake time, in chunks on every core (a pure function of the record);
-            // then the counts and overdue marks, in order, on this queue.
+            // Every request's wake time, in chunks on every core (a pure function of the record),
+            // written straight into the array the deadline queue takes as its own; then the counts
+            // and overdue marks, in order, on this queue.
             let table = cases
             let chunk = 65_536
             let chunks = (table.count + chunk - 1) / chunk
-            let results = UnsafeMutableBufferPointer<(wake: Instant?, overdue: Bool)>.allocate(capacity: table.count)
-            defer { results.deallocate() }
-            // Each iteration writes its own chunk of the buffer only; concurrentPerform returns after all.
-            nonisolated(unsafe) let out = results
-            DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                for i in (c * chunk)..<min(table.count, (c + 1) * chunk) {
-                    (out.baseAddress! + i).initialize(to: Self.wake(table[CaseTable.Slot(i)], now: now, policy: policy))
+            var wakes = [Int64](repeating: DeadlineQueue.none, count: table.count)
+            var overdue = [Bool](repeating: false, count: table.count)
+            wakes.withUnsafeMutableBufferPointer { wakes in
+                overdue.withUnsafeMutableBufferPointer { overdue in
+                    // Each iteration writes its own chunk of the buffers only; concurrentPerform returns after all.
+                    nonisolated(unsafe) let wakes = wakes, overdue = overdue
+                    DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                        for i in (c * chunk)..<min(table.count, (c + 1) * chunk) {
+                            let w = Self.wake(table[CaseTable.Slot(i)], now: now, policy: policy)
+                            wakes[i] = DeadlineQueue.raw(w.wake)
+                            overdue[i] = w.overdue
+                        }
+                    }
                 }
             }
             overdueSlots.removeAll()
             for slot in cases.slots {
                 stateCounts[cases[slot].state, default: 0] += 1
-                let r = results[Int(slot)]
-                if r.overdue { overdueSlots.insert(slot) }
-                times.append((slot, r.wake))
+                if overdue[Int(slot)] { overdueSlots.insert(slot) }
             }
-            deadlines.rebuild(times)
+            deadlines.rebuild(scheduled: wakes)
             armTimer()
             if !projected.isEmpty || outcome.source.contains("disagreed") {
                 var differing: [String] = []
