@@ -51,11 +51,14 @@ extension CaseRecord {
             state: lifecycle.state.rawValue, eventCount: Int64(eventCount),
             times: [lifecycle.submittedAt.millisecondsSince1970, t.delivered, t.acknowledged, t.riskNotified, t.proceeded,
                     t.preserved, t.expires, t.expirySet, t.mlaLinked, t.ended],
-            levels: [DeadlineKind.deliver, .acknowledge, .preserve, .answerRisk].map { Int64(escalations[$0] ?? 0) },
+            levels: Self.levelKinds.map { Int64(escalations[$0] ?? 0) },
             reminderExpires: lastReminder?.expiresAt.millisecondsSince1970 ?? Int64.min,
             reminderBefore: lastReminder?.before.seconds ?? 0,
             erasedAt: contentErasedAt?.millisecondsSince1970 ?? Int64.min, articles: Int64(articles.rawValue))
     }
+
+    /// The deadline kinds of the `levels` columns, in order.
+    static let levelKinds: [DeadlineKind] = [.deliver, .acknowledge, .preserve, .answerRisk]
 
     /// A record from its columns; nil if they do not describe one.
     public init?(snapshot s: Snapshot) {
@@ -78,7 +81,7 @@ extension CaseRecord {
             delivered: s.times[1], acknowledged: s.times[2], riskNotified: s.times[3], proceeded: s.times[4], preserved: s.times[5],
             expires: s.times[6], expirySet: s.times[7], mlaLinked: s.times[8], ended: s.times[9]))
         lifecycle = l
-        for (i, k) in [DeadlineKind.deliver, .acknowledge, .preserve, .answerRisk].enumerated() where s.levels[i] > 0 {
+        for (i, k) in Self.levelKinds.enumerated() where s.levels[i] > 0 {
             escalations[k] = Int(s.levels[i])
         }
         reminderExpires = s.reminderExpires

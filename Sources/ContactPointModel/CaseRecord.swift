@@ -140,13 +140,38 @@ public struct CaseRecord: Sendable, Hashable {
         for d in kind.renaming(lifecycle.deadlines(policy: p)) {
             if d.kind == .expiry {
                 consider(d.dueAt)
-            } else if let step = pendingSteps(for: d, policy: p).first {
+            } else if let step = nextStep(for: d, policy: p) {
                 consider(d.dueAt + step.after)
             }
         }
-        if let r = pendingReminders(policy: p).first { consider(r.at) }
+        if let r = nextReminder(policy: p) { consider(r.at) }
         if let erase = erasureDue(policy: policy) { consider(erase) }
         return next
+    }
+
+    /// When the Desk must next look at this request, and whether a deadline is already missed
+    /// at `now`: the earliest of `nextFiring` and the running escalating deadlines still ahead,
+    /// in one pass over the deadlines (a start computes it for a million requests). An ended
+    /// request wakes only for its retention's erasure.
+    public func wake(at now: Instant, policy: DeadlinePolicy) -> (wake: Instant?, overdue: Bool) {
+        guard !state.isFinal else { return (erasureDue(policy: policy), false) }
+        let p = policy[priority]
+        var next: Instant?
+        var overdue = false
+        func consider(_ t: Instant) { if next == nil || t < next! { next = t } }
+        for d in kind.renaming(lifecycle.deadlines(policy: p)) {
+            if d.kind == .expiry {
+                consider(d.dueAt)
+            } else if let step = nextStep(for: d, policy: p) {
+                consider(d.dueAt + step.after)
+            }
+            if d.kind.escalates {
+                if d.dueAt <= now { overdue = true } else { consider(d.dueAt) }
+            }
+        }
+        if let r = nextReminder(policy: p) { consider(r.at) }
+        if let erase = erasureDue(policy: policy) { consider(erase) }
+        return (next, overdue)
     }
 
     /// When the policy's retention erases this request's content: `retention.after_end`
@@ -179,6 +204,20 @@ public struct CaseRecord: Sendable, Hashable {
             events.append(.reminded(expiresAt: expiresAt, before: reminder.before))
         }
         return events
+    }
+
+    /// The first of `pendingSteps`, without building the list (a start asks for a million).
+    private func nextStep(for deadline: Deadline, policy: PriorityPolicy) -> EscalationStep? {
+        let fired = escalations[deadline.kind] ?? 0
+        return policy.escalation.first { $0.level > fired }
+    }
+
+    /// The first of `pendingReminders`.
+    private func nextReminder(policy: PriorityPolicy) -> (before: PolicyDuration, at: Instant)? {
+        lifecycle.reminders(policy: policy).first { r in
+            guard let last = lastReminder, last.expiresAt == lifecycle.expiresAt else { return true }
+            return r.before < last.before
+        }
     }
 
     private func pendingSteps(for deadline: Deadline, policy: PriorityPolicy) -> [EscalationStep] {

@@ -76,6 +76,44 @@ final class CaseRecordTests: XCTestCase {
         XCTAssertNil(r.nextFiring(policy: policy))
     }
 
+    /// `wake(at:)` in one pass is what the Desk computed with two: the earliest of `nextFiring`
+    /// and the escalating deadlines still ahead, and whether one is already missed.
+    func testWakeInOnePassIsNextFiringAndTheDeadlinesAhead() throws {
+        func composed(_ r: CaseRecord, _ now: Instant) -> (Instant?, Bool) {
+            guard !r.state.isFinal else { return (r.erasureDue(policy: policy), false) }
+            var wake = r.nextFiring(policy: policy)
+            var overdue = false
+            for d in r.deadlines(policy: policy) where d.kind.escalates {
+                if d.dueAt <= now { overdue = true } else if wake.map({ d.dueAt < $0 }) ?? true { wake = d.dueAt }
+            }
+            return (wake, overdue)
+        }
+        var r = try newRecord()
+        var checked = 0
+        func check(_ label: String) {
+            for offset: PolicyDuration in [.seconds(0), .hours(1), .hours(5), .hours(9), .days(2), .days(50), .days(61)] {
+                let now = t0 + offset
+                let one = r.wake(at: now, policy: policy)
+                let two = composed(r, now)
+                XCTAssertEqual(one.wake, two.0, "\(label) at +\(offset)")
+                XCTAssertEqual(one.overdue, two.1, "\(label) at +\(offset)")
+                checked += 1
+            }
+        }
+        check("delivered")
+        try fire(&r, at: t0 + .hours(5))  // the acknowledgement's ladder climbs
+        check("escalated")
+        try r.apply(.acknowledged, at: t0 + .hours(6))
+        check("acknowledged")
+        try r.apply(.preserved(providerReference: "P", partial: false, expiresAt: t0 + .days(60)), at: t0 + .hours(7))
+        check("preserved")
+        try fire(&r, at: t0 + .days(46))
+        check("reminded")
+        try fire(&r, at: t0 + .days(60))
+        check("expired")
+        XCTAssertEqual(checked, 42)
+    }
+
     func testAnExtensionRearmsTheReminders() throws {
         var r = try newRecord()
         try r.apply(.preserved(providerReference: "P", partial: false, expiresAt: t0 + .days(60)), at: t0)

@@ -102,19 +102,28 @@ struct CaseTable {
                 }
             } else if let newValue {
                 precondition(newValue.key == key, "a record is filed under its own id")
-                if count & (Self.chunkSize - 1) == 0 {
-                    chunks.append([])
-                    chunks[chunks.count - 1].reserveCapacity(Self.chunkSize)
-                }
-                chunks[chunks.count - 1].append(newValue)
-                count += 1
-                tally(newValue.articles, 1)
-                if count * 10 > buckets.count * 7 {
-                    rehash(max(16, buckets.count * 2))  // files the new record with the rest
-                } else {
-                    buckets[bucket(of: key).index] = Slot(count - 1)
-                }
+                appendNew(newValue)  // not found just now
             }
+        }
+    }
+
+    /// Files a request known to be new (a start reading the projection, whose primary key is the
+    /// id): no lookup first, and its bucket found by looking at buckets only, never at the
+    /// records behind them (each a cache miss: the lookups were a tenth of a start at a million).
+    mutating func appendNew(_ record: CaseRecord) {
+        if count & (Self.chunkSize - 1) == 0 {
+            chunks.append([])
+            chunks[chunks.count - 1].reserveCapacity(Self.chunkSize)
+        }
+        chunks[chunks.count - 1].append(record)
+        count += 1
+        tally(record.articles, 1)
+        if count * 10 > buckets.count * 7 {
+            rehash(max(16, buckets.count * 2))
+        } else {
+            var i = home(record.key)
+            while buckets[i] != Self.empty { i = (i + 1) & (buckets.count - 1) }
+            buckets[i] = Slot(count - 1)
         }
     }
 

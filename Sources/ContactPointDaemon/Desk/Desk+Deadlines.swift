@@ -32,15 +32,7 @@ extension Desk {
     /// `wakeTime` without the overdue mark: a pure function of the record, so a start can
     /// compute it for a million requests on every core.
     static func wake(_ record: CaseRecord, now: Instant, policy: DeadlinePolicy) -> (wake: Instant?, overdue: Bool) {
-        guard !record.state.isFinal else {
-            return (record.erasureDue(policy: policy), false)  // retention.after_end, if the policy sets it
-        }
-        var wake = record.nextFiring(policy: policy)
-        var overdue = false
-        for d in record.deadlines(policy: policy) where d.kind.escalates {
-            if d.dueAt <= now { overdue = true } else if wake.map({ d.dueAt < $0 }) ?? true { wake = d.dueAt }
-        }
-        return (wake, overdue)
+        record.wake(at: now, policy: policy)
     }
 
     /// Arms the one timer for the earliest deadline (or disarms it).
@@ -140,7 +132,8 @@ extension Desk {
                 var bad = 0
                 cases.reserve(Int(try store.projectionCount()))
                 let matches = try store.forEachSnapshot { snapshot in
-                    if let record = CaseRecord(snapshot: snapshot) { cases[record.key] = record } else { bad += 1 }
+                    // The projection's primary key is the id: each row is a new request.
+                    if let record = CaseRecord(snapshot: snapshot) { cases.appendNew(record) } else { bad += 1 }
                 }
                 guard matches, bad == 0 else {
                     log.error("the projection disagrees with the event log (its rows do not match the digest recorded with the last commit\(bad > 0 ? "; \(bad) unreadable rows" : "")); rebuilding it from the log, which is the truth")
