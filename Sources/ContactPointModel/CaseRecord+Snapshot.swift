@@ -103,23 +103,28 @@ extension CaseRecord.Snapshot {
     public var canonicalBytes: [UInt8] {
         // Written in place into one buffer of the exact size: the projection's digest hashes a
         // million of these at every start.
-        let texts = [reference.utf8.count, kind.utf8.count, priority.utf8.count, state.utf8.count]
-        let count = 16 + 4 + 4 * 4 + texts.reduce(0, +) + 8 + 8 + 8 * times.count + 8 + 8 * levels.count + 16
+        let textBytes = reference.utf8.count + kind.utf8.count + priority.utf8.count + state.utf8.count
+        let count = 16 + 4 + 4 * 4 + textBytes + 8 + 8 + 8 * times.count + 8 + 8 * levels.count + 16
             + (articles != 0 ? 16 : erasedAt != Int64.min ? 8 : 0)
         return [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
             var at = 0
             func int(_ v: Int64) {
-                withUnsafeBytes(of: v.bigEndian) { for b in $0 { buffer[at] = b; at += 1 } }
+                raw.storeBytes(of: v.bigEndian, toByteOffset: at, as: Int64.self)
+                at += 8
             }
             func int16(_ v: UInt16) {
-                buffer[at] = UInt8(v >> 8)
-                buffer[at + 1] = UInt8(v & 0xFF)
+                raw.storeBytes(of: v.bigEndian, toByteOffset: at, as: UInt16.self)
                 at += 2
             }
             func text(_ s: String) {
-                let n = UInt32(s.utf8.count)
-                for shift in stride(from: 24, through: 0, by: -8) { buffer[at] = UInt8((n >> UInt32(shift)) & 0xFF); at += 1 }
-                for b in s.utf8 { buffer[at] = b; at += 1 }
+                var s = s
+                s.withUTF8 { utf8 in
+                    raw.storeBytes(of: UInt32(utf8.count).bigEndian, toByteOffset: at, as: UInt32.self)
+                    at += 4
+                    UnsafeMutableRawBufferPointer(rebasing: raw[at..<(at + utf8.count)]).copyMemory(from: UnsafeRawBufferPointer(utf8))
+                    at += utf8.count
+                }
             }
             int(Int64(bitPattern: id.high))
             int(Int64(bitPattern: id.low))
@@ -131,9 +136,9 @@ extension CaseRecord.Snapshot {
             text(state)
             int(eventCount)
             int(Int64(times.count))
-            times.forEach(int)
+            for t in times { int(t) }
             int(Int64(levels.count))
-            levels.forEach(int)
+            for l in levels { int(l) }
             int(reminderExpires)
             int(reminderBefore)
             // Absent when unset, so rows written before these columns keep their digest; the
