@@ -233,29 +233,35 @@ struct HTTPRequestParser: Sendable {
 
     private mutating func parseRequestLine(_ range: Range<Int>) -> HTTPProblem? {
         let line = buffer[range]
-        let parts = line.split(separator: Self.space, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, !parts[1].isEmpty else {
+        // METHOD SP target SP version: exactly two spaces (found in place: splitting the line
+        // into an array of parts cost more than the rest of the line's checks).
+        guard let sp1 = line.firstIndex(of: Self.space),
+              let sp2 = line[(sp1 + 1)...].firstIndex(of: Self.space),
+              !line[(sp2 + 1)...].contains(Self.space),
+              sp1 > line.startIndex, sp2 > sp1 + 1 else {
             return HTTPProblem(status: 400, detail: "malformed request line: expected METHOD SP target SP HTTP-version")
         }
-        guard parts[0].allSatisfy(HTTPSyntax.isTokenByte) else {
+        let methodBytes = line[line.startIndex..<sp1], target = line[(sp1 + 1)..<sp2], version = line[(sp2 + 1)...]
+        guard methodBytes.allSatisfy(HTTPSyntax.isTokenByte) else {
             return HTTPProblem(status: 400, detail: "the method is not a token")
         }
-        guard parts[1].allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+        guard target.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             return HTTPProblem(status: 400, detail: "the request target contains a space, control or non-ASCII byte")
         }
-        let version = Array(parts[2])
+        let v = version.startIndex
         let digit: (UInt8) -> Bool = { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
-        guard version.count == 8, version.starts(with: Array("HTTP/".utf8)), digit(version[5]),
-              version[6] == UInt8(ascii: "."), digit(version[7]) else {
+        guard version.count == 8, version[v] == UInt8(ascii: "H"), version[v + 1] == UInt8(ascii: "T"), version[v + 2] == UInt8(ascii: "T"),
+              version[v + 3] == UInt8(ascii: "P"), version[v + 4] == UInt8(ascii: "/"), digit(version[v + 5]),
+              version[v + 6] == UInt8(ascii: "."), digit(version[v + 7]) else {
             return HTTPProblem(status: 400, detail: "malformed HTTP version in the request line")
         }
-        guard version[5] == UInt8(ascii: "1"), version[7] == UInt8(ascii: "1") || version[7] == UInt8(ascii: "0") else {
+        guard version[v + 5] == UInt8(ascii: "1"), version[v + 7] == UInt8(ascii: "1") || version[v + 7] == UInt8(ascii: "0") else {
             return HTTPProblem(status: 505, detail: "HTTP version \(String(decoding: version.dropFirst(5), as: UTF8.self)) "
                                     + "is not supported; use HTTP/1.1")
         }
-        method = String(decoding: parts[0], as: UTF8.self)
-        rawTarget = Array(parts[1])
-        minorVersion = Int(version[7] - UInt8(ascii: "0"))
+        method = String(decoding: methodBytes, as: UTF8.self)
+        rawTarget = Array(target)
+        minorVersion = Int(version[v + 7] - UInt8(ascii: "0"))
         return nil
     }
 

@@ -157,6 +157,17 @@ final class HTTPRequestParserTests: XCTestCase {
         assertRefused("GET x HTTP/1.1\r\nHost: x\r\n\r\n", 400, containing: "origin-form")
         assertRefused("GET * HTTP/1.1\r\nHost: x\r\n\r\n", 400, containing: "OPTIONS")
         XCTAssertNil(status("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n"))
+        // Exactly two single spaces, nothing empty around them.
+        assertRefused(" GET / HTTP/1.1\r\nHost: x\r\n\r\n", 400, containing: "request line")
+        assertRefused("GET / HTTP/1.1 \r\nHost: x\r\n\r\n", 400, containing: "request line")
+        assertRefused("GET / \r\nHost: x\r\n\r\n", 400, containing: "HTTP version")
+        assertRefused("GET  HTTP/1.1\r\nHost: x\r\n\r\n", 400, containing: "request line")
+        assertRefused("GET / HTTP/1.1x\r\nHost: x\r\n\r\n", 400, containing: "HTTP version")
+        assertRefused("GET / HTTQ/1.1\r\nHost: x\r\n\r\n", 400, containing: "HTTP version")
+        guard case .head(let head)? = events("DELETE /a/b?c HTTP/1.1\r\nHost: x\r\n\r\n").first else { return XCTFail("no head") }
+        XCTAssertEqual(head.method, "DELETE")
+        XCTAssertEqual(head.target.path, "/a/b")
+        XCTAssertEqual(head.minorVersion, 1)
     }
 
     func testPercentDecodingAndAbsoluteForm() {

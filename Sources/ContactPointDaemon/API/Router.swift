@@ -76,8 +76,7 @@ final class Router: Sendable {
         let (template, allowed) = Self.match(parts)
         let count: @Sendable (HTTPResponse) -> Void = { [metrics] response in
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-            metrics.increment("contactpoint_http_requests_total", [("route", template ?? "unknown"), ("status", String(response.status))])
-            metrics.observe("contactpoint_http_request_duration_seconds", [("route", template ?? "unknown")], seconds: seconds)
+            metrics.countHTTP(route: template ?? "unknown", status: response.status, seconds: seconds)
         }
         let finish: @Sendable (HTTPResponse) -> Void = { response in
             count(response)
@@ -109,10 +108,7 @@ final class Router: Sendable {
         if template == "/healthz" {
             let (role, instance) = self.role()
             return desk.health { health in
-                var o = health.objectValue ?? JSONObject()
-                o["role"] = .string(role)
-                o["instance"] = .string(instance)
-                finish(Self.json(200, .object(o)))
+                finish(Self.json(200, encoded: health.encoded(role: role, instance: instance)))
             }
         }
         if template == "/metrics" && metricsIdentities.contains(identity) {
@@ -307,7 +303,7 @@ final class Router: Sendable {
             ("Cache-Control", "no-store"), ("X-Accel-Buffering", "no"),
         ]))
         alerts.subscribe(stream, after: lastID, language: language, timeZone: zone, filter: alertFilter(caller))
-        metrics.increment("contactpoint_http_requests_total", [("route", "/v1/alerts/stream"), ("status", "200")])
+        metrics.increment(Metrics.httpRequests, [("route", "/v1/alerts/stream"), ("status", "200")])
     }
 
     // MARK: - Helpers

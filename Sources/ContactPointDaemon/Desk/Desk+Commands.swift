@@ -260,22 +260,42 @@ extension Desk {
 
     /// `{"status":"ok","open":N,"overdue":N}` plus outbox figures. Constant time on the
     /// Desk's queue (counts kept as requests change); the outbox is read on the caller's side.
-    public func health(reply: @escaping @Sendable (JSONValue) -> Void) {
+    public func health(reply: @escaping @Sendable (Health) -> Void) {
         queue.async { [self] in
             let now = clock.now()
             let open = stateCounts.filter { !$0.key.isFinal }.map(\.value).reduce(0, +)
             let overdue = overdueSlots.count
             DispatchQueue.global().async { [store] in
                 let outbox = try? store.outboxSummary()
-                var o = JSONObject()
-                o["status"] = "ok"
-                o["open"] = .number(Double(open))
-                o["overdue"] = .number(Double(overdue))
-                o["outbox_depth"] = .number(Double(outbox?.depth ?? 0))
-                o["outbox_parked"] = .number(Double(outbox?.parked ?? 0))
-                o["outbox_oldest_age_seconds"] = .number(Double(outbox?.oldest.map { max(0, now.milliseconds(since: $0) / 1000) } ?? 0))
-                reply(.object(o))
+                reply(Health(open: open, overdue: overdue, outboxDepth: outbox?.depth ?? 0, outboxParked: outbox?.parked ?? 0,
+                             outboxOldestAgeSeconds: outbox?.oldest.map { max(0, now.milliseconds(since: $0) / 1000) } ?? 0))
             }
+        }
+    }
+
+    /// What `GET /healthz` reports of the requests and the outbox.
+    public struct Health: Sendable {
+        public var open: Int
+        public var overdue: Int
+        public var outboxDepth: Int
+        public var outboxParked: Int
+        public var outboxOldestAgeSeconds: Int64
+
+        /// The answer, with this daemon's role in its pair and its instance name, written straight
+        /// to bytes (monitors poll it: a tree built and walked for it was a sixth of a `GET`).
+        func encoded(role: String, instance: String) -> [UInt8] {
+            var w = JSONWriter(capacity: 192)
+            w.beginObject()
+            w.member("status", "ok")
+            w.member("open", integer: Int64(open))
+            w.member("overdue", integer: Int64(overdue))
+            w.member("outbox_depth", integer: Int64(outboxDepth))
+            w.member("outbox_parked", integer: Int64(outboxParked))
+            w.member("outbox_oldest_age_seconds", integer: outboxOldestAgeSeconds)
+            w.member("role", role)
+            w.member("instance", instance)
+            w.endObject()
+            return w.bytes
         }
     }
 
