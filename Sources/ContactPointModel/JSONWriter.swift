@@ -33,7 +33,22 @@ public struct JSONWriter {
     public mutating func bool(_ b: Bool) { separate(); bytes.append(contentsOf: (b ? "true" : "false").utf8) }
     public mutating func null() { separate(); bytes.append(contentsOf: "null".utf8) }
     /// An integer, as `JSONValue.number` writes one.
-    public mutating func integer(_ n: Int64) { separate(); bytes.append(contentsOf: String(n).utf8) }
+    public mutating func integer(_ n: Int64) {
+        separate()
+        // Digits written in place, as `String(n)` spells them (no string made for each number).
+        if n < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = n.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // room for 20 digits, filled from the end
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var i = buffer.count
+            repeat {
+                i -= 1
+                buffer[i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            bytes.append(contentsOf: buffer[i...])
+        }
+    }
     /// A value already held as a tree, in its stored key order.
     public mutating func value(_ v: JSONValue) { separate(); v.write(to: &bytes, sortKeys: false) }
 

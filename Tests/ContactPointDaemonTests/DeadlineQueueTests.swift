@@ -83,6 +83,17 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(Router.match(["v1", "requests", "abc", "events"]).0, "/v1/requests/{id}/events")
         XCTAssertEqual(Router.match(["v1", "alerts", "stream"]).0, "/v1/alerts/stream")
         XCTAssertNil(Router.match(["v1", "requests", "a", "b", "c"]).0)
+        // Every route without a parameter is found by its path alone, as matching its parts finds it.
+        let fixed = Router.routes.map(\.template).filter { !$0.contains("{") }
+        XCTAssertEqual(Set(Router.fixedPaths.keys), Set(fixed))
+        for path in fixed {
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map(String.init)
+            let entry = Router.fixedPaths[path]
+            XCTAssertEqual(entry?.parts, parts, path)
+            XCTAssertEqual(entry?.template, Router.match(parts).0, path)
+            XCTAssertEqual(entry?.allowed, Router.match(parts).1, path)
+        }
+        XCTAssertTrue(fixed.contains("/healthz") && fixed.contains("/v1/requests") && fixed.contains("/"))
     }
 }
 

@@ -158,5 +158,12 @@ final class JSONParserTests: XCTestCase {
         var top = JSONWriter()
         top.beginArray(); top.beginObject(); top.endObject(); top.beginObject(); top.member("a", integer: 1); top.endObject(); top.endArray()
         XCTAssertEqual(String(decoding: top.bytes, as: UTF8.self), #"[{},{"a":1}]"#)
+        // Integers are spelled as String(n) spells them, at the edges too.
+        var numbers = JSONWriter()
+        let values: [Int64] = [0, 7, -7, 10, -10, 99, 100, 1_234_567_890, Int64.max, Int64.min, Int64.min + 1]
+        numbers.beginArray()
+        for n in values { numbers.integer(n) }
+        numbers.endArray()
+        XCTAssertEqual(String(decoding: numbers.bytes, as: UTF8.self), "[" + values.map { String($0) }.joined(separator: ",") + "]")
     }
 }
