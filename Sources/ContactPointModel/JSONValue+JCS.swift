@@ -36,7 +36,7 @@ extension JSONValue {
             out.append(UInt8(ascii: "]"))
         case .object(let object):
             out.append(UInt8(ascii: "{"))
-            let members = object.members.sorted { $0.key.utf16.lexicographicallyPrecedes($1.key.utf16) }
+            let members = object.members.sorted { Self.jcsPrecedes($0.key, $1.key) }
             for (i, m) in members.enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 Self.writeString(m.key, to: &out)
@@ -45,6 +45,20 @@ extension JSONValue {
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// Whether name `a` sorts before `b` in JCS order (UTF-16 code units). Without a character
+    /// beyond U+FFFF (a UTF-8 lead byte of 0xF0 or more) in either, UTF-16 code units are the
+    /// code points, whose order is that of the UTF-8 bytes: compared in place, without
+    /// transcoding each name to UTF-16 (a sealed request's members were sorted that way).
+    static func jcsPrecedes(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        let byBytes: Bool? = a.withUTF8 { ua in
+            b.withUTF8 { ub in
+                ua.contains(where: { $0 >= 0xF0 }) || ub.contains(where: { $0 >= 0xF0 }) ? nil : ua.lexicographicallyPrecedes(ub)
+            }
+        }
+        return byBytes ?? a.utf16.lexicographicallyPrecedes(b.utf16)
     }
 
     /// `d` as ECMAScript's `Number.prototype.toString` writes it (ECMA-262 Number::toString,
