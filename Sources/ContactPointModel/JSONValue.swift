@@ -96,14 +96,22 @@ public struct JSONObject: Sendable, Hashable, Sequence {
 
     /// The member named `key`; setting nil removes it, setting a new key appends it.
     public subscript(key: String) -> JSONValue? {
-        get { members.first(where: { $0.key == key })?.value }
+        get { members.first(where: { Self.same($0.key, key) })?.value }
         set {
-            if let index = members.firstIndex(where: { $0.key == key }) {
+            if let index = members.firstIndex(where: { Self.same($0.key, key) }) {
                 if let newValue { members[index].value = newValue } else { members.remove(at: index) }
             } else if let newValue {
                 members.append((key, newValue))
             }
         }
+    }
+
+    /// Whether two member names are the same, lengths first: most names an object is searched
+    /// for differ in length, and comparing the lengths skips the call into the string
+    /// comparison (building an object checks each new name against every earlier one).
+    @inline(__always)
+    static func same(_ a: String, _ b: String) -> Bool {
+        a.utf8.count == b.utf8.count && a == b
     }
 
     /// The keys, in order.

@@ -39,7 +39,7 @@ final class ObjectReader {
     /// typed readers refuse it ("must be a string, not null"), as the OpenAPI document says:
     /// an optional member is left out, never sent as null.
     func raw(_ key: String) -> JSONValue? {
-        guard let i = object.members.firstIndex(where: { $0.key == key }) else { return nil }
+        guard let i = object.members.firstIndex(where: { JSONObject.same($0.key, key) }) else { return nil }
         if i < 64 { readMask |= 1 << UInt64(i) } else { readBeyond.insert(i) }
         return object.members[i].value
     }

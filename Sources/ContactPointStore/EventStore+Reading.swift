@@ -251,6 +251,16 @@ extension EventStore {
         return summary
     }
 
+    /// The outbox summary if it is kept (SQLite, no commit has touched the outbox since it was
+    /// read), without waiting for a read: nil otherwise.
+    public func cachedOutboxSummary() -> (depth: Int, parked: Int, oldest: Instant?)? {
+        guard reader.dialect == .sqlite else { return nil }
+        lock.lock()
+        defer { lock.unlock() }
+        guard let c = outboxSummaryCache, c.generation == outboxGeneration else { return nil }
+        return (c.depth, c.parked, c.oldest)
+    }
+
     private func readOutboxSummary() throws(StoreError) -> (depth: Int, parked: Int, oldest: Instant?) {
         try onReader { () throws(StoreError) -> (depth: Int, parked: Int, oldest: Instant?) in
             let s = try reader.prepare("""

@@ -113,7 +113,7 @@ final class Router: Sendable {
         if template == "/healthz" {
             let (role, instance) = self.role()
             return desk.health { health in
-                finish(Self.json(200, encoded: health.encoded(role: role, instance: instance)))
+                finishLater { Self.json(200, encoded: health.encoded(role: role, instance: instance)) }  // written off the Desk's queue
             }
         }
         if template == "/metrics" && metricsIdentities.contains(identity) {

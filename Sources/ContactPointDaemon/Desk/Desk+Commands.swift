@@ -265,11 +265,14 @@ extension Desk {
             let now = clock.now()
             let open = stateCounts.filter { !$0.key.isFinal }.map(\.value).reduce(0, +)
             let overdue = overdueSlots.count
-            DispatchQueue.global().async { [store] in
-                let outbox = try? store.outboxSummary()
+            let answer: @Sendable ((depth: Int, parked: Int, oldest: Instant?)?) -> Void = { outbox in
                 reply(Health(open: open, overdue: overdue, outboxDepth: outbox?.depth ?? 0, outboxParked: outbox?.parked ?? 0,
                              outboxOldestAgeSeconds: outbox?.oldest.map { max(0, now.milliseconds(since: $0) / 1000) } ?? 0))
             }
+            // The outbox summary as kept (the common case: a lock, no hop); a read of the store
+            // otherwise, off the Desk's queue.
+            if let kept = store.cachedOutboxSummary() { return answer(kept) }
+            DispatchQueue.global().async { [store] in answer(try? store.outboxSummary()) }
         }
     }
 
