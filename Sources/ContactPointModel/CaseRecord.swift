@@ -134,19 +134,7 @@ public struct CaseRecord: Sendable, Hashable {
     /// When something next falls due for this request (a ladder step, a reminder or the
     /// expiry), or nil if nothing will. May be in the past: then it is due now.
     public func nextFiring(policy: DeadlinePolicy) -> Instant? {
-        let p = policy[priority]
-        var next: Instant?
-        func consider(_ t: Instant) { if next == nil || t < next! { next = t } }
-        for d in kind.renaming(lifecycle.deadlines(policy: p)) {
-            if d.kind == .expiry {
-                consider(d.dueAt)
-            } else if let step = nextStep(for: d, policy: p) {
-                consider(d.dueAt + step.after)
-            }
-        }
-        if let r = nextReminder(policy: p) { consider(r.at) }
-        if let erase = erasureDue(policy: policy) { consider(erase) }
-        return next
+        scan(policy: policy, now: nil).next
     }
 
     /// When the Desk must next look at this request, and whether a deadline is already missed
@@ -155,6 +143,14 @@ public struct CaseRecord: Sendable, Hashable {
     /// request wakes only for its retention's erasure.
     public func wake(at now: Instant, policy: DeadlinePolicy) -> (wake: Instant?, overdue: Bool) {
         guard !state.isFinal else { return (erasureDue(policy: policy), false) }
+        let found = scan(policy: policy, now: now)
+        return (found.next, found.overdue)
+    }
+
+    /// One pass over the running deadlines: the earliest ladder step, reminder, expiry or
+    /// erasure to come; with `now`, also each escalating deadline still ahead, and whether one
+    /// is already missed.
+    private func scan(policy: DeadlinePolicy, now: Instant?) -> (next: Instant?, overdue: Bool) {
         let p = policy[priority]
         var next: Instant?
         var overdue = false
@@ -165,7 +161,7 @@ public struct CaseRecord: Sendable, Hashable {
             } else if let step = nextStep(for: d, policy: p) {
                 consider(d.dueAt + step.after)
             }
-            if d.kind.escalates {
+            if let now, d.kind.escalates {
                 if d.dueAt <= now { overdue = true } else { consider(d.dueAt) }
             }
         }
