@@ -41,16 +41,9 @@ public struct ProjectionDigest: Sendable, Hashable, CustomStringConvertible {
         for i in 0..<32 { bytes[i] ^= h[i] }
     }
 
-    /// The digest of `rows`, hashed with one OpenSSL context kept from row to row (a start
-    /// hashes a million rows; making and freeing a context for each was a fifth of it).
+    /// The digest of `rows`.
     public init(rows: some Sequence<CaseRecord.Snapshot>) {
-        guard let hasher = SHA256.Reusable() else {
-            for r in rows { toggle(r) }
-            return
-        }
-        bytes.withUnsafeMutableBufferPointer { acc in
-            for r in rows { hasher.xor(r.canonicalBytes, into: acc) }
-        }
+        for r in rows { toggle(r) }
     }
 
     /// Adds the rows another digest covers (XOR: order does not matter, so parts of a table
@@ -71,7 +64,7 @@ public struct ProjectionDigest: Sendable, Hashable, CustomStringConvertible {
 extension SHA256 {
     /// The SHA-256 implementation, fetched from the default provider once (OpenSSL 3 would
     /// otherwise look it up on every call: the projection hashes a million rows at start).
-    nonisolated(unsafe) fileprivate static let fetched: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
+    nonisolated(unsafe) private static let fetched: OpaquePointer? = EVP_MD_fetch(nil, "SHA256", nil)
 
     /// The 32-byte digest of `bytes`, with the pre-fetched implementation.
     static func digestFetched(_ bytes: [UInt8]) -> [UInt8] {
@@ -85,39 +78,5 @@ extension SHA256 {
         }
         precondition(ok == 1 && length == 32, "OpenSSL SHA-256 failed")
         return out
-    }
-}
-
-extension SHA256 {
-    /// SHA-256 with one OpenSSL context reused for every input, the implementation fetched once.
-    /// Not shared: each user (a task hashing a chunk of rows) makes its own.
-    final class Reusable {
-        private let context: OpaquePointer
-        private let md: OpaquePointer
-
-        init?() {
-            guard let md = SHA256.fetched, let context = EVP_MD_CTX_new() else { return nil }
-            self.md = md
-            self.context = context
-        }
-
-        deinit { EVP_MD_CTX_free(context) }
-
-        /// XORs the 32-byte digest of `input` into `accumulator`.
-        func xor(_ input: [UInt8], into accumulator: UnsafeMutableBufferPointer<UInt8>) {
-            var out: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-            var length: UInt32 = 0
-            let ok = input.withUnsafeBytes { bytes in
-                withUnsafeMutableBytes(of: &out) { o in
-                    EVP_DigestInit_ex(context, md, nil) == 1
-                        && EVP_DigestUpdate(context, bytes.baseAddress, bytes.count) == 1
-                        && EVP_DigestFinal_ex(context, o.baseAddress?.assumingMemoryBound(to: UInt8.self), &length) == 1
-                }
-            }
-            precondition(ok && length == 32, "OpenSSL SHA-256 failed")
-            withUnsafeBytes(of: &out) { h in
-                for i in 0..<32 { accumulator[i] ^= h[i] }
-            }
-        }
     }
 }

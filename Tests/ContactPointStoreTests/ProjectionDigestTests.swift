@@ -11,8 +11,8 @@ final class ProjectionDigestTests: XCTestCase {
             erasedAt: i % 5 == 0 ? 1_800_000_000_000 : Int64.min, articles: i % 7)
     }
 
-    /// The digest of many rows (one OpenSSL context reused) is the XOR of each row's SHA-256,
-    /// as toggling them one by one computes it.
+    /// The digest of many rows is the XOR of each row's SHA-256 (of its canonical bytes), in any
+    /// order, as toggling them one by one computes it.
     func testTheDigestOfRowsIsEachRowsHashXored() {
         let rows = (0..<500).map(snapshot)
         var oneByOne = ProjectionDigest()
