@@ -232,16 +232,12 @@ extension EventStore {
     /// call; the query and the hop to the reader's queue were a tenth of a keep-alive GET). On
     /// PostgreSQL another daemon may write the outbox, so it is always read.
     public func outboxSummary() throws(StoreError) -> (depth: Int, parked: Int, oldest: Instant?) {
-        let cacheable = reader.dialect == .sqlite
+        if let kept = cachedOutboxSummary() { return kept }
         lock.lock()
         let generation = outboxGeneration
-        if cacheable, let c = outboxSummaryCache, c.generation == generation {
-            lock.unlock()
-            return (c.depth, c.parked, c.oldest)
-        }
         lock.unlock()
         let summary = try readOutboxSummary()
-        if cacheable {
+        if reader.dialect == .sqlite {
             // Kept only if no commit touched the outbox meanwhile: the bump follows the COMMIT, so
             // a summary read before a commit is never kept past that commit's bump.
             lock.lock()

@@ -259,7 +259,8 @@ extension Desk {
     }
 
     /// `{"status":"ok","open":N,"overdue":N}` plus outbox figures. Constant time on the
-    /// Desk's queue (counts kept as requests change); the outbox is read on the caller's side.
+    /// Desk's queue (counts kept as requests change); the outbox summary as the store keeps it,
+    /// or, when it is not kept, read off the Desk's queue.
     public func health(reply: @escaping @Sendable (Health) -> Void) {
         queue.async { [self] in
             let now = clock.now()

@@ -24,15 +24,9 @@ extension Desk {
     /// `policy` is the one in force, read once by callers that loop over every request.
     func wakeTime(_ slot: CaseTable.Slot, now: Instant, policy: DeadlinePolicy) -> Instant? {
         dispatchPrecondition(condition: .onQueue(queue))
-        let (wake, overdue) = Self.wake(cases[slot], now: now, policy: policy)
+        let (wake, overdue) = cases[slot].wake(at: now, policy: policy)
         if overdue { overdueSlots.insert(slot) } else { overdueSlots.remove(slot) }
         return wake
-    }
-
-    /// `wakeTime` without the overdue mark: a pure function of the record, so a start can
-    /// compute it for a million requests on every core.
-    static func wake(_ record: CaseRecord, now: Instant, policy: DeadlinePolicy) -> (wake: Instant?, overdue: Bool) {
-        record.wake(at: now, policy: policy)
     }
 
     /// Arms the one timer for the earliest deadline (or disarms it).
@@ -175,7 +169,7 @@ extension Desk {
                     nonisolated(unsafe) let wakes = wakes, overdue = overdue
                     DispatchQueue.concurrentPerform(iterations: chunks) { c in
                         for i in (c * chunk)..<min(table.count, (c + 1) * chunk) {
-                            let w = Self.wake(table[CaseTable.Slot(i)], now: now, policy: policy)
+                            let w = table[CaseTable.Slot(i)].wake(at: now, policy: policy)
                             wakes[i] = DeadlineQueue.raw(w.wake)
                             overdue[i] = w.overdue
                         }

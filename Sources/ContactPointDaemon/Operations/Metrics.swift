@@ -20,6 +20,11 @@ public final class Metrics: @unchecked Sendable {  // all values guarded by `loc
     private struct HTTPRoute {
         var byStatus: [Int: Double] = [:]
         var duration = Histogram()
+
+        mutating func count(_ status: Int, seconds: Double) {
+            byStatus[status, default: 0] += 1
+            duration.record(seconds)
+        }
     }
 
     struct Key: Hashable, Comparable {
@@ -34,6 +39,13 @@ public final class Metrics: @unchecked Sendable {  // all values guarded by `loc
         var buckets = [Double](repeating: 0, count: bounds.count)
         var sum = 0.0
         var count = 0.0
+
+        /// Adds another histogram's observations (the same bounds).
+        mutating func add(_ other: Histogram) {
+            for i in buckets.indices { buckets[i] += other.buckets[i] }
+            sum += other.sum
+            count += other.count
+        }
 
         mutating func record(_ seconds: Double) {
             for (i, b) in Self.bounds.enumerated() where seconds <= b { buckets[i] += 1 }
@@ -92,8 +104,7 @@ public final class Metrics: @unchecked Sendable {  // all values guarded by `loc
     /// in the `httpDuration` histogram by route.
     public func countHTTP(route: String, status: Int, seconds: Double) {
         lock.lock()
-        http[route, default: HTTPRoute()].byStatus[status, default: 0] += 1
-        http[route, default: HTTPRoute()].duration.record(seconds)
+        http[route, default: HTTPRoute()].count(status, seconds: seconds)
         lock.unlock()
     }
 
@@ -102,16 +113,7 @@ public final class Metrics: @unchecked Sendable {  // all values guarded by `loc
         var counters = self.counters, histograms = self.histograms
         for (route, r) in http {
             for (status, n) in r.byStatus { counters[Self.key(Self.httpRequests, [("route", route), ("status", String(status))]), default: 0] += n }
-            let k = Self.key(Self.httpDuration, [("route", route)])
-            if let other = histograms[k] {
-                var sum = r.duration
-                for i in sum.buckets.indices { sum.buckets[i] += other.buckets[i] }
-                sum.sum += other.sum
-                sum.count += other.count
-                histograms[k] = sum
-            } else {
-                histograms[k] = r.duration
-            }
+            histograms[Self.key(Self.httpDuration, [("route", route)]), default: Histogram()].add(r.duration)
         }
         return (counters, histograms)
     }
