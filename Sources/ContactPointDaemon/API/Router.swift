@@ -147,7 +147,7 @@ final class Router: Sendable {
             let forwarded = !caller.daemonCodes.isEmpty && caller.peopleCodes.isEmpty
             let document: JSONValue
             do { document = try JSONParser.parse(body) } catch { return finish(Self.problem(.notJSON(error), request.language)) }
-            switch EvidenceRequest.decode(document, requireID: forwarded, newID: { RequestID.random().description }) {
+            switch EvidenceRequest.decode(document, requireID: forwarded, newID: { RequestID.timeOrdered(at: self.desk.clock.now()).description }) {
             case .success(let r):
                 // A partner daemon says when its side stored the request: deadlines count from then here too.
                 var submittedAt: Instant?

@@ -137,7 +137,7 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
         busy.insert("")
         let now = clock.now()
         let numbered = events.enumerated().map { i, e in
-            NewEvent(id: RequestID.random().description, requestID: "", sequence: logEventCount + i, type: e.type,
+            NewEvent(id: RequestID.timeOrdered(at: now).description, requestID: "", sequence: logEventCount + i, type: e.type,
                      actor: e.actor, at: now, payload: e.payload)
         }
         let messages = outbox(numbered)
@@ -210,7 +210,7 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
         for (index, (event, actor, id)) in events.enumerated() {
             // Every event at the batch's time, but the first may carry its own (a partner's submit time).
             let time = index == 0 ? (firstAt ?? batchTime) : batchTime
-            let eventID = id ?? RequestID.random().description
+            let eventID = id ?? RequestID.timeOrdered(at: time).description
             // Content is sealed before the store sees it, under a data key of this event's own.
             var payload = event.payload
             var dataKey: [UInt8]?
