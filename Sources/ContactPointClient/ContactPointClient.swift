@@ -192,7 +192,7 @@ public final class ContactPointClient: Sendable {
     {
         var body = request
         if case .object(var o) = request, o["id"] == nil {
-            o["id"] = .string(UUID().uuidString.lowercased())
+            o["id"] = .string(RequestID.timeOrdered(at: Clock.system.now()).description)  // as the daemon names them (RequestID)
             body = .object(o)
         }
         let id = body["id"]?.stringValue ?? ""

@@ -67,9 +67,12 @@ enum StoreBenchCommand {
         do { return try EventStore(directory: dir, clock: .system) } catch { fail("\(error)") }
     }
 
+    /// A fresh id as pocd makes them: a version-7 UUID of now (`RequestID.timeOrdered(at:)`).
+    static func newID() -> String { RequestID.timeOrdered(at: .now()).description }
+
     /// A realistic event: one request's `submitted` payload size is about 1 KiB.
     static func event(request: String, sequence: Int) -> NewEvent {
-        NewEvent(id: UUID().uuidString.lowercased(), requestID: request, sequence: sequence, type: "acknowledged",
+        NewEvent(id: newID(), requestID: request, sequence: sequence, type: "acknowledged",
                  actor: "officer.de.bob", at: .now(),
                  payload: ["note": .string(String(repeating: "x", count: 900))])
     }
@@ -81,7 +84,7 @@ enum StoreBenchCommand {
         let printLock = NSLock()
         for w in 0..<writers {
             Thread.detachNewThread {
-                let request = UUID().uuidString.lowercased()
+                let request = newID()
                 var sequence = 0
                 while true {
                     let e = event(request: request, sequence: sequence)
@@ -110,7 +113,7 @@ enum StoreBenchCommand {
         for _ in 0..<writers {
             group.enter()
             Thread.detachNewThread {
-                let request = UUID().uuidString.lowercased()
+                let request = newID()
                 var n = 0
                 while Date() < deadline {
                     if case .failure(let error) = store.appendAndWait(WriteBatch(events: [event(request: request, sequence: n)])) {
@@ -139,7 +142,7 @@ enum StoreBenchCommand {
         let store = open(dir)
         let template: EvidenceRequest
         let example = #"{"reference":"VN-A05-2026-0113","from":"VN","to":"DE","kind":"preservation","priority":"urgent","language":"en","authority":{"name":"Department of Cybersecurity and High-Tech Crime Prevention","contact":"duty@example.vn"},"offence":{"description":"Computer fraud","legal_provision":"Art. 290 Criminal Code","summary":"Victims paid for goods never delivered; the proceeds went to the account below.","convention_articles":["UN-13","BUD-8"]},"data":[{"description":"Subscriber and traffic data of account","relation_to_offence":"account received the proceeds","identifiers":[{"type":"email","value":"x@example.org"}],"period":{"from":"2026-10-01T00:00:00Z","to":"2026-11-01T00:00:00Z"}}],"custodian":{"name":"Example Mail GmbH","location":"DE"},"necessity":"data is deleted after 30 days","mla_intended":true}"#
-        switch EvidenceRequest.decode(Array(example.utf8), newID: { UUID().uuidString.lowercased() }) {
+        switch EvidenceRequest.decode(Array(example.utf8), newID: { newID() }) {
         case .success(let r): template = r
         case .failure(let p): fail("template: \(p)")
         }
@@ -149,7 +152,7 @@ enum StoreBenchCommand {
         var written = 0
         for i in 0..<count {
             var r = template
-            r.id = UUID().uuidString.lowercased()
+            r.id = newID()
             r.reference = "SEED-\(i)"
             r.priority = priority
             r.to = CountryCode(to) ?? r.to
@@ -162,9 +165,9 @@ enum StoreBenchCommand {
             }
             var record = CaseRecord(r, submittedAt: submittedAt)
             try! record.apply(.delivered(by: "pocd.vn"), at: submittedAt)
-            batch.events.append(NewEvent(id: UUID().uuidString.lowercased(), requestID: r.id, sequence: 0, type: "submitted",
+            batch.events.append(NewEvent(id: newID(), requestID: r.id, sequence: 0, type: "submitted",
                                          actor: "officer.vn.alice", at: submittedAt, payload: CaseEvent.submitted(r).payload))
-            batch.events.append(NewEvent(id: UUID().uuidString.lowercased(), requestID: r.id, sequence: 1, type: "delivered",
+            batch.events.append(NewEvent(id: newID(), requestID: r.id, sequence: 1, type: "delivered",
                                          actor: "pocd.vn", at: submittedAt, payload: CaseEvent.delivered(by: "pocd.vn").payload))
             batch.snapshots.append(record.snapshot)
             if batch.snapshots.count == 2000 || i == count - 1 {

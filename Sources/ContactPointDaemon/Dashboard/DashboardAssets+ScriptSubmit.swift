@@ -5,8 +5,12 @@ extension DashboardAssets {
     // ---- Submit a request ----
     const DRAFT = "contactpoint.draft";
     function newID() {
-      if (crypto.randomUUID) return crypto.randomUUID();
-      const b = crypto.getRandomValues(new Uint8Array(16)); b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+      // A version-7 UUID (RFC 9562 §5.7), as the daemon makes: the time's milliseconds first, so
+      // requests made together sit together in the store's indexes (docs/performance.md).
+      const b = crypto.getRandomValues(new Uint8Array(16));
+      let ms = Date.now();
+      for (let i = 5; i >= 0; i--) { b[i] = ms % 256; ms = Math.floor(ms / 256); }
+      b[6] = (b[6] & 15) | 112; b[8] = (b[8] & 63) | 128;
       const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
       return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
     }
