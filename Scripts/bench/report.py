@@ -217,6 +217,21 @@ def generate(res):
           f"Alertmanager's peak {kib(meta, 'alertmanager_rss_kib')}. "
           f"pocd stopped on SIGTERM with: {meta.get('pocd_intake_stop', '?')}.")
         w("")
+        written = int(meta.get("pocd_intake_written_bytes", "0") or 0)
+        if written > 0 and created > 0:
+            w(f"Written to disk during the phase (`/proc/PID/io` `write_bytes`: the WAL, and the checkpoints that copy "
+              f"it into the database): {written / 1e6:,.0f} MB, **{written / created / 1024:,.1f} KiB per request**.")
+            w("")
+        pages = text(res, "walpages.txt").strip()
+        if pages:
+            w("<details><summary>What each commit wrote, by table and index (<code>Scripts/bench/walpages.py</code> on a "
+              "copy of the WAL after the phase: the commits since the last checkpoint)</summary>")
+            w("")
+            w("```")
+            w(pages)
+            w("```")
+            w("</details>")
+            w("")
 
     # (b)
     w(f"### (b) Full mutual-TLS handshakes: a new connection per request, {meta.get('connections')} connections, {secs} s")
@@ -441,6 +456,10 @@ def check(res, ph, meta):
             failures.append("pocd audit verify did not say OK: " + text(res, "audit.txt").strip()[:200])
         elif int(m.group(1)) != 2 * created:
             failures.append(f"pocd audit verify counted {m.group(1)} events for {created} × 201 (expected {2 * created})")
+    if not re.match(r"\d+ commits, \d+ frames", text(res, "walpages.txt")):
+        failures.append("walpages.py: " + (text(res, "walpages.txt").strip()[:200] or "no output"))
+    if not int(meta.get("pocd_intake_written_bytes", "0") or 0) > 0:
+        failures.append("no bytes written to disk counted during a-pocd (/proc/PID/io)")
     counts = instruction_counts(res)
     if not all(counts.get(k, "0").isdigit() and int(counts.get(k, "0")) > 0 for k in ("intake_ir", "get_ir")):
         failures.append("instructions.sh: " + (meta.get("instructions_failed") or f"no figures ({counts})"))

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ContactPoint benchmarks, side by side with peers in one run, on loopback:
 #   (a) durable intake: POST /v1/requests to pocd   vs  Alertmanager 0.25 POST /api/v2/alerts
-#                                                   vs  nginx `return 200`  (mutual TLS, keep-alive, 16 connections)
+#                                                   vs  nginx `return 200`  (mutual TLS, keep-alive, 16 connections),
+#       with the bytes pocd wrote to disk per request and what each commit wrote (Scripts/bench/walpages.py)
 #   (b) full mutual-TLS handshakes per second: pocd GET /healthz vs nginx GET / (a new connection per request)
 #   context: keep-alive GETs; a well-behaved submitter (50/s, open loop) alone and while /healthz is polled
 #   (d) the event store's group commit (Scripts/bench/store.sh)
@@ -284,6 +285,8 @@ cpu_of() {
 busy_jiffies() { awk '$1 == "cpu" {print $2 + $3 + $4 + $7 + $8 + $9; exit}' /proc/stat; }
 status_field() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 fds_of() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
+# io_written PID: the bytes the process has caused to be written to disk so far (/proc/PID/io).
+io_written() { awk '$1 == "write_bytes:" {print $2}' "/proc/$1/io" 2>/dev/null || echo 0; }
 
 # phase NAME PID URL [loadgen options]: runs the load generator against URL, while PID serves it.
 # Writes $res/NAME.json (loadgen's line plus server_cpu_s, server_alive, the command) and NAME.stderr.
@@ -358,9 +361,16 @@ phase a-alertmanager "$am_pid" "https://127.0.0.1:$am_port/api/v2/alerts" \
     --method POST --body-file "$work/alert.json" --unique @UNIQUE@ --connections "$conns" --duration "$secs"
 echo "alertmanager_rss_kib=$(status_field "$am_pid" VmHWM)" >>"$res/meta.env"
 echo "pocd_intake_rss_before_kib=$(status_field "$pocd_pid" VmRSS)" >>"$res/meta.env"
+written_before=$(io_written "$pocd_pid")
 phase a-pocd "$pocd_pid" "https://127.0.0.1:$pocd_port/v1/requests" \
     --method POST --body-file "$work/request.json" --connections "$conns" --duration "$secs"
+echo "pocd_intake_written_bytes=$(( $(io_written "$pocd_pid") - written_before ))" >>"$res/meta.env"
 sleep 1   # let receipts still queued on the Desk reach the log before the count
+# what the commits wrote, by table: the WAL (first) and the database copied while pocd is idle
+mkdir -p "$work/wal-copy"
+cp "$work/pocd-intake/data/events.sqlite-wal" "$work/pocd-intake/data/events.sqlite" "$work/wal-copy/" 2>/dev/null &&
+    python3 Scripts/bench/walpages.py "$work/wal-copy" >"$res/walpages.txt" 2>&1 || echo "walpages.py failed" >>"$res/walpages.txt"
+rm -rf "$work/wal-copy"
 echo "pocd_intake_rss_after_kib=$(status_field "$pocd_pid" VmRSS)" >>"$res/meta.env"
 echo "pocd_intake_hwm_kib=$(status_field "$pocd_pid" VmHWM)" >>"$res/meta.env"
 # context: a well-behaved submitter (open loop, 50 requests/s) alone, then while 4 connections poll /healthz
