@@ -210,7 +210,7 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
         for (index, (event, actor, id)) in events.enumerated() {
             // Every event at the batch's time, but the first may carry its own (a partner's submit time).
             let time = index == 0 ? (firstAt ?? batchTime) : batchTime
-            let eventID = id ?? RequestID.timeOrdered(at: time).description
+            let eventID = id ?? RequestID.timeOrdered(at: batchTime).description  // when it is made here, not the partner's time
             // Content is sealed before the store sees it, under a data key of this event's own.
             var payload = event.payload
             var dataKey: [UInt8]?
