@@ -112,9 +112,8 @@ final class Router: Sendable {
         let identity = request.peer.commonName
         if template == "/healthz" {
             let (role, instance) = self.role()
-            return desk.health { health in
-                finishLater { Self.json(200, encoded: health.encoded(role: role, instance: instance)) }  // written off the Desk's queue
-            }
+            // Answered here, on the connection's queue (the Desk publishes the counts it reports).
+            return desk.health { health in finish(Self.json(200, encoded: health.encoded(role: role, instance: instance))) }
         }
         if template == "/metrics" && metricsIdentities.contains(identity) {
             return scrape(finish)  // a scrape identity needs no directory entry, and gets nothing else

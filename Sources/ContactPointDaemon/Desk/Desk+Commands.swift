@@ -3,6 +3,7 @@ import ContactPointStore
 import Dispatch
 import Foundation
 import Sealing
+import Synchronization
 
 /// What the Desk answers a command with; the router turns it into HTTP.
 public enum DeskReply: Sendable {
@@ -258,23 +259,34 @@ extension Desk {
         DispatchQueue.global().async { reply(.ok(status: 200, body: body)) }
     }
 
-    /// `{"status":"ok","open":N,"overdue":N}` plus outbox figures. Constant time on the
-    /// Desk's queue (counts kept as requests change); the outbox summary as the store keeps it,
-    /// or, when it is not kept, read off the Desk's queue.
+    /// `{"status":"ok","open":N,"overdue":N}` plus outbox figures, from the counts the Desk
+    /// publishes as they change and the outbox summary as the store keeps it: answered on the
+    /// caller's thread (a lock each, no hop), or, when the store keeps no summary, after a read
+    /// of it off the caller's thread.
     public func health(reply: @escaping @Sendable (Health) -> Void) {
-        queue.async { [self] in
-            let now = clock.now()
-            let open = stateCounts.filter { !$0.key.isFinal }.map(\.value).reduce(0, +)
-            let overdue = overdueSlots.count
-            let answer: @Sendable ((depth: Int, parked: Int, oldest: Instant?)?) -> Void = { outbox in
-                reply(Health(open: open, overdue: overdue, outboxDepth: outbox?.depth ?? 0, outboxParked: outbox?.parked ?? 0,
-                             outboxOldestAgeSeconds: outbox?.oldest.map { max(0, now.milliseconds(since: $0) / 1000) } ?? 0))
-            }
-            // The outbox summary as kept (the common case: a lock, no hop); a read of the store
-            // otherwise, off the Desk's queue.
-            if let kept = store.cachedOutboxSummary() { return answer(kept) }
-            DispatchQueue.global().async { [store] in answer(try? store.outboxSummary()) }
+        let counts = publishedCounts.withLock { $0 }
+        let now = clock.now()
+        let answer: @Sendable ((depth: Int, parked: Int, oldest: Instant?)?) -> Void = { outbox in
+            reply(Health(open: counts.open, overdue: counts.overdue, outboxDepth: outbox?.depth ?? 0, outboxParked: outbox?.parked ?? 0,
+                         outboxOldestAgeSeconds: outbox?.oldest.map { max(0, now.milliseconds(since: $0) / 1000) } ?? 0))
         }
+        if let kept = store.cachedOutboxSummary() { return answer(kept) }
+        DispatchQueue.global().async { [store] in answer(try? store.outboxSummary()) }
+    }
+
+    /// Brings `publishedCounts` up to date; called wherever the open or overdue count changes.
+    func publishCounts() {
+        dispatchPrecondition(condition: .onQueue(queue))
+        var open = 0
+        for (state, count) in stateCounts where !state.isFinal { open += count }
+        let counts = PublishedCounts(open: open, overdue: overdueSlots.count)
+        publishedCounts.withLock { $0 = counts }
+    }
+
+    /// The counts `GET /healthz` reads without the Desk's queue (`publishedCounts`).
+    struct PublishedCounts: Sendable {
+        var open = 0
+        var overdue = 0
     }
 
     /// What `GET /healthz` reports of the requests and the outbox.

@@ -25,7 +25,8 @@ extension Desk {
     func wakeTime(_ slot: CaseTable.Slot, now: Instant, policy: DeadlinePolicy) -> Instant? {
         dispatchPrecondition(condition: .onQueue(queue))
         let (wake, overdue) = cases[slot].wake(at: now, policy: policy)
-        if overdue { overdueSlots.insert(slot) } else { overdueSlots.remove(slot) }
+        let changed = overdue ? overdueSlots.insert(slot).inserted : overdueSlots.remove(slot) != nil
+        if changed { publishCounts() }
         return wake
     }
 
@@ -181,6 +182,7 @@ extension Desk {
                 stateCounts[cases[slot].state, default: 0] += 1
                 if overdue[Int(slot)] { overdueSlots.insert(slot) }
             }
+            publishCounts()
             deadlines.rebuild(scheduled: wakes)
             armTimer()
             if !projected.isEmpty || outcome.source.contains("disagreed") {

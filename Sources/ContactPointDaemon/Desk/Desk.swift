@@ -37,6 +37,10 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
     var stateCounts: [RequestState: Int] = [:]
     /// Open requests with a missed running deadline, kept current by `wakeTime` (no scans).
     var overdueSlots = Set<CaseTable.Slot>()
+    /// The open and overdue counts as `GET /healthz` reports them, published by this queue
+    /// (their one owner) each time they change (`publishCounts`): a health check reads them
+    /// on its connection's queue instead of making two hops through the Desk's.
+    let publishedCounts = Mutex(PublishedCounts())
     var deadlines = DeadlineQueue()
     var busy: Set<String> = []
     var waiting: [String: [() -> Void]] = [:]
@@ -303,6 +307,7 @@ public final class Desk: @unchecked Sendable {  // all mutable state is owned by
         if before != after {
             if let before { stateCounts[before, default: 0] -= 1 }
             stateCounts[after, default: 0] += 1
+            if (before?.isFinal ?? true) != after.isFinal { publishCounts() }
         }
         if let action = event.action { metrics.increment("contactpoint_actions_total", [("action", action.rawValue)]) }
         switch event {
