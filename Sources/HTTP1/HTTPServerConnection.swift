@@ -20,6 +20,9 @@ final class HTTPServerConnection: @unchecked Sendable {
     private var peer: PeerIdentity?
     private var sequence: UInt64 = 0
     private var answeringHead = false
+    /// The request being answered was complete and asked to close the connection: after
+    /// the response the client sends nothing more that matters, so the close need not linger.
+    private var clientFinished = false
     private var stream: HTTPStream?
     private var readingPaused = false
     private var armedEpoch = -1
@@ -129,7 +132,7 @@ final class HTTPServerConnection: @unchecked Sendable {
             core.count(\.protocolErrors)
             send(HTTPResponseEncoder.encode(problem.response, headOnly: false, close: true))
         case .close:
-            tls.close()
+            tls.close(peerFinished: clientFinished && parser.bufferedByteCount == 0)
         case .readNext:
             if readingPaused {
                 readingPaused = false
@@ -193,6 +196,7 @@ final class HTTPServerConnection: @unchecked Sendable {
         guard let peer else { return }
         sequence += 1
         answeringHead = head.method == "HEAD"
+        clientFinished = !head.keepAlive
         core.count(\.requestsTotal)
         let request = HTTPRequest(method: head.method, path: head.target.path, query: head.target.query,
                                   headers: head.headers, body: body, peer: peer, remoteAddress: tls.remoteAddress)

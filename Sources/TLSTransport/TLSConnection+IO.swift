@@ -147,8 +147,11 @@ extension TLSConnection {
         _ = Glibc.shutdown(fd, Int32(SHUT_WR))
         clearDeadline(.write)
         clearDeadline(.handshake)
-        setDeadline(.linger, after: timeouts.linger)
-        discardLingeringInput()
+        discardLingeringInput()  // what is already here: left unread, it would turn the close into a reset
+        guard machine.state == .closing(.lingering) else { return }
+        let action = machine.lingerDrained()
+        if action == .none { setDeadline(.linger, after: timeouts.linger) }
+        execute(action)
     }
 
     /// After our `close_notify`: read and drop raw bytes until EOF, an error, or too many.

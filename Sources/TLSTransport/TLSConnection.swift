@@ -205,11 +205,12 @@ package final class TLSConnection: @unchecked Sendable {
         updateInterest()
     }
 
-    /// Closes in order: buffered output, `close_notify`, half-close, a short linger.
-    /// During the handshake the connection is simply dropped.
-    package func close() {
+    /// Closes in order: buffered output, `close_notify`, half-close, a short linger (none
+    /// when `peerFinished`: the peer asked to close after a complete request, and sends
+    /// nothing more that matters). During the handshake the connection is simply dropped.
+    package func close(peerFinished: Bool = false) {
         dispatchPrecondition(condition: .onQueue(queue))
-        execute(machine.closeRequested(outboundEmpty: outbound.isEmpty))
+        execute(machine.closeRequested(outboundEmpty: outbound.isEmpty, peerFinished: peerFinished))
         updateInterest()
     }
 

@@ -30,7 +30,11 @@
 /// `SSL_ERROR_SYSCALL` (`close(_, sendCloseNotify: false)`); a close asked for during the
 /// handshake drops the connection without an alert; buffered output is written before
 /// `close_notify`; after `close_notify` the write side is shut and input discarded for
-/// a short while, so the peer reads our last response instead of a TCP reset.
+/// a short while, so the peer reads our last response instead of a TCP reset — unless the
+/// owner said the peer has finished (`closeRequested(outboundEmpty:peerFinished:)`: it
+/// asked to close after a complete request), where what is already in the socket is
+/// discarded and the connection closes at once, as nginx does: nothing more that matters
+/// is coming, so waiting for the peer's FIN only costs a wake-up and a descriptor.
 package struct TLSConnectionStateMachine: Sendable {
     /// The phase of the connection.
     package enum State: Equatable, Sendable {
@@ -122,6 +126,9 @@ package struct TLSConnectionStateMachine: Sendable {
     private var closeReason: CloseReason = .local
     /// Whether the peer's `close_notify` (or EOF) was read: nothing more is read after it.
     private var inputEnded = false
+    /// Whether the owner said the peer will send nothing more that matters, so the close
+    /// need not linger for its FIN.
+    private var peerFinished = false
 
     /// A machine in `.idle`.
     package init() {}
@@ -261,12 +268,15 @@ package struct TLSConnectionStateMachine: Sendable {
     }
 
     /// The owner asks for an orderly close; `outboundEmpty` tells whether output is pending.
-    package mutating func closeRequested(outboundEmpty: Bool) -> Action {
+    /// `peerFinished`: the peer will send nothing more that matters (it asked to close after
+    /// a complete request), so after our `close_notify` the connection does not linger.
+    package mutating func closeRequested(outboundEmpty: Bool, peerFinished: Bool = false) -> Action {
         switch state {
         case .idle, .handshaking:
             state = .closed
             return .close(.local, sendCloseNotify: false)
         case .open, .inputClosed:
+            self.peerFinished = peerFinished
             if outboundEmpty {
                 state = .closing(.notifying)
                 shutdownWait = .writable
@@ -297,6 +307,14 @@ package struct TLSConnectionStateMachine: Sendable {
             state = .closed
             return .close(.failed(failure), sendCloseNotify: false)
         }
+    }
+
+    /// While lingering, the input already in the socket has been discarded: close now if
+    /// the peer has finished, else keep lingering (`.none`) until EOF or the deadline.
+    package mutating func lingerDrained() -> Action {
+        guard state == .closing(.lingering), peerFinished else { return .none }
+        state = .closed
+        return .close(closeReason, sendCloseNotify: false)
     }
 
     /// While lingering, the peer closed (EOF) or the socket failed.

@@ -251,6 +251,29 @@ final class TLSConnectionStateMachineTests: XCTestCase {
         XCTAssertEqual(machine.state, .closed)
     }
 
+    /// A peer that asked to close after a complete request sends nothing more that matters:
+    /// once what is already in the socket is discarded, the close does not wait for its FIN.
+    /// Any other close keeps lingering, so late input cannot turn it into a reset.
+    func testCloseAfterThePeerFinishedDoesNotLinger() {
+        var finished = openMachine()
+        XCTAssertEqual(finished.closeRequested(outboundEmpty: true, peerFinished: true), .performShutdown)
+        XCTAssertEqual(finished.shutdownFinished(.success), .linger, "close_notify and the half-close still happen")
+        XCTAssertEqual(finished.lingerDrained(), .close(.local, sendCloseNotify: false))
+        XCTAssertEqual(finished.state, .closed)
+        XCTAssertEqual(finished.lingerDrained(), .none, "nothing after closed")
+
+        var other = openMachine()
+        _ = other.closeRequested(outboundEmpty: true)
+        _ = other.shutdownFinished(.success)
+        XCTAssertEqual(other.lingerDrained(), .none, "without the owner's word the close lingers")
+        XCTAssertEqual(other.state, .closing(.lingering))
+
+        var refused = Machine()
+        _ = refused.start()
+        _ = refused.handshakeFinished(.failure(broken))
+        XCTAssertEqual(refused.lingerDrained(), .none, "a refused handshake lingers so the peer reads the alert")
+    }
+
     func testOrderlyCloseFlushesFirst() {
         var machine = openMachine()
         _ = machine.writeFinished(.wantWrite)
