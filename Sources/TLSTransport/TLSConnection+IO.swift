@@ -83,6 +83,9 @@ extension TLSConnection {
                 return
             }
             if machine.canDeliver { eventHandler?(.received(bytes)) }
+            // The read source is level-triggered: when OpenSSL holds nothing more, stop rather
+            // than spend a read(2) per request learning EAGAIN; more bytes in the socket fire it again.
+            if SSL_has_pending(ssl) == 0 { return }
         }
     }
 
