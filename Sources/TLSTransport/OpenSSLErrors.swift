@@ -8,9 +8,11 @@ import Glibc
 /// so the queue may hold leftovers from another connection: callers `clear()` before
 /// every SSL call whose errors they will read, and `drain()` right after it fails.
 enum OpenSSLErrors {
-    /// Forgets anything left on this thread's error queue.
+    /// Forgets anything left on this thread's error queue. An empty queue (the usual case) is
+    /// only looked at: `SSL_get_error` asks exactly `ERR_peek_error() != 0`, and the look costs a
+    /// quarter of `ERR_clear_error`, which was two per cent of a keep-alive request.
     static func clear() {
-        ERR_clear_error()
+        if ERR_peek_error() != 0 { ERR_clear_error() }
     }
 
     /// Empties this thread's error queue, returning each entry's reason text
