@@ -26,6 +26,8 @@ final class HTTPServerConnection: @unchecked Sendable {
     private var stream: HTTPStream?
     private var readingPaused = false
     private var armedEpoch = -1
+    /// Whether the TLS connection's owner timer is set (so a phase without a timeout disarms it once).
+    private var timerArmed = false
 
     /// Bytes buffered beyond the request being answered before reading pauses.
     private static let readAheadLimit = 64 * 1024
@@ -149,16 +151,26 @@ final class HTTPServerConnection: @unchecked Sendable {
         rearmTimer()
     }
 
+    /// Sets the TLS connection's timer for the phase's timeout when a phase with one begins
+    /// (a new `timerEpoch`), and clears it once when a phase without one begins: called after
+    /// every action, it touches the timer only when that changes (it was five times a request).
     private func rearmTimer() {
         dispatchPrecondition(condition: .onQueue(queue))
-        guard machine.timerEpoch != armedEpoch || machine.timeout == nil else { return }
+        guard let timeout = machine.timeout else {
+            if timerArmed {
+                timerArmed = false
+                tls.setTimer(after: nil)
+            }
+            return
+        }
+        guard machine.timerEpoch != armedEpoch else { return }
         armedEpoch = machine.timerEpoch
+        timerArmed = true
         let limits = core.limits
-        switch machine.timeout {
+        switch timeout {
         case .header: tls.setTimer(after: limits.headerTimeout)
         case .body: tls.setTimer(after: limits.bodyTimeout)
         case .idle: tls.setTimer(after: limits.idleTimeout)
-        case nil: tls.setTimer(after: nil)
         }
     }
 
