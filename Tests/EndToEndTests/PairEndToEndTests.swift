@@ -115,6 +115,16 @@ final class PairEndToEndTests: XCTestCase {
                     && b.curl("officer.de.bob", "GET", "/v1/requests/\(id)").status == 200
             }
         }
+        // The same request sent to the other daemon at once, as a client does when the first
+        // answer was lost: the same id and content is a retry (200), whether or not that daemon
+        // has followed the log yet (if not, its write meets the first in the log and it reads
+        // the log before answering), never a 409.
+        let again = UUID().uuidString.lowercased()
+        let body = E2E.requestJSON(id: again)
+        XCTAssertEqual(try a.curl("officer.vn.alice", "POST", "/v1/requests", json: body).status, 201)
+        let resent = try b.curl("officer.vn.alice", "POST", "/v1/requests", json: body)
+        XCTAssertEqual(resent.status, 200, resent.body)
+
         // An action on the standby moves the request on the leader too: acknowledged, it is
         // not escalated further (level 1 may have fired before: the deadline is 2 s).
         XCTAssertEqual(try b.curl("officer.de.bob", "POST", "/v1/requests/\(ids[4])/acknowledge", json: "{}").status, 200)

@@ -144,10 +144,16 @@ public struct Problem: Error, Sendable, Hashable, CustomStringConvertible {
             return p
         }
         if error.isConstraint && error.message.contains("conflicts with the log") {
-            return conflict(Message("problem.concurrent-write.detail"), field: "id")
+            return conflict(Self.concurrentWriteDetail, field: "id")
         }
         return storage(error.message)
     }
+
+    private static let concurrentWriteDetail = Message("problem.concurrent-write.detail")
+
+    /// The store refused a write because another daemon of the pair had just written to the
+    /// same request (`storage(_:)`): nothing changed, and what the log now holds decides.
+    var isConcurrentWrite: Bool { status == 409 && detailMessage == Self.concurrentWriteDetail }
 
     static func storage(_ detail: String) -> Problem {
         Problem(status: 500, slug: "storage-failed", title: Message("problem.storage-failed.title"),

@@ -70,6 +70,14 @@ extension Desk {
                         reply(.view(status: 201, location: "/v1/requests/\(request.id)") {
                             RequestView.encode(snapshot, history: stored, request: request)
                         })
+                    case .failure(let p) where p.isConcurrentWrite:
+                        // The pair's other daemon stored this id a moment before, as when a client
+                        // sends again to it after this one's first answer was lost: learn what the
+                        // log holds, then answer as any retry is answered (200 for the same content).
+                        follow { [self] in
+                            guard cases[request.id] != nil else { return reply(.problem(p)) }
+                            answerRetry(request, caller: caller, reply: reply)
+                        }
                     case .failure(let p): reply(.problem(p))
                     }
                 }
