@@ -253,8 +253,8 @@ extension EventStore {
                 put.bind(7, s.priority)
                 put.bind(8, s.state)
                 put.bind(9, s.eventCount)
-                for (i, t) in s.times.enumerated() { put.bind(Int32(10 + i), t) }
-                for (i, l) in s.levels.enumerated() { put.bind(Int32(20 + i), l) }
+                for i in s.times.indices { put.bind(Int32(10 + i), s.times[i]) }
+                for i in s.levels.indices { put.bind(Int32(20 + i), s.levels[i]) }
                 put.bind(24, s.reminderExpires)
                 put.bind(25, s.reminderBefore)
                 put.bind(26, s.erasedAt)

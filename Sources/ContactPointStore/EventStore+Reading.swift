@@ -352,7 +352,7 @@ extension EventStore {
                     id: RequestID(high: UInt64(bitPattern: s.int64(0)), low: UInt64(bitPattern: s.int64(1))),
                     reference: s.text(2) ?? "", from: UInt16(truncatingIfNeeded: s.int64(3)), to: UInt16(truncatingIfNeeded: s.int64(4)),
                     kind: s.text(5) ?? "", priority: s.text(6) ?? "", state: s.text(7) ?? "", eventCount: s.int64(8),
-                    times: (9..<19).map { s.int64(Int32($0)) }, levels: (19..<23).map { s.int64(Int32($0)) },
+                    times: InlineArray { s.int64(Int32(9 + $0)) }, levels: InlineArray { s.int64(Int32(19 + $0)) },
                     reminderExpires: s.int64(23), reminderBefore: s.int64(24), erasedAt: s.int64(25),
                     articles: s.int64(26))
                 try body(snapshot)

@@ -7,7 +7,7 @@ final class ProjectionDigestTests: XCTestCase {
         CaseRecord.Snapshot(
             id: RequestID.random(), reference: "REF-\(i)-" + String(repeating: "é", count: Int(i % 20)), from: 0x564E, to: 0x4445,
             kind: i % 2 == 0 ? "preservation" : "emergency-disclosure", priority: "urgent", state: "delivered", eventCount: i,
-            times: (0..<10).map { i * 1_000 + $0 }, levels: [i % 3, 0, 1, 0], reminderExpires: Int64.min, reminderBefore: 0,
+            times: InlineArray { i * 1_000 + Int64($0) }, levels: [i % 3, 0, 1, 0], reminderExpires: Int64.min, reminderBefore: 0,
             erasedAt: i % 5 == 0 ? 1_800_000_000_000 : Int64.min, articles: i % 7)
     }
 
