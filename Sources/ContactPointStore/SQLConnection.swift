@@ -25,6 +25,13 @@ extension SQLConnection {
         defer { s.reset() }
         return try s.step() ? s.text(0) : nil
     }
+
+    /// The first column of the first row of a query, as an integer.
+    func scalarInt(_ sql: String) throws(StoreError) -> Int64? {
+        let s = try prepare(sql)
+        defer { s.reset() }
+        return try s.step() ? s.int64(0) : nil
+    }
 }
 
 /// One prepared statement: bind (1-based), step through the rows, read columns (0-based).
