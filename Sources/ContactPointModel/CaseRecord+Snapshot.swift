@@ -65,8 +65,8 @@ extension CaseRecord {
     /// A record from its columns; nil if they do not describe one.
     public init?(snapshot s: Snapshot) {
         guard let from = CountryCode(packed: s.from), let to = CountryCode(packed: s.to),
-              let kind = RequestKind(rawValue: s.kind), let priority = Priority(rawValue: s.priority),
-              let state = RequestState(rawValue: s.state),
+              let kind = RequestKind.matching(s.kind), let priority = Priority.matching(s.priority),
+              let state = RequestState.matching(s.state),
               let eventCount = Int32(exactly: s.eventCount)
         else { return nil }
         storedEventCount = eventCount
@@ -189,4 +189,30 @@ extension CaseRecord.Snapshot {
         precondition(at == count, "the snapshot's canonical size")
         return at
     }
+}
+
+/// The case of a raw value, compared case by case against a table made once: a start reads
+/// three of these per row, and the synthesized `init(rawValue:)`'s string switch showed at a
+/// million rows. Equal short strings compare by their bits.
+protocol RawValueTable: RawRepresentable<String>, CaseIterable {
+    static var rawValueTable: [(String, Self)] { get }
+}
+
+extension RawValueTable {
+    static func matching(_ raw: String) -> Self? {
+        for (value, c) in rawValueTable where value == raw { return c }
+        return nil
+    }
+}
+
+extension RequestState: RawValueTable {
+    static let rawValueTable = allCases.map { ($0.rawValue, $0) }
+}
+
+extension RequestKind: RawValueTable {
+    static let rawValueTable = allCases.map { ($0.rawValue, $0) }
+}
+
+extension Priority: RawValueTable {
+    static let rawValueTable = allCases.map { ($0.rawValue, $0) }
 }

@@ -139,6 +139,19 @@ final class CaseRecordTests: XCTestCase {
         XCTAssertEqual(r.nextFiring(policy: faster), t0 + .hours(1))
     }
 
+    /// A row's state, kind and priority are read through a table of raw values: every case
+    /// comes back as itself, anything else as nil.
+    func testEveryRawValueOfARowIsReadBackAsItsCase() {
+        for c in RequestState.allCases { XCTAssertEqual(RequestState.matching(c.rawValue), c) }
+        for c in RequestKind.allCases { XCTAssertEqual(RequestKind.matching(c.rawValue), c) }
+        for c in Priority.allCases { XCTAssertEqual(Priority.matching(c.rawValue), c) }
+        for bad in ["", "Delivered", "delivered ", "mla_pending", "a-rather-longer-text-than-any-state"] {
+            XCTAssertNil(RequestState.matching(bad), bad)
+        }
+        XCTAssertNil(RequestKind.matching("preservation\u{0}"))
+        XCTAssertNil(Priority.matching("URGENT"))
+    }
+
     /// The projection digest hashes this layout (docs/audit.md, ProjectionDigest): written out
     /// here by hand, field by field, so a faster encoder cannot change a stored digest.
     func testTheSnapshotsCanonicalBytesKeepTheirLayout() {

@@ -62,7 +62,12 @@ struct CaseTable {
             articleCounts[articleCounts.count - 1] += delta
             return
         }
-        for i in articles.positions { articleCounts[i] += delta }
+        var bits = articles.rawValue  // positions in `ConventionArticle.allCases`, without making an array of them
+        while bits != 0 {
+            let i = bits.trailingZeroBitCount
+            if i < articleCounts.count - 1 { articleCounts[i] += delta }  // a bit no article has counts nowhere, as before
+            bits &= bits - 1
+        }
     }
 
     /// The slot of a request, if it is known.

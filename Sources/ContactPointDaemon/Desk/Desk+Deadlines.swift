@@ -164,24 +164,30 @@ extension Desk {
             let chunks = (table.count + chunk - 1) / chunk
             var wakes = [Int64](repeating: DeadlineQueue.none, count: table.count)
             var overdue = [Bool](repeating: false, count: table.count)
+            var counts = [[RequestState: Int]](repeating: [:], count: chunks)
             wakes.withUnsafeMutableBufferPointer { wakes in
                 overdue.withUnsafeMutableBufferPointer { overdue in
-                    // Each iteration writes its own chunk of the buffers only; concurrentPerform returns after all.
-                    nonisolated(unsafe) let wakes = wakes, overdue = overdue
-                    DispatchQueue.concurrentPerform(iterations: chunks) { c in
-                        for i in (c * chunk)..<min(table.count, (c + 1) * chunk) {
-                            let w = table[CaseTable.Slot(i)].wake(at: now, policy: policy)
-                            wakes[i] = DeadlineQueue.raw(w.wake)
-                            overdue[i] = w.overdue
+                    counts.withUnsafeMutableBufferPointer { counts in
+                        // Each iteration writes its own chunk of the buffers (and its own counts) only;
+                        // concurrentPerform returns after all.
+                        nonisolated(unsafe) let wakes = wakes, overdue = overdue, counts = counts
+                        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                            var states: [RequestState: Int] = [:]
+                            for i in (c * chunk)..<min(table.count, (c + 1) * chunk) {
+                                let record = table[CaseTable.Slot(i)]
+                                let w = record.wake(at: now, policy: policy)
+                                wakes[i] = DeadlineQueue.raw(w.wake)
+                                overdue[i] = w.overdue
+                                states[record.state, default: 0] += 1
+                            }
+                            counts[c] = states
                         }
                     }
                 }
             }
+            for part in counts { stateCounts.merge(part, uniquingKeysWith: +) }
             overdueSlots.removeAll()
-            for slot in cases.slots {
-                stateCounts[cases[slot].state, default: 0] += 1
-                if overdue[Int(slot)] { overdueSlots.insert(slot) }
-            }
+            for (i, late) in overdue.enumerated() where late { overdueSlots.insert(CaseTable.Slot(i)) }
             publishCounts()
             deadlines.rebuild(scheduled: wakes)
             armTimer()
