@@ -308,9 +308,11 @@ extension EventStore {
     /// half by a second connection on another thread, in the same snapshot of the database
     /// (both see the same last event, and nothing but this daemon writes the file), handed
     /// over in chunks that `body` takes on this thread between its own pages. `splitFrom`: the
-    /// fewest rows read that way (tests read a few).
+    /// fewest rows read that way (tests read a few). `reserve` is told how many rows there are
+    /// before the first.
     @discardableResult
-    public func forEachSnapshot(splittingFrom splitFrom: Int64 = 100_000, _ body: (CaseRecord.Snapshot) throws -> Void) throws -> Bool {
+    public func forEachSnapshot(splittingFrom splitFrom: Int64 = 100_000, reserve: (Int) -> Void = { _ in },
+                                _ body: (CaseRecord.Snapshot) throws -> Void) throws -> Bool {
         try onReader { () throws -> Bool in
             let computed = Mutex(ProjectionDigest())
             let hashing = DispatchGroup()
@@ -325,7 +327,10 @@ extension EventStore {
             try reader.execute(reader.dialect.beginSnapshot)
             defer { try? reader.execute("COMMIT") }
             let recorded = try reader.scalarText("SELECT digest FROM projection_digest WHERE id = 1").flatMap(ProjectionDigest.init(hex:))
-            let upper = try secondReader(from: splitFrom)
+            // Counted once, in the snapshot read: the caller makes room, the halves split by it.
+            let rows = try reader.scalarInt("SELECT count(*) FROM cases") ?? 0
+            reserve(Int(rows))
+            let upper = try secondReader(rows: rows, from: splitFrom)
             let handoff = SnapshotHandoff()
             let reading = DispatchGroup()
             if let upper {
@@ -391,9 +396,8 @@ extension EventStore {
     /// A second SQLite connection in a read transaction that sees what the reader sees, and the
     /// key from which it reads the projection; nil when the table is small, on PostgreSQL, or
     /// when the two connections' snapshots differ (another process wrote between them).
-    func secondReader(from splitFrom: Int64) throws -> (connection: SQLiteConnection, split: (Int64, Int64))? {
+    func secondReader(rows: Int64, from splitFrom: Int64) throws -> (connection: SQLiteConnection, split: (Int64, Int64))? {
         guard reader.dialect == .sqlite else { return nil }
-        let rows = try reader.scalarInt("SELECT count(*) FROM cases") ?? 0
         guard rows >= max(1, splitFrom) else { return nil }
         // Every commit that changes the projection appends events and records its digest.
         let version = "SELECT coalesce(max(position), 0) || ' ' || coalesce((SELECT digest FROM projection_digest WHERE id = 1), '') FROM events"
@@ -480,18 +484,6 @@ extension EventStore {
             var events: [StoredEvent] = []
             while try s.step() { events.append(try Self.row(s)) }
             return events.reversed()
-        }
-    }
-}
-
-extension EventStore {
-    /// Rows in the projection.
-    public func projectionCount() throws(StoreError) -> Int64 {
-        try onReader { () throws(StoreError) -> Int64 in
-            let s = try reader.prepare("SELECT count(*) FROM cases")
-            defer { s.reset() }
-            _ = try s.step()
-            return s.int64(0)
         }
     }
 }

@@ -28,7 +28,9 @@ final class ProjectionScanTests: StoreTestCase {
     func read(_ store: EventStore, splittingFrom: Int64) throws -> (rows: [RequestID: CaseRecord.Snapshot], matches: Bool, calls: Int) {
         var rows: [RequestID: CaseRecord.Snapshot] = [:]
         var calls = 0
-        let matches = try store.forEachSnapshot(splittingFrom: splittingFrom) {
+        var reserved: Int?
+        let matches = try store.forEachSnapshot(splittingFrom: splittingFrom, reserve: { reserved = $0 }) {
+            XCTAssertEqual(reserved, 1_200, "told the count before the first row")
             calls += 1
             rows[$0.id] = $0
         }
@@ -39,11 +41,11 @@ final class ProjectionScanTests: StoreTestCase {
         let (store, written) = try storeWithRows()
         let expected = Dictionary(uniqueKeysWithValues: written.map { ($0.id, $0) })
         // The second connection is opened, sees what the reader sees, and starts at the middle key.
-        let second = try XCTUnwrap(try store.onReader { try store.secondReader(from: 1) })
+        let second = try XCTUnwrap(try store.onReader { try store.secondReader(rows: 1_200, from: 1) })
         second.connection.close()
         let sorted = written.map { (Int64(bitPattern: $0.id.high), Int64(bitPattern: $0.id.low)) }.sorted { $0 < $1 }
         XCTAssertTrue(second.split == sorted[600], "the split is the 601st key of 1,200")
-        XCTAssertNil(try store.onReader { try store.secondReader(from: 1_201) }, "a smaller table is read by one connection")
+        XCTAssertNil(try store.onReader { try store.secondReader(rows: 1_200, from: 1_201) }, "a smaller table is read by one connection")
 
         let split = try read(store, splittingFrom: 1)
         XCTAssertTrue(split.matches)

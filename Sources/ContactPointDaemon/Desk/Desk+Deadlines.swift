@@ -125,8 +125,7 @@ extension Desk {
         if useProjection {
             try queue.sync { () throws in
                 var bad = 0
-                cases.reserve(Int(try store.projectionCount()))
-                let matches = try store.forEachSnapshot { snapshot in
+                let matches = try store.forEachSnapshot(reserve: { cases.reserve($0) }) { snapshot in
                     // The projection's primary key is the id: each row is a new request.
                     if let record = CaseRecord(snapshot: snapshot) { cases.appendNew(record) } else { bad += 1 }
                 }
