@@ -52,6 +52,26 @@ public struct JSONWriter {
     /// A value already held as a tree, in its stored key order.
     public mutating func value(_ v: JSONValue) { separate(); v.write(to: &bytes, sortKeys: false) }
 
+    /// A member's name known when the program is written: quoted, escaped and followed by its
+    /// colon once, then copied in (a monitor's `GET /healthz` wrote eight names a request).
+    public struct Key: Sendable {
+        let bytes: [UInt8]
+        public init(_ name: String) {
+            var b: [UInt8] = []
+            JSONValue.writeString(name, to: &b)
+            b.append(UInt8(ascii: ":"))
+            bytes = b
+        }
+    }
+
+    public mutating func key(_ k: Key) {
+        separate()
+        bytes.append(contentsOf: k.bytes)
+        first = true
+    }
+
+    public mutating func member(_ k: Key, _ s: String) { key(k); string(s) }
+    public mutating func member(_ k: Key, integer n: Int64) { key(k); integer(n) }
     public mutating func member(_ name: String, _ s: String) { key(name); string(s) }
     public mutating func member(_ name: String, _ b: Bool) { key(name); bool(b) }
     public mutating func member(_ name: String, integer n: Int64) { key(name); integer(n) }

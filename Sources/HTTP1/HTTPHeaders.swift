@@ -48,7 +48,9 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, CustomStringConvertibl
 
     /// Every value of the fields called `name` (any case), in order.
     public func values(_ name: String) -> [String] {
-        fields.filter { Self.sameName($0.name, name) }.map(\.value)
+        var found: [String] = []  // no allocation when there is none: the usual case on every request's head
+        for field in fields where Self.sameName(field.name, name) { found.append(field.value) }
+        return found
     }
 
     /// Whether a field called `name` (any case) is present.
@@ -85,10 +87,18 @@ public struct HTTPHeaders: Sendable, Sequence, Equatable, CustomStringConvertibl
 
     /// ASCII case-insensitive equality of two field names.
     static func sameName(_ a: String, _ b: String) -> Bool {
-        let left = a.utf8, right = b.utf8
-        guard left.count == right.count else { return false }
-        return zip(left, right).allSatisfy { x, y in
-            x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= UInt8(ascii: "a") && (x | 0x20) <= UInt8(ascii: "z"))
+        // Lengths first (most names differ there), then byte by byte over the contiguous UTF-8:
+        // every request's head is searched for five names.
+        guard a.utf8.count == b.utf8.count else { return false }
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                for i in 0..<x.count where x[i] != y[i] {
+                    let folded = x[i] | 0x20
+                    guard folded == y[i] | 0x20, folded >= UInt8(ascii: "a"), folded <= UInt8(ascii: "z") else { return false }
+                }
+                return true
+            }
         }
     }
 

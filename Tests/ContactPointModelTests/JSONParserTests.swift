@@ -158,6 +158,18 @@ final class JSONParserTests: XCTestCase {
         var top = JSONWriter()
         top.beginArray(); top.beginObject(); top.endObject(); top.beginObject(); top.member("a", integer: 1); top.endObject(); top.endArray()
         XCTAssertEqual(String(decoding: top.bytes, as: UTF8.self), #"[{},{"a":1}]"#)
+        // A name made once as a key writes what the same name written each time does, escapes included.
+        var byKey = JSONWriter(), byName = JSONWriter()
+        for (name, value) in [("id", "a"), ("quote\"d", "b"), ("é\n", "c")] {
+            if name == "id" { byKey.beginObject(); byName.beginObject() }
+            byKey.member(JSONWriter.Key(name), value)
+            byName.member(name, value)
+        }
+        byKey.member(JSONWriter.Key("n"), integer: -3)
+        byName.member("n", integer: -3)
+        byKey.endObject(); byName.endObject()
+        XCTAssertEqual(String(decoding: byKey.bytes, as: UTF8.self), String(decoding: byName.bytes, as: UTF8.self))
+        XCTAssertEqual(try JSONParser.parse(byKey.bytes), ["id": "a", "quote\"d": "b", "é\n": "c", "n": -3])
         // Integers are spelled as String(n) spells them, at the edges too.
         var numbers = JSONWriter()
         let values: [Int64] = [0, 7, -7, 10, -10, 99, 100, 1_234_567_890, Int64.max, Int64.min, Int64.min + 1]

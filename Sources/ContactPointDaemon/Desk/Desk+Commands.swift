@@ -310,17 +310,23 @@ extension Desk {
         func encoded(role: String, instance: String) -> [UInt8] {
             var w = JSONWriter(capacity: 192)
             w.beginObject()
-            w.member("status", "ok")
-            w.member("open", integer: Int64(open))
-            w.member("overdue", integer: Int64(overdue))
-            w.member("outbox_depth", integer: Int64(outboxDepth))
-            w.member("outbox_parked", integer: Int64(outboxParked))
-            w.member("outbox_oldest_age_seconds", integer: outboxOldestAgeSeconds)
-            w.member("role", role)
-            w.member("instance", instance)
+            w.member(Self.keys.status, "ok")
+            w.member(Self.keys.open, integer: Int64(open))
+            w.member(Self.keys.overdue, integer: Int64(overdue))
+            w.member(Self.keys.outboxDepth, integer: Int64(outboxDepth))
+            w.member(Self.keys.outboxParked, integer: Int64(outboxParked))
+            w.member(Self.keys.outboxOldestAge, integer: outboxOldestAgeSeconds)
+            w.member(Self.keys.role, role)
+            w.member(Self.keys.instance, instance)
             w.endObject()
             return w.bytes
         }
+
+        private static let keys = (
+            status: JSONWriter.Key("status"), open: JSONWriter.Key("open"), overdue: JSONWriter.Key("overdue"),
+            outboxDepth: JSONWriter.Key("outbox_depth"), outboxParked: JSONWriter.Key("outbox_parked"),
+            outboxOldestAge: JSONWriter.Key("outbox_oldest_age_seconds"), role: JSONWriter.Key("role"),
+            instance: JSONWriter.Key("instance"))
     }
 
     /// Gauges for /metrics: requests by state, overdue, scheduled deadlines. Constant time.
