@@ -330,7 +330,8 @@ extension EventStore {
             // Counted once, in the snapshot read: the caller makes room, the halves split by it.
             let rows = try reader.scalarInt("SELECT count(*) FROM cases") ?? 0
             reserve(Int(rows))
-            let upper = try secondReader(rows: rows, from: splitFrom)
+            // A second connection that cannot be had (or agree) only means one reader, as before.
+            let upper = (try? secondReader(rows: rows, from: splitFrom)) ?? nil
             let handoff = SnapshotHandoff()
             let reading = DispatchGroup()
             if let upper {
