@@ -304,8 +304,9 @@ extension EventStore {
     /// back: rebuild it.
     ///
     /// The rows are hashed in chunks on other threads while this one reads on and `body`
-    /// builds the records. On SQLite, a large table is read in two halves at once: the upper
-    /// half by a second connection on another thread, in the same snapshot of the database
+    /// builds the records. On SQLite, a large table is read in two parts at once: the rows from
+    /// two fifths of the way on by a second connection on another thread (this thread also
+    /// files every row, so it reads the smaller part), in the same snapshot of the database
     /// (both see the same last event, and nothing but this daemon writes the file), handed
     /// over in chunks that `body` takes on this thread between its own pages. `splitFrom`: the
     /// fewest rows read that way (tests read a few). `reserve` is told how many rows there are
@@ -327,7 +328,7 @@ extension EventStore {
             try reader.execute(reader.dialect.beginSnapshot)
             defer { try? reader.execute("COMMIT") }
             let recorded = try reader.scalarText("SELECT digest FROM projection_digest WHERE id = 1").flatMap(ProjectionDigest.init(hex:))
-            // Counted once, in the snapshot read: the caller makes room, the halves split by it.
+            // Counted once, in the snapshot read: the caller makes room, the parts split by it.
             let rows = try reader.scalarInt("SELECT count(*) FROM cases") ?? 0
             reserve(Int(rows))
             // A second connection that cannot be had (or agree) only means one reader, as before.
@@ -411,15 +412,15 @@ extension EventStore {
             connection.close()
             return nil
         }
-        let middle = try reader.prepare("SELECT id_high, id_low FROM cases ORDER BY id_high, id_low LIMIT 1 OFFSET ?")
-        defer { middle.reset() }
-        middle.bind(1, rows / 2)
-        guard try middle.step() else {
+        let split = try reader.prepare("SELECT id_high, id_low FROM cases ORDER BY id_high, id_low LIMIT 1 OFFSET ?")
+        defer { split.reset() }
+        split.bind(1, rows * 2 / 5)
+        guard try split.step() else {
             try? connection.execute("COMMIT")
             connection.close()
             return nil
         }
-        return (connection, (middle.int64(0), middle.int64(1)))
+        return (connection, (split.int64(0), split.int64(1)))
     }
 
     /// Reads the projection's rows by key, in pages, from `from` (inclusive; the first row if
@@ -541,7 +542,7 @@ extension EventStore {
     }
 }
 
-/// Chunks of projection rows handed from the thread reading the upper half to the one that
+/// Chunks of projection rows handed from the thread reading the upper part to the one that
 /// files them: at most `capacity` chunks wait (the reader blocks beyond that, so memory stays
 /// a few chunks whatever the table's size); the taker can stop the reader.
 final class SnapshotHandoff: @unchecked Sendable {  // every field guarded by `condition`

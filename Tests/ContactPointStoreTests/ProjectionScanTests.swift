@@ -2,7 +2,7 @@ import XCTest
 import ContactPointModel
 @testable import ContactPointStore
 
-/// The projection read at start: a large table is read in two halves at once, by the reader and
+/// The projection read at start: a large table is read in two parts at once, by the reader and
 /// by a second connection in the same snapshot; the rows and the digest check come out the same.
 final class ProjectionScanTests: StoreTestCase {
     func row(_ i: Int64) -> CaseRecord.Snapshot {
@@ -40,11 +40,11 @@ final class ProjectionScanTests: StoreTestCase {
     func testTwoHalvesReadEveryRowOnceAndMatchTheDigest() throws {
         let (store, written) = try storeWithRows()
         let expected = Dictionary(uniqueKeysWithValues: written.map { ($0.id, $0) })
-        // The second connection is opened, sees what the reader sees, and starts at the middle key.
+        // The second connection is opened, sees what the reader sees, and starts two fifths of the way in.
         let second = try XCTUnwrap(try store.onReader { try store.secondReader(rows: 1_200, from: 1) })
         second.connection.close()
         let sorted = written.map { (Int64(bitPattern: $0.id.high), Int64(bitPattern: $0.id.low)) }.sorted { $0 < $1 }
-        XCTAssertTrue(second.split == sorted[600], "the split is the 601st key of 1,200")
+        XCTAssertTrue(second.split == sorted[480], "the split is the 481st key of 1,200")
         XCTAssertNil(try store.onReader { try store.secondReader(rows: 1_200, from: 1_201) }, "a smaller table is read by one connection")
 
         let split = try read(store, splittingFrom: 1)
@@ -56,7 +56,7 @@ final class ProjectionScanTests: StoreTestCase {
         XCTAssertEqual(whole.rows, expected)
     }
 
-    /// A row edited behind the daemon's back in either half no longer matches the digest.
+    /// A row edited behind the daemon's back in either part no longer matches the digest.
     func testAnEditInEitherHalfIsFound() throws {
         let (store, written) = try storeWithRows()
         let sorted = written.sorted { (Int64(bitPattern: $0.id.high), Int64(bitPattern: $0.id.low)) < (Int64(bitPattern: $1.id.high), Int64(bitPattern: $1.id.low)) }
@@ -65,7 +65,7 @@ final class ProjectionScanTests: StoreTestCase {
             let edit = try sqlite(store.path, "UPDATE cases SET state = 'released' WHERE id_high = \(high) AND id_low = \(low)")
             XCTAssertEqual(edit.status, 0, edit.output)
             let edited = try read(store, splittingFrom: 1)
-            XCTAssertFalse(edited.matches, "an edit in the \(which) half")
+            XCTAssertFalse(edited.matches, "an edit in the \(which) part")
             XCTAssertEqual(edited.rows[row.id]?.state, "released")
             XCTAssertEqual(try sqlite(store.path, "UPDATE cases SET state = '\(row.state)' WHERE id_high = \(high) AND id_low = \(low)").status, 0)
             XCTAssertTrue(try read(store, splittingFrom: 1).matches, "put back")
