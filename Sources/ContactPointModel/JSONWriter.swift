@@ -72,6 +72,8 @@ public struct JSONWriter {
 
     public mutating func member(_ k: Key, _ s: String) { key(k); string(s) }
     public mutating func member(_ k: Key, integer n: Int64) { key(k); integer(n) }
+    public mutating func member(_ k: Key, _ b: Bool) { key(k); bool(b) }
+    public mutating func member(_ k: Key, _ v: JSONValue) { key(k); value(v) }
     public mutating func member(_ name: String, _ s: String) { key(name); string(s) }
     public mutating func member(_ name: String, _ b: Bool) { key(name); bool(b) }
     public mutating func member(_ name: String, integer n: Int64) { key(name); integer(n) }

@@ -35,6 +35,32 @@ func editing(_ path: String, to newValue: JSONValue?) -> String {
 }
 
 final class EvidenceRequestTests: XCTestCase {
+    /// `write(to:)` gives what `json.serialized()` gives, for a request with every field, an
+    /// emergency one, and one with as few as decode accepts.
+    func testARequestWrittenStraightToBytesIsItsJSON() throws {
+        var tree = try JSONParser.parse(validRequestJSON)
+        var documents = [tree]
+        tree = editing(tree, ["kind"], to: "emergency-disclosure")
+        tree = editing(tree, ["priority"], to: "emergency")
+        tree = editing(tree, ["emergency"], to: ["facts": "a \"quoted\" threat\n", "data_relevance": "locates the victim é"])
+        documents.append(tree)
+        var minimal = try JSONParser.parse(validRequestJSON)
+        for field in ["language", "confidential", "extends", "case_reference", "attachments"] {
+            minimal = editing(minimal, [field], to: nil)
+        }
+        minimal = editing(minimal, ["data", "0", "identifiers"], to: nil)
+        minimal = editing(minimal, ["data", "0", "period"], to: nil)
+        documents.append(minimal)
+        for document in documents {
+            let request = try decode(document.serializedString()).get()
+            var w = JSONWriter()
+            request.write(to: &w)
+            XCTAssertEqual(String(decoding: w.bytes, as: UTF8.self), request.json.serializedString())
+        }
+        XCTAssertNotNil(try decode(documents[1].serializedString()).get().emergency)
+        XCTAssertNil(try decode(documents[2].serializedString()).get().attachments)
+    }
+
     func testAValidRequestRoundTripsByteForByte() throws {
         let request = try decode(validRequestJSON).get()
         XCTAssertEqual(request.json.serializedString(), validRequestJSON)

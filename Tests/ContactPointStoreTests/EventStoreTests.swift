@@ -19,6 +19,20 @@ final class EventStoreTests: StoreTestCase {
         XCTAssertEqual(try store.eventCount(), 3)
     }
 
+    /// `write(to:)` gives what `json.serialized()` gives: history is written without a tree per event.
+    func testAnEventWrittenStraightToBytesIsItsJSON() {
+        let payloads: [JSONValue] = [[:], ["note": "a \"quoted\"\nline é", "level": 3, "list": [true, nil, .number(1.5)]], ["nested": ["k": "v"]]]
+        for (i, payload) in payloads.enumerated() {
+            let event = NewEvent(id: UUID().uuidString.lowercased(), requestID: "r1", sequence: i * 7, type: "escalated",
+                                 actor: "officer.de.bob", at: Instant(rfc3339: "2026-11-23T08:00:00.250Z")!, payload: payload)
+            let stored = StoredEvent(position: Int64(i + 1), event: event, previousHash: HashChain.genesis,
+                                     hash: HashChain.hash(previous: HashChain.genesis, envelope: event.canonicalEnvelope))
+            var w = JSONWriter()
+            stored.write(to: &w)
+            XCTAssertEqual(String(decoding: w.bytes, as: UTF8.self), stored.json.serializedString())
+        }
+    }
+
     func testTheHashIsSHA256OverThePreviousHashAndTheCanonicalEnvelope() {
         // Pinned so that a change to the chain rule is a deliberate, visible one.
         XCTAssertEqual(SHA256.hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
